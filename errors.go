@@ -1,0 +1,108 @@
+package oauth2flows
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Error is an error response of an authorization server (RFC 6749 §5.2,
+// §4.1.2.1; RFC 7009 §2.2.1), with the members Microsoft Entra adds.
+// Use errors.As to reach it. Its message never includes a credential the
+// request carried: such values are redacted from Description and Body.
+type Error struct {
+	StatusCode    int    // HTTP status; 0 for errors read from a redirect
+	Code          string // "invalid_grant", "interaction_required", ...
+	Description   string
+	URI           string
+	Claims        string // Entra claims challenge (JSON), to be passed back to the caller
+	ErrorCodes    []int  // Entra AADSTS codes
+	TraceID       string
+	CorrelationID string
+
+	// RetryAfter is the server's Retry-After (RFC 9110 §10.2.3), converted to
+	// a duration from the time of the response; 0 when absent.
+	RetryAfter time.Duration
+	// Body is a short, printable snippet of a response that was not a JSON
+	// error object, such as a proxy's HTML error page.
+	Body string
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("oauth2flows: ")
+	if e.StatusCode != 0 {
+		b.WriteString("server responded ")
+		b.WriteString(strconv.Itoa(e.StatusCode))
+	} else {
+		b.WriteString("authorization error")
+	}
+	if e.Code != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Code)
+	}
+	if e.Description != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Description)
+	} else if e.Body != "" {
+		b.WriteString(": ")
+		b.WriteString(strconv.Quote(e.Body))
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, [ErrReauthRequired]) true for the codes that mean
+// the user must sign in again.
+func (e *Error) Is(target error) bool {
+	return target == ErrReauthRequired && e.reauth()
+}
+
+func (e *Error) reauth() bool {
+	switch e.Code {
+	case "invalid_grant", "interaction_required", "login_required", "consent_required":
+		return true
+	}
+	return false
+}
+
+// ErrReauthRequired matches, with errors.Is, an [*Error] whose code says the
+// grant can no longer be used and the user must authenticate again:
+// invalid_grant (RFC 6749 §5.2), and OpenID Connect Core §3.1.2.6's
+// interaction_required, login_required and consent_required.
+var ErrReauthRequired = errors.New("oauth2flows: re-authentication required")
+
+// IsReauthRequired reports whether err means the user must authenticate
+// again; see [ErrReauthRequired].
+func IsReauthRequired(err error) bool { return errors.Is(err, ErrReauthRequired) }
+
+// ResponseError is a successful (2xx) response that cannot be used as a
+// token: not JSON, too large, without access_token, or with a malformed
+// member (RFC 6749 §5.1). No token is returned with it.
+type ResponseError struct {
+	StatusCode  int
+	ContentType string
+	Reason      string // what was wrong, never the body itself
+}
+
+// Error implements error.
+func (e *ResponseError) Error() string {
+	return fmt.Sprintf("oauth2flows: unusable token response (status %d, %s): %s", e.StatusCode, e.ContentType, e.Reason)
+}
+
+// ConfigError is a request refused before anything was sent, because the
+// Config or the options are incomplete, contradictory or unsafe.
+type ConfigError struct {
+	Field  string // the Config field or option at fault
+	Reason string
+}
+
+// Error implements error.
+func (e *ConfigError) Error() string {
+	return "oauth2flows: " + e.Field + ": " + e.Reason
+}

@@ -1,0 +1,182 @@
+package oauth2flows
+
+import (
+	"crypto"
+	"crypto/tls"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Endpoint holds the URLs of an authorization server (RFC 6749 §3, RFC 7009 §2,
+// RFC 7662 §2 and the RFC 8705 §5 mtls_endpoint_aliases).
+type Endpoint struct {
+	// Issuer is the authorization server's issuer identifier (RFC 8414 §2).
+	// It is optional. When set, it is the expected RFC 9207 "iss" of
+	// authorization responses, and the audience of client assertions when
+	// [Config.AssertionAudience] is [AudienceIssuer].
+	Issuer           string
+	AuthURL          string
+	TokenURL         string
+	RevocationURL    string
+	IntrospectionURL string
+
+	// MTLSTokenURL, MTLSRevocationURL and MTLSIntrospectionURL are the RFC 8705
+	// §5 mtls_endpoint_aliases. They are used instead of the plain URLs when,
+	// and only when, the client authenticates with a certificate.
+	MTLSTokenURL         string
+	MTLSRevocationURL    string
+	MTLSIntrospectionURL string
+}
+
+// AuthMethod is how the client authenticates to the token endpoint
+// (RFC 6749 §2.3, OpenID Connect Core §9, RFC 8705 §2).
+// The zero value, [AuthAuto], chooses from what [Config] carries.
+type AuthMethod int
+
+const (
+	// AuthAuto picks the method from the Config: a ClientSecret means
+	// [ClientSecretBasic], a PrivateKey means [PrivateKeyJWT], a Certificate
+	// alone means [TLSClientAuth], and nothing means [NoClientAuth].
+	// It never retries in another method after a failure.
+	AuthAuto AuthMethod = iota
+	// ClientSecretBasic sends HTTP Basic credentials, each part
+	// form-urlencoded first (RFC 6749 §2.3.1).
+	ClientSecretBasic
+	// ClientSecretPost sends client_id and client_secret in the body
+	// (RFC 6749 §2.3.1).
+	ClientSecretPost
+	// ClientSecretJWT sends an HS256 client assertion keyed with the secret
+	// (RFC 7523 §2.2, OpenID Connect Core §9).
+	ClientSecretJWT
+	// PrivateKeyJWT sends a client assertion signed with Config.PrivateKey
+	// (RFC 7523 §2.2, OpenID Connect Core §9).
+	PrivateKeyJWT
+	// TLSClientAuth authenticates with a PKI-issued client certificate
+	// (RFC 8705 §2.1).
+	TLSClientAuth
+	// SelfSignedTLSClientAuth authenticates with a self-signed client
+	// certificate registered with the server (RFC 8705 §2.2).
+	SelfSignedTLSClientAuth
+	// NoClientAuth is a public client: client_id in the body, no secret
+	// (RFC 6749 §2.1, §3.2.1).
+	NoClientAuth
+)
+
+var authMethodNames = [...]string{
+	AuthAuto:                "auto",
+	ClientSecretBasic:       "client_secret_basic",
+	ClientSecretPost:        "client_secret_post",
+	ClientSecretJWT:         "client_secret_jwt",
+	PrivateKeyJWT:           "private_key_jwt",
+	TLSClientAuth:           "tls_client_auth",
+	SelfSignedTLSClientAuth: "self_signed_tls_client_auth",
+	NoClientAuth:            "none",
+}
+
+// String returns the method's registered name (RFC 8414 §2
+// token_endpoint_auth_methods_supported), e.g. "client_secret_basic".
+func (m AuthMethod) String() string {
+	if m < 0 || int(m) >= len(authMethodNames) {
+		return "unknown"
+	}
+	return authMethodNames[m]
+}
+
+// AssertionAudience selects the "aud" claim of client assertions
+// (RFC 7523 §3). Servers differ: Entra and ory/fosite want the token
+// endpoint URL, zitadel wants the issuer.
+type AssertionAudience int
+
+const (
+	// AudienceTokenURL uses the URL the assertion is posted to. It is the default.
+	AudienceTokenURL AssertionAudience = iota
+	// AudienceIssuer uses Endpoint.Issuer.
+	AudienceIssuer
+)
+
+// Token type identifiers of RFC 8693 §3, used with [WithRequestedTokenType]
+// and [WithSubjectTokenType].
+const (
+	TokenTypeAccessToken  = "urn:ietf:params:oauth:token-type:access_token"
+	TokenTypeRefreshToken = "urn:ietf:params:oauth:token-type:refresh_token"
+	TokenTypeIDToken      = "urn:ietf:params:oauth:token-type:id_token"
+	TokenTypeJWT          = "urn:ietf:params:oauth:token-type:jwt"
+	TokenTypeSAML1        = "urn:ietf:params:oauth:token-type:saml1"
+	TokenTypeSAML2        = "urn:ietf:params:oauth:token-type:saml2"
+)
+
+// Grant type identifiers sent as grant_type (RFC 6749 §4, RFC 7523 §2.1,
+// RFC 8693 §2.1).
+const (
+	GrantTypeAuthorizationCode = "authorization_code"
+	GrantTypePassword          = "password"
+	GrantTypeClientCredentials = "client_credentials"
+	GrantTypeRefreshToken      = "refresh_token"
+	GrantTypeJWTBearer         = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	GrantTypeTokenExchange     = "urn:ietf:params:oauth:grant-type:token-exchange"
+)
+
+// Config describes an OAuth 2.0 client (RFC 6749 §2). The zero value of
+// every field is usable: AuthMethod picks itself from the credentials, and a
+// nil HTTPClient means a default client with timeouts that does not follow
+// redirects. A Config is safe for concurrent use once it is no longer
+// being written.
+type Config struct {
+	ClientID     string
+	ClientSecret string
+	Endpoint     Endpoint
+	RedirectURL  string
+	Scopes       []string
+	AuthMethod   AuthMethod
+
+	// PrivateKey signs PrivateKeyJWT client assertions (RSA or ECDSA).
+	PrivateKey crypto.Signer
+	// KeyID is the "kid" header of client assertions.
+	KeyID string
+	// AssertionAlg overrides the client assertion's signing algorithm:
+	// "RS256", "PS256" or "ES256" (Entra's certificate credentials use PS256).
+	// Empty means RS256 for an RSA key and ES256 for a P-256 key.
+	AssertionAlg string
+	// AssertionAudience selects the assertion's "aud". The default is the
+	// token URL.
+	AssertionAudience AssertionAudience
+
+	// Certificate is the RFC 8705 client certificate. With PrivateKeyJWT it
+	// instead adds the Entra "x5t#S256" header to client assertions.
+	Certificate *tls.Certificate
+
+	// HTTPClient sends every request. Nil means a default client with a
+	// 30-second timeout. Whatever client is given, token requests never follow
+	// redirects.
+	HTTPClient *http.Client
+
+	// Logger, when set, records one line per request to the authorization
+	// server: endpoint, grant, status, attempt and duration. It never records
+	// a secret, code, assertion or token.
+	Logger *slog.Logger
+
+	// Retry controls retries of token and revocation requests. The zero value
+	// retries 429, 503 and connection failures a few times; see [RetryPolicy].
+	Retry RetryPolicy
+
+	// InsecureAllowHTTP allows plain-http endpoints on hosts other than
+	// loopback. Credentials then cross the network in clear text.
+	InsecureAllowHTTP bool
+}
+
+// RetryPolicy bounds retries of requests to the authorization server.
+// Requests are retried on 429, 503 and on connection errors that happened
+// before the request was written. A request that carries a one-time
+// credential (an authorization code, or a refresh token) is never retried
+// after an ambiguous failure such as a timeout after sending or a 500,
+// because the server may already have consumed it.
+type RetryPolicy struct {
+	// MaxAttempts is the number of attempts in all; 0 means 3, 1 disables retries.
+	MaxAttempts int
+	// BaseDelay is the first backoff delay; 0 means 200ms. It doubles per
+	// attempt, with jitter, up to MaxDelay.
+	BaseDelay time.Duration
+	// MaxDelay caps each wait, Retry-After included; 0 means 10s.
+	MaxDelay time.Duration
+}
