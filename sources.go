@@ -94,3 +94,62 @@ func (s *cachedSource) renew(ctx context.Context, stale *Token) (*Token, error) 
 		return tok, nil
 	})
 }
+
+// RefreshTokenSource returns a source that starts with tok and renews it with
+// the refresh_token grant (RFC 6749 §6). Each renewal uses the newest refresh
+// token, and a response without one keeps the previous, so rotation
+// (RFC 9700 §4.14.2) works: concurrent callers share one renewal, never
+// spending the same refresh token twice. tok may carry only a refresh token,
+// as loaded from storage; tok itself is not "new" to a [Transport]'s saver.
+// opts apply to every refresh, e.g. [WithScopes]. A refresh token the
+// server no longer accepts gives an error that matches [ErrReauthRequired].
+func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
+	return newCachedSource(tok, func(ctx context.Context, last *Token) (*Token, error) {
+		if last == nil || last.RefreshToken == "" {
+			return nil, &ConfigError{Field: "Token.RefreshToken", Reason: "empty: the token cannot be refreshed"}
+		}
+		next, err := Refresh(ctx, cfg, last.RefreshToken, opts...)
+		if err != nil {
+			return nil, err
+		}
+		if next.RefreshToken == "" { // Refresh does this too; a rotated token must never be lost
+			next.RefreshToken = last.RefreshToken
+		}
+		return next, nil
+	})
+}
+
+// ClientCredentialsSource returns a source of tokens for the client itself
+// (RFC 6749 §4.4), fetched on first use and again when the token expires.
+// opts apply to every request, e.g. [WithScopes] or [WithAudience]. A
+// refresh token in the response is ignored: §4.4.3 says none should be
+// issued, and the grant can simply be run again.
+func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
+	return newCachedSource(nil, func(ctx context.Context, _ *Token) (*Token, error) {
+		return ClientCredentials(ctx, cfg, opts...)
+	})
+}
+
+// OnBehalfOfSource returns a source of On-Behalf-Of tokens for the user of
+// assertion, the access token the middle-tier API received; see
+// [OnBehalfOf]. It runs the grant again with the same assertion when the
+// token expires, so it lives as long as the assertion: one source per
+// incoming token, for example for the duration of one request. A token
+// asked as SAML ([WithRequestedTokenType]) is not a bearer token and a
+// [Transport] refuses to send it.
+func OnBehalfOfSource(cfg *Config, assertion string, opts ...Option) TokenSource {
+	return newCachedSource(nil, func(ctx context.Context, _ *Token) (*Token, error) {
+		return OnBehalfOf(ctx, cfg, assertion, opts...)
+	})
+}
+
+// TokenExchangeSource returns a source of RFC 8693 token exchange results for
+// subjectToken; see [TokenExchange]. It exchanges again when the token
+// expires, so it lives as long as the subject token. A result whose
+// token_type is "N_A" is not a bearer token and a [Transport] refuses to
+// send it.
+func TokenExchangeSource(cfg *Config, subjectToken string, opts ...Option) TokenSource {
+	return newCachedSource(nil, func(ctx context.Context, _ *Token) (*Token, error) {
+		return TokenExchange(ctx, cfg, subjectToken, opts...)
+	})
+}

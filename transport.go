@@ -144,6 +144,20 @@ func NewTransport(src TokenSource, opts ...TransportOption) *Transport {
 	return t
 }
 
+// NewClient returns an http.Client whose requests carry a token obtained
+// with the refresh_token grant (RFC 6749 §6) from tok, renewed as needed;
+// every new token goes to the saver of [WithTokenSaver], if given. Requests
+// are sent by cfg.HTTPClient.Transport when set, else by
+// http.DefaultTransport; [WithBase] overrides both. The client has no
+// timeout; set one on it if needed.
+func NewClient(cfg *Config, tok *Token, opts ...TransportOption) *http.Client {
+	var base []TransportOption
+	if cfg != nil && cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
+		base = append(base, WithBase(cfg.HTTPClient.Transport))
+	}
+	return &http.Client{Transport: NewTransport(RefreshTokenSource(cfg, tok), append(base, opts...)...)}
+}
+
 // RoundTrip implements http.RoundTripper. It does not modify req.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if (req.Response != nil || t.hosts != nil) && !mayCarryBearer(req, t.hosts) {

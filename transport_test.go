@@ -324,7 +324,7 @@ func TestTransportRetriesOnceAfterInvalidToken(t *testing.T) {
 			base := &recordingBase{}
 			base.answer = func(req *http.Request) *http.Response {
 				if tt.alwaysFail || req.Header.Get("Authorization") == "Bearer at-0" {
-					return response(req, http.StatusUnauthorized, http.Header{"Www-Authenticate": {tt.challenge}})
+					return testResponse(req, http.StatusUnauthorized, http.Header{"Www-Authenticate": {tt.challenge}})
 				}
 				return nil
 			}
@@ -376,7 +376,7 @@ func TestTransportCancelledCallerStopsWaitingOthersGetTheToken(t *testing.T) {
 func TestTransportWithForeignSource(t *testing.T) {
 	tok := &oauth2.Token{AccessToken: "static", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}
 	base := &recordingBase{answer: func(req *http.Request) *http.Response {
-		return response(req, http.StatusUnauthorized, http.Header{"Www-Authenticate": {`Bearer error="invalid_token"`}})
+		return testResponse(req, http.StatusUnauthorized, http.Header{"Www-Authenticate": {`Bearer error="invalid_token"`}})
 	}}
 	var saves atomic.Int32
 	client := &http.Client{Transport: NewTransport(FromOAuth2(oauth2.StaticTokenSource(tok)), WithBase(base),
@@ -562,7 +562,7 @@ func (b *recordingBase) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 	}
-	return response(req, http.StatusOK, nil), nil
+	return testResponse(req, http.StatusOK, nil), nil
 }
 
 func (b *recordingBase) seen() []string {
@@ -577,7 +577,7 @@ func readAll(req *http.Request) string {
 	return string(b)
 }
 
-func response(req *http.Request, status int, header http.Header) *http.Response {
+func testResponse(req *http.Request, status int, header http.Header) *http.Response {
 	if header == nil {
 		header = http.Header{}
 	}

@@ -1,0 +1,327 @@
+package oauth2flows_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauth2flows/oauth2flows"
+)
+
+// tokenServer is a token endpoint that enforces refresh token rotation: each
+// refresh token is accepted once, and a spent one gets invalid_grant, as
+// RFC 9700 §4.14.2 asks. It records every form it received.
+type tokenServer struct {
+	*httptest.Server
+	requests atomic.Int32
+
+	mu        sync.Mutex
+	forms     []url.Values
+	live      map[string]bool // refresh tokens that may still be used
+	expiresIn int             // seconds; 0: none sent
+	noRotate  bool            // answer refreshes without a refresh_token
+	tokenType string
+	extra     map[string]any
+}
+
+func newTokenServer(t *testing.T, liveRefreshTokens ...string) *tokenServer {
+	s := &tokenServer{live: map[string]bool{}, expiresIn: 3600, tokenType: "Bearer"}
+	for _, rt := range liveRefreshTokens {
+		s.live[rt] = true
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
+	n := s.requests.Add(1)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forms = append(s.forms, r.PostForm)
+	w.Header().Set("Content-Type", "application/json")
+	body := map[string]any{
+		"access_token": fmt.Sprintf("at-%d", n),
+		"token_type":   s.tokenType,
+	}
+	if s.expiresIn > 0 {
+		body["expires_in"] = s.expiresIn
+	}
+	if r.PostForm.Get("grant_type") == oauth2flows.GrantTypeRefreshToken {
+		rt := r.PostForm.Get("refresh_token")
+		if !s.live[rt] {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"error":"invalid_grant","error_description":"refresh token spent or unknown"}`)
+			return
+		}
+		if !s.noRotate {
+			delete(s.live, rt)
+			next := fmt.Sprintf("rt-%d", n)
+			s.live[next] = true
+			body["refresh_token"] = next
+		}
+	}
+	for k, v := range s.extra {
+		body[k] = v
+	}
+	json.NewEncoder(w).Encode(body)
+}
+
+func (s *tokenServer) sent(key string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, f := range s.forms {
+		out = append(out, f.Get(key))
+	}
+	return out
+}
+
+func (s *tokenServer) config() *oauth2flows.Config {
+	return &oauth2flows.Config{
+		ClientID: "client-1", ClientSecret: "secret-1",
+		Endpoint: oauth2flows.Endpoint{TokenURL: s.URL + "/token"},
+	}
+}
+
+// resourceServer accepts each access token once only when once is set, and
+// answers a reused one with 401 invalid_token, as if it had been revoked.
+type resourceServer struct {
+	*httptest.Server
+	mu    sync.Mutex
+	auths []string
+	used  map[string]bool
+}
+
+func newResourceServer(t *testing.T, once bool) *resourceServer {
+	rs := &resourceServer{used: map[string]bool{}}
+	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		rs.mu.Lock()
+		rs.auths = append(rs.auths, auth)
+		reused := rs.used[auth]
+		rs.used[auth] = true
+		rs.mu.Unlock()
+		if once && reused {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	t.Cleanup(rs.Close)
+	return rs
+}
+
+func (rs *resourceServer) seen() []string {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return append([]string(nil), rs.auths...)
+}
+
+func token(access, refresh string, expiry time.Time) *oauth2flows.Token {
+	tok := &oauth2flows.Token{}
+	tok.AccessToken, tok.RefreshToken, tok.TokenType, tok.Expiry = access, refresh, "Bearer", expiry
+	return tok
+}
+
+func do(t *testing.T, c *http.Client, u string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	require.NoError(t, err)
+	resp, err := c.Do(req)
+	if resp != nil {
+		resp.Body.Close()
+	}
+	return resp, err
+}
+
+func TestNewClientRotatesRefreshTokensAndSavesEachInOrder(t *testing.T) {
+	ts := newTokenServer(t, "rt-0")
+	rs := newResourceServer(t, true)
+	var saved []string
+	client := oauth2flows.NewClient(ts.config(), token("at-0", "rt-0", time.Now().Add(time.Hour)),
+		oauth2flows.WithTokenSaver(func(_ context.Context, tok *oauth2flows.Token) error {
+			saved = append(saved, tok.AccessToken+"/"+tok.RefreshToken)
+			return nil
+		}))
+
+	for range 4 { // every request after the first finds its token revoked
+		resp, err := do(t, client, rs.URL)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+
+	assert.Equal(t, []string{"rt-0", "rt-1", "rt-2"}, ts.sent("refresh_token"), "always the newest refresh token")
+	assert.Equal(t, []string{"refresh_token", "refresh_token", "refresh_token"}, ts.sent("grant_type"))
+	assert.Equal(t, []string{"at-1/rt-1", "at-2/rt-2", "at-3/rt-3"}, saved, "the seed is not saved; each new token once, in order")
+	assert.Equal(t, []string{
+		"Bearer at-0",
+		"Bearer at-0", "Bearer at-1",
+		"Bearer at-1", "Bearer at-2",
+		"Bearer at-2", "Bearer at-3",
+	}, rs.seen())
+}
+
+func TestRefreshTokenSourceKeepsOldRefreshTokenWhenNoneIssued(t *testing.T) {
+	ts := newTokenServer(t, "rt-0")
+	ts.noRotate = true
+	src := oauth2flows.RefreshTokenSource(ts.config(), token("at-0", "rt-0", time.Now().Add(-time.Minute)))
+
+	tok, err := src.Token(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "at-1", tok.AccessToken)
+	assert.Equal(t, "rt-0", tok.RefreshToken)
+	again, err := src.Token(t.Context())
+	require.NoError(t, err)
+	assert.Same(t, tok, again, "cached while valid")
+	assert.Equal(t, []string{"rt-0"}, ts.sent("refresh_token"))
+}
+
+func TestRefreshTokenSourceFromStoredRefreshTokenAlone(t *testing.T) {
+	ts := newTokenServer(t, "rt-0")
+	rs := newResourceServer(t, false)
+	var saved []string
+	client := oauth2flows.NewClient(ts.config(), token("", "rt-0", time.Time{}),
+		oauth2flows.WithTokenSaver(func(_ context.Context, tok *oauth2flows.Token) error {
+			saved = append(saved, tok.RefreshToken)
+			return nil
+		}))
+	_, err := do(t, client, rs.URL)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Bearer at-1"}, rs.seen())
+	assert.Equal(t, []string{"rt-1"}, saved)
+}
+
+func TestNewClientStormOnExpiredTokenMakesOneRefresh(t *testing.T) {
+	ts := newTokenServer(t, "rt-0")
+	var sent atomic.Int32
+	cfg := ts.config()
+	// The resource requests go through cfg.HTTPClient.Transport (NewClient's
+	// base), answered in memory so that the storm needs no sockets.
+	base := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		if req.URL.Host == "api.example.test" {
+			if req.Header.Get("Authorization") != "Bearer at-1" {
+				return nil, errors.New("wrong token " + req.Header.Get("Authorization"))
+			}
+			sent.Add(1)
+			return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: req}, nil
+		}
+		return http.DefaultTransport.RoundTrip(req)
+	})
+	cfg.HTTPClient = &http.Client{Transport: base}
+	client := oauth2flows.NewClient(cfg, token("at-0", "rt-0", time.Now().Add(-time.Second)))
+
+	const n = 1000
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			_, err := do(t, client, "https://api.example.test/items")
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), ts.requests.Load(), "one refresh for a thousand requests")
+	assert.Equal(t, int32(n), sent.Load())
+}
+
+func TestNewClientInvalidGrantNeedsReauthentication(t *testing.T) {
+	ts := newTokenServer(t) // knows no refresh token
+	rs := newResourceServer(t, false)
+	saves := 0
+	client := oauth2flows.NewClient(ts.config(), token("at-0", "rt-revoked", time.Now().Add(-time.Second)),
+		oauth2flows.WithTokenSaver(func(context.Context, *oauth2flows.Token) error { saves++; return nil }))
+
+	_, err := do(t, client, rs.URL)
+	require.Error(t, err)
+	var urlErr *url.Error
+	require.ErrorAs(t, err, &urlErr)
+	var oe *oauth2flows.Error
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "invalid_grant", oe.Code)
+	assert.Equal(t, http.StatusBadRequest, oe.StatusCode)
+	assert.ErrorIs(t, err, oauth2flows.ErrReauthRequired)
+	assert.NotContains(t, err.Error(), "rt-revoked")
+	assert.Zero(t, saves)
+	assert.Empty(t, rs.seen())
+}
+
+func TestClientCredentialsSourceFetchesAgainOnExpiry(t *testing.T) {
+	ts := newTokenServer(t)
+	ts.expiresIn = 1
+	rs := newResourceServer(t, false)
+	client := &http.Client{Transport: oauth2flows.NewTransport(
+		oauth2flows.ClientCredentialsSource(ts.config(), oauth2flows.WithScopes("items.read")))}
+
+	_, err := do(t, client, rs.URL)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, err := do(t, client, rs.URL)
+		require.NoError(t, err)
+		seen := rs.seen()
+		return seen[len(seen)-1] == "Bearer at-2"
+	}, 5*time.Second, 20*time.Millisecond)
+
+	assert.Equal(t, int32(2), ts.requests.Load())
+	assert.Equal(t, []string{"client_credentials", "client_credentials"}, ts.sent("grant_type"))
+	assert.Equal(t, []string{"items.read", "items.read"}, ts.sent("scope"))
+}
+
+func TestClientCredentialsSourceCachesTheToken(t *testing.T) {
+	ts := newTokenServer(t)
+	src := oauth2flows.ClientCredentialsSource(ts.config())
+	first, err := src.Token(t.Context())
+	require.NoError(t, err)
+	second, err := src.Token(t.Context())
+	require.NoError(t, err)
+	assert.Same(t, first, second)
+	assert.Equal(t, int32(1), ts.requests.Load())
+}
+
+func TestOnBehalfOfSourceSendsTheAssertion(t *testing.T) {
+	ts := newTokenServer(t)
+	rs := newResourceServer(t, false)
+	src := oauth2flows.OnBehalfOfSource(ts.config(), "user-assertion", oauth2flows.WithScopes("https://graph.microsoft.com/.default"))
+	client := &http.Client{Transport: oauth2flows.NewTransport(src)}
+
+	_, err := do(t, client, rs.URL)
+	require.NoError(t, err)
+	assert.Equal(t, []string{oauth2flows.GrantTypeJWTBearer}, ts.sent("grant_type"))
+	assert.Equal(t, []string{"user-assertion"}, ts.sent("assertion"))
+	assert.Equal(t, []string{"on_behalf_of"}, ts.sent("requested_token_use"))
+	assert.Equal(t, []string{"Bearer at-1"}, rs.seen())
+}
+
+func TestTokenExchangeSourceResultThatIsNotBearerIsNeverSent(t *testing.T) {
+	ts := newTokenServer(t)
+	ts.tokenType = "N_A"
+	ts.extra = map[string]any{"issued_token_type": oauth2flows.TokenTypeJWT}
+	rs := newResourceServer(t, false)
+	src := oauth2flows.TokenExchangeSource(ts.config(), "subject-token", oauth2flows.WithAudience("https://api.example.com"))
+	client := &http.Client{Transport: oauth2flows.NewTransport(src)}
+
+	_, err := do(t, client, rs.URL)
+	var tte *oauth2flows.TokenTypeError
+	require.ErrorAs(t, err, &tte)
+	assert.Equal(t, "N_A", tte.TokenType)
+	assert.Equal(t, []string{oauth2flows.GrantTypeTokenExchange}, ts.sent("grant_type"))
+	assert.Equal(t, []string{"subject-token"}, ts.sent("subject_token"))
+	assert.Equal(t, []string{"https://api.example.com"}, ts.sent("audience"))
+	assert.Empty(t, rs.seen())
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
