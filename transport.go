@@ -225,10 +225,27 @@ func (t *Transport) renewInBackground(ctx context.Context, st *tokenState) {
 	}
 	if _, started := t.flight.start(ctx, func(ctx context.Context) (*tokenState, error) {
 		defer t.background.Store(false)
-		return t.renew(ctx, st)
+		next, err := t.renew(ctx, st)
+		if err != nil {
+			t.postpone(st, err)
+		}
+		return next, err
 	}); !started {
 		t.background.Store(false)
 	}
+}
+
+// postpone delays the next background renewal of st after one failed, so
+// that a failing server is not asked again on every request: by a quarter
+// of the time left, or until expiry when the grant is dead (invalid_grant),
+// where the waiting requests get the error.
+func (t *Transport) postpone(st *tokenState, err error) {
+	next := *st
+	next.refreshAt = st.expireAt
+	if !IsReauthRequired(err) {
+		next.refreshAt = time.Now().Add(time.Until(st.expireAt) / 4)
+	}
+	t.state.CompareAndSwap(st, &next)
 }
 
 // renew is the single-flight job: it saves a token that is not saved yet, or

@@ -105,6 +105,31 @@ func TestTransportRenewsInBackgroundWhileTheTokenIsValid(t *testing.T) {
 	assert.Equal(t, int32(1), endpoint.requests.Load())
 }
 
+func TestTransportFailedBackgroundRenewalIsNotRetriedOnEveryRequest(t *testing.T) {
+	for _, code := range []string{"temporarily_unavailable", "invalid_grant"} {
+		t.Run(code, func(t *testing.T) {
+			endpoint := newTestTokenEndpoint(t)
+			endpoint.set(func(e *testTokenEndpoint) { e.failStatus, e.failCode, e.failTimes = 400, code, -1 })
+			base := &recordingBase{}
+			tr := NewTransport(endpoint.source(validSeed()), WithBase(base))
+			client := &http.Client{Transport: tr}
+			st := *tr.state.Load()
+			st.refreshAt = time.Now().Add(-time.Second)
+			tr.state.Store(&st)
+
+			_, err := get(t.Context(), client, resourceURL)
+			require.NoError(t, err)
+			require.Eventually(t, func() bool { return !tr.background.Load() }, 5*time.Second, time.Millisecond)
+			for range 20 {
+				_, err := get(t.Context(), client, resourceURL)
+				require.NoError(t, err, "the old token is still valid")
+			}
+			assert.Equal(t, int32(1), endpoint.requests.Load())
+			assert.True(t, tr.state.Load().refreshAt.After(time.Now()), "next attempt postponed")
+		})
+	}
+}
+
 func TestTransportSaverRunsOnceInOrderBeforeTheTokenIsUsed(t *testing.T) {
 	endpoint := newTestTokenEndpoint(t)
 	endpoint.set(func(e *testTokenEndpoint) { e.lifetime = 300 * time.Millisecond })
