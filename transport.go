@@ -350,25 +350,11 @@ func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp 
 }
 
 // invalidTokenChallenge reports whether a WWW-Authenticate header holds a
-// Bearer challenge with error="invalid_token" (RFC 6750 §3).
+// Bearer challenge with error="invalid_token" (RFC 6750 §3.1).
 func invalidTokenChallenge(values []string) bool {
 	for _, v := range values {
-		bearer := false
-		for part := range strings.SplitSeq(v, ",") {
-			part = strings.TrimSpace(part)
-			// A part may start a new challenge: "<scheme> <param>" or "<scheme>".
-			if scheme, rest, ok := strings.Cut(part, " "); ok && !strings.Contains(scheme, "=") {
-				bearer = strings.EqualFold(scheme, "bearer")
-				part = strings.TrimSpace(rest)
-			} else if !strings.Contains(part, "=") {
-				bearer = strings.EqualFold(part, "bearer")
-				continue
-			}
-			k, val, _ := strings.Cut(part, "=")
-			if bearer && strings.EqualFold(strings.TrimSpace(k), "error") &&
-				strings.Trim(strings.TrimSpace(val), `"`) == "invalid_token" {
-				return true
-			}
+		if params, ok := ParseBearerChallenge(v); ok && params["error"] == "invalid_token" {
+			return true
 		}
 	}
 	return false

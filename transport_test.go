@@ -433,6 +433,7 @@ func TestInvalidTokenChallenge(t *testing.T) {
 		{`Bearer error="insufficient_scope"`, false},
 		{`DPoP error="invalid_token"`, false},
 		{`Bearer error="invalid_token_x"`, false},
+		{`Bearer error_description="a, b", error="invalid_token"`, true},
 		{``, false},
 	}
 	for _, tt := range tests {
