@@ -50,7 +50,14 @@ func newCachedToken(tok *Token) *cachedToken {
 	return c
 }
 
-func newCachedSource(seed *Token, grant func(ctx context.Context, last *Token) (*Token, error)) *cachedSource {
+// newCachedSource returns a source over grant. cfg is only checked: a nil
+// Config fails every call with a [*ConfigError].
+func newCachedSource(cfg *Config, seed *Token, grant func(ctx context.Context, last *Token) (*Token, error)) *cachedSource {
+	if cfg == nil {
+		grant = func(context.Context, *Token) (*Token, error) {
+			return nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
+		}
+	}
 	s := &cachedSource{grant: grant, seed: seed}
 	if seed != nil {
 		s.cur.Store(newCachedToken(seed))
@@ -104,7 +111,7 @@ func (s *cachedSource) renew(ctx context.Context, stale *Token) (*Token, error) 
 // opts apply to every refresh, e.g. [WithScopes]. A refresh token the
 // server no longer accepts gives an error that matches [ErrReauthRequired].
 func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
-	return newCachedSource(tok, func(ctx context.Context, last *Token) (*Token, error) {
+	return newCachedSource(cfg, tok, func(ctx context.Context, last *Token) (*Token, error) {
 		if last == nil || last.RefreshToken == "" {
 			return nil, &ConfigError{Field: "Token.RefreshToken", Reason: "empty: the token cannot be refreshed"}
 		}
@@ -125,7 +132,7 @@ func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
 // refresh token in the response is ignored: §4.4.3 says none should be
 // issued, and the grant can simply be run again.
 func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
-	return newCachedSource(nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newCachedSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
 		return ClientCredentials(ctx, cfg, opts...)
 	})
 }
@@ -138,7 +145,7 @@ func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
 // asked as SAML ([WithRequestedTokenType]) is not a bearer token and a
 // [Transport] refuses to send it.
 func OnBehalfOfSource(cfg *Config, assertion string, opts ...Option) TokenSource {
-	return newCachedSource(nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newCachedSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
 		return OnBehalfOf(ctx, cfg, assertion, opts...)
 	})
 }
@@ -149,7 +156,7 @@ func OnBehalfOfSource(cfg *Config, assertion string, opts ...Option) TokenSource
 // token_type is "N_A" is not a bearer token and a [Transport] refuses to
 // send it.
 func TokenExchangeSource(cfg *Config, subjectToken string, opts ...Option) TokenSource {
-	return newCachedSource(nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newCachedSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
 		return TokenExchange(ctx, cfg, subjectToken, opts...)
 	})
 }

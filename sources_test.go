@@ -325,3 +325,19 @@ func TestTokenExchangeSourceResultThatIsNotBearerIsNeverSent(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+func TestSourcesWithoutConfigFail(t *testing.T) {
+	for name, src := range map[string]oauth2flows.TokenSource{
+		"Refresh":           oauth2flows.RefreshTokenSource(nil, token("", "rt", time.Time{})),
+		"ClientCredentials": oauth2flows.ClientCredentialsSource(nil),
+		"OnBehalfOf":        oauth2flows.OnBehalfOfSource(nil, "assertion"),
+		"TokenExchange":     oauth2flows.TokenExchangeSource(nil, "subject"),
+	} {
+		_, err := src.Token(t.Context())
+		var ce *oauth2flows.ConfigError
+		assert.ErrorAs(t, err, &ce, name)
+	}
+	_, err := oauth2flows.RefreshTokenSource(&oauth2flows.Config{}, nil).Token(t.Context())
+	var ce *oauth2flows.ConfigError
+	assert.ErrorAs(t, err, &ce, "no token to refresh")
+}

@@ -183,8 +183,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // withAuth returns a copy of req with Authorization set. The RoundTripper
 // contract forbids changing req; a copy of the struct and of the header
-// map is enough, as nothing else is changed (req.Clone would also copy
-// every header value).
+// map is enough, as nothing else is changed. req.Clone would also copy every
+// header value and the URL: three to four allocations more per request.
+// The value slices are shared, so a base RoundTripper must not write into
+// them, which net/http never does (Header.Set and Add replace or grow them).
 func withAuth(req *http.Request, auth []string) *http.Request {
 	r := new(http.Request)
 	*r = *req

@@ -546,7 +546,7 @@ func (e *testTokenEndpoint) grant(ctx context.Context, last *Token) (*Token, err
 
 // source returns a source of this package's kind over e, starting from seed.
 func (e *testTokenEndpoint) source(seed *Token) *cachedSource {
-	return newCachedSource(seed, e.grant)
+	return newCachedSource(&Config{}, seed, e.grant)
 }
 
 // expiredSeed is a token as loaded from storage after it expired.
