@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -190,9 +191,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 func withAuth(req *http.Request, auth []string) *http.Request {
 	r := new(http.Request)
 	*r = *req
-	r.Header = make(http.Header, len(req.Header)+1)
-	for k, v := range req.Header {
-		r.Header[k] = v
+	r.Header = maps.Clone(req.Header) // copies the table as is, without rehashing
+	if r.Header == nil {
+		r.Header = make(http.Header, 1)
 	}
 	r.Header["Authorization"] = auth
 	return r
@@ -367,7 +368,7 @@ func newTokenState(tok *Token, skew time.Duration, saved bool) *tokenState {
 	st := &tokenState{tok: tok, expireAt: never, refreshAt: never, saved: saved}
 	if !tok.Expiry.IsZero() {
 		st.expireAt = usableUntil(tok)
-		st.refreshAt = tok.Expiry.Add(-min(skew, max(time.Until(tok.Expiry)/2, 0)))
+		st.refreshAt = tok.Expiry.Round(0).Add(-min(skew, max(time.Until(tok.Expiry)/2, 0)))
 	}
 	st.header, st.err = authorization(tok)
 	st.ready = saved && st.err == nil
@@ -386,11 +387,14 @@ func authorization(tok *Token) ([]string, error) {
 // usableUntil is when tok stops being sent: expiryDelta before its Expiry,
 // or a tenth of its remaining lifetime for short-lived tokens, so that it does
 // not expire in flight. A token without expiry is usable until [never].
+// The time is on the wall clock (Round(0) drops the monotonic reading), as
+// the monotonic clock stops while the machine sleeps and the token's
+// lifetime does not.
 func usableUntil(tok *Token) time.Time {
 	if tok.Expiry.IsZero() {
 		return never
 	}
-	return tok.Expiry.Add(-min(expiryDelta, max(time.Until(tok.Expiry)/10, 0)))
+	return tok.Expiry.Round(0).Add(-min(expiryDelta, max(time.Until(tok.Expiry)/10, 0)))
 }
 
 // usable reports whether st may be sent at now.
