@@ -107,3 +107,17 @@ func TestAuthorizeRespectsRegisteredGrantTypes(t *testing.T) {
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	assert.Equal(t, "unauthorized_client", loc.Query().Get("error"))
 }
+
+func TestAuthorizeHelperReturnsRedirect(t *testing.T) {
+	srv := newServer(t)
+	q := url.Values{"response_type": {"code"}, "client_id": {"conf"}, "redirect_uri": {redirect}, "state": {"s"}}
+	loc, err := srv.Authorize(t.Context(), srv.Endpoint().AuthURL+"?"+q.Encode())
+	require.NoError(t, err)
+	assert.Equal(t, "s", loc.Query().Get("state"))
+	assert.NotEmpty(t, loc.Query().Get("code"))
+
+	q.Set("redirect_uri", "https://evil.example/")
+	_, err = srv.Authorize(t.Context(), srv.Endpoint().AuthURL+"?"+q.Encode())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "redirect_uri")
+}

@@ -30,7 +30,7 @@ func TestClientAuthentication(t *testing.T) {
 	}{
 		{"BasicWithFormEncodedSecret", cc, confAuth, 200, "", "conf", "client_secret_basic", false},
 		{"BasicWrongSecret", cc, basic("conf", "nope"), 401, "invalid_client", "", "", true},
-		{"BasicUnencodedSecretIsRefused", cc, "Basic " + b64("conf:" + awkwardSecret), 401, "invalid_client", "", "", true},
+		{"BasicUnencodedSecretIsRefused", cc, "Basic " + b64("conf:"+awkwardSecret), 401, "invalid_client", "", "", true},
 		{"BasicUnknownClient", cc, basic("nobody", "x"), 401, "invalid_client", "", "", true},
 		{"PostSecret", merge(cc, url.Values{"client_id": {"conf"}, "client_secret": {awkwardSecret}}), "", 200, "", "conf", "client_secret_post", false},
 		{"PostWrongSecret", merge(cc, url.Values{"client_id": {"conf"}, "client_secret": {"x"}}), "", 400, "invalid_client", "", "", false},
