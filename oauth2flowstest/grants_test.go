@@ -308,3 +308,17 @@ func TestWithClockDrivesExpiry(t *testing.T) {
 	_, err = srv.VerifyAccessToken(tok)
 	assert.ErrorIs(t, err, oauth2flowstest.ErrInvalidToken)
 }
+
+func TestResourceIndicators(t *testing.T) {
+	srv := newServer(t)
+	t.Run("ClientCredentialsRelativeResource", func(t *testing.T) {
+		got := token(t, srv, url.Values{"grant_type": {"client_credentials"}, "resource": {"graph"}}, confAuth)
+		assert.Equal(t, "invalid_target", got.str("error"))
+	})
+	t.Run("AuthorizeRepeatedResourceReachesTheToken", func(t *testing.T) {
+		code := getCode(t, srv, "conf", url.Values{"resource": {"https://a.example", "https://b.example"}})
+		got := token(t, srv, codeForm(code, nil), confAuth)
+		require.Equal(t, http.StatusOK, got.Status, got.Raw)
+		assert.Equal(t, []any{"https://a.example", "https://b.example"}, parseJWT(t, got.str("access_token"))["aud"])
+	})
+}
