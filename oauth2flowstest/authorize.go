@@ -105,6 +105,10 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 		fail("invalid_request", "code_challenge malformed")
 		return
 	}
+	if _, _, e := resourceScopes(q.Get("scope")); e != nil {
+		fail(e.code, e.description)
+		return
+	}
 	code := randomString()
 	s.mu.Lock()
 	s.store.codes[code] = &codeEntry{

@@ -57,6 +57,7 @@ func TestAuthorizeErrorsGoBackToTheClient(t *testing.T) {
 		{"UnsupportedResponseType", url.Values{"response_type": {"id_token"}}, "unsupported_response_type", false},
 		{"MissingResponseType", url.Values{}, "invalid_request", false},
 		{"UnknownLoginHint", url.Values{"response_type": {"token"}, "login_hint": {"mallory"}}, "login_required", true},
+		{"ScopesOfTwoResources", url.Values{"response_type": {"code"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}, "scope": {"api://a/x api://b/y"}}, "invalid_scope", false},
 		{"DuplicateParameter", url.Values{"response_type": {"code"}, "scope": {"a", "b"}}, "invalid_request", false},
 	}
 	for _, tt := range tests {
