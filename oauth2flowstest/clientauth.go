@@ -136,7 +136,9 @@ func (s *Server) checkBasic(in *authInput) (*Client, *oauthError) {
 	return s.checkSecret(id, secret, AuthClientSecretBasic)
 }
 
-func postPresent(in *authInput) bool { return in.form.Has("client_secret") }
+// postPresent, like jwtPresent, ignores empty parameters: RFC 6749 §3.1
+// says they are treated as omitted.
+func postPresent(in *authInput) bool { return in.form.Get("client_secret") != "" }
 
 func (s *Server) checkPost(in *authInput) (*Client, *oauthError) {
 	return s.checkSecret(in.form.Get("client_id"), in.form.Get("client_secret"), AuthClientSecretPost)
@@ -158,7 +160,7 @@ func (s *Server) checkSecret(id, secret, method string) (*Client, *oauthError) {
 }
 
 func jwtPresent(in *authInput) bool {
-	return in.form.Has("client_assertion") || in.form.Has("client_assertion_type")
+	return in.form.Get("client_assertion") != "" || in.form.Get("client_assertion_type") != ""
 }
 
 // checkJWT verifies a client assertion (RFC 7523 §3, OpenID Connect Core §9):

@@ -51,6 +51,7 @@ func TestClientAuthentication(t *testing.T) {
 		{"PrivateKeyJWTSignedByOtherKey", merge(cc, assertionForm(assertion(t, jwt.SigningMethodRS256, k.rsa, "ec", tokenURL, time.Minute, "j10"))), "", 400, "invalid_client", "", "private_key_jwt", false},
 		{"HS256ForKeyOnlyClient", merge(cc, assertionForm(assertion(t, jwt.SigningMethodHS256, []byte("guess"), "rsa", tokenURL, time.Minute, "j11"))), "", 400, "invalid_client", "", "client_secret_jwt", false},
 		{"WrongAssertionType", merge(cc, url.Values{"client_assertion_type": {"urn:x"}, "client_assertion": {"x"}}), "", 400, "invalid_request", "", "", false},
+		{"PublicClientEmptySecretIsOmitted", url.Values{"grant_type": {"password"}, "client_id": {"public"}, "client_secret": {""}, "username": {"alice"}, "password": {"alice-pw"}}, "", 200, "", "public", "none", false},
 		{"PublicClientNone", url.Values{"grant_type": {"password"}, "client_id": {"public"}, "username": {"alice"}, "password": {"alice-pw"}}, "", 200, "", "public", "none", false},
 	}
 	for _, tt := range tests {
