@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
 )
 
 // tokenServer is a token endpoint that enforces refresh token rotation: each
@@ -340,4 +342,133 @@ func TestSourcesWithoutConfigFail(t *testing.T) {
 	_, err := oauth2flows.RefreshTokenSource(&oauth2flows.Config{}, nil).Token(t.Context())
 	var ce *oauth2flows.ConfigError
 	assert.ErrorAs(t, err, &ce, "no token to refresh")
+}
+
+// signedIn starts an oauth2flowstest server with one client and one user,
+// and returns the client's Config and a token for the user, got with the
+// password grant (the simplest way to a refresh token in a test).
+func signedIn(t *testing.T, opts ...oauth2flowstest.Option) (*oauth2flowstest.Server, *oauth2flows.Config, *oauth2flows.Token) {
+	srv := oauth2flowstest.NewServer(append([]oauth2flowstest.Option{
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "app", Secret: "app-secret"}),
+		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice", Password: "pw"}),
+	}, opts...)...)
+	t.Cleanup(srv.Close)
+	cfg := &oauth2flows.Config{ClientID: "app", ClientSecret: "app-secret", Endpoint: srv.Endpoint()}
+	resp, err := srv.Client().PostForm(cfg.Endpoint.TokenURL, url.Values{
+		"grant_type": {"password"}, "username": {"alice"}, "password": {"pw"},
+		"client_id": {"app"}, "client_secret": {"app-secret"},
+	})
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	tok := &oauth2flows.Token{}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(tok))
+	require.NotEmpty(t, tok.RefreshToken)
+	tok.Expiry = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
+	return srv, cfg, tok
+}
+
+// protectedAPI is an API that accepts the server's tokens for audience "app"
+// and answers with the token's subject.
+func protectedAPI(t *testing.T, srv *oauth2flowstest.Server) *httptest.Server {
+	api := httptest.NewServer(srv.Protect("app", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := oauth2flowstest.ClaimsFromContext(r.Context())
+		fmt.Fprint(w, claims.Subject)
+	})))
+	t.Cleanup(api.Close)
+	return api
+}
+
+func refreshRequests(srv *oauth2flowstest.Server) (n int, tokens []string) {
+	for _, r := range srv.RequestsTo(oauth2flowstest.EndpointToken) {
+		if r.Form.Get("grant_type") == oauth2flows.GrantTypeRefreshToken {
+			n++
+			tokens = append(tokens, r.Form.Get("refresh_token"))
+		}
+	}
+	return n, tokens
+}
+
+func TestNewClientAgainstTestServerRefreshesOnceAndRotates(t *testing.T) {
+	srv, cfg, tok := signedIn(t)
+	api := protectedAPI(t, srv)
+	oldRefresh := tok.RefreshToken
+	tok.Expiry = time.Now().Add(-time.Minute) // as loaded from storage, expired
+
+	var mu sync.Mutex
+	var saved []*oauth2flows.Token
+	client := oauth2flows.NewClient(cfg, tok, oauth2flows.WithTokenSaver(func(_ context.Context, tok *oauth2flows.Token) error {
+		mu.Lock()
+		defer mu.Unlock()
+		saved = append(saved, tok)
+		return nil
+	}))
+
+	const n = 50
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, api.URL, nil)
+			if !assert.NoError(t, err) {
+				return
+			}
+			resp, err := client.Do(req)
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.Equal(t, "alice", string(body))
+		})
+	}
+	wg.Wait()
+
+	count, sent := refreshRequests(srv)
+	assert.Equal(t, 1, count, "one refresh for every concurrent request")
+	assert.Equal(t, []string{oldRefresh}, sent)
+	require.Len(t, saved, 1)
+	assert.NotEqual(t, oldRefresh, saved[0].RefreshToken, "the rotated refresh token is what gets saved")
+
+	_, err := oauth2flows.Refresh(t.Context(), cfg, oldRefresh)
+	assert.ErrorIs(t, err, oauth2flows.ErrReauthRequired, "the server refuses the spent refresh token")
+}
+
+func TestNewClientAgainstTestServerTransientFailureThenRecovery(t *testing.T) {
+	srv, cfg, tok := signedIn(t)
+	api := protectedAPI(t, srv)
+	tok.Expiry = time.Now().Add(-time.Minute)
+	srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{
+		Status: http.StatusInternalServerError, Body: `{"error":"server_error"}`,
+	})
+	client := oauth2flows.NewClient(cfg, tok)
+
+	_, err := do(t, client, api.URL)
+	var oe *oauth2flows.Error
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, http.StatusInternalServerError, oe.StatusCode)
+	assert.False(t, errors.Is(err, oauth2flows.ErrReauthRequired))
+
+	resp, err := do(t, client, api.URL) // the next request tries again, with the same refresh token
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	count, sent := refreshRequests(srv)
+	assert.Equal(t, 2, count)
+	assert.Equal(t, []string{tok.RefreshToken, tok.RefreshToken}, sent)
+}
+
+func TestNewClientAgainstTestServerRevokedTokenIsRetriedOnce(t *testing.T) {
+	srv, cfg, tok := signedIn(t)
+	api := protectedAPI(t, srv)
+	client := oauth2flows.NewClient(cfg, tok)
+	resp, err := do(t, client, api.URL)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	require.NoError(t, oauth2flows.Revoke(t.Context(), cfg, tok.AccessToken, oauth2flows.WithTokenTypeHint("access_token")))
+	resp, err = do(t, client, api.URL)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "401 invalid_token, one refresh, one retry")
+	count, _ := refreshRequests(srv)
+	assert.Equal(t, 1, count)
 }
