@@ -47,7 +47,8 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, rec *Re
 	fail := func(code, desc string) {
 		s.redirectError(w, r, redirect, implicit, q.Get("state"), code, desc)
 	}
-	if e := checkDuplicates(q); e != nil {
+	// RFC 8707 §2 lets resource repeat.
+	if e := checkDuplicates(q, "resource"); e != nil {
 		fail(e.code, e.description)
 		return
 	}
@@ -69,11 +70,9 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, rec *Re
 		fail("unsupported_response_type", "response_type must be code or token")
 		return
 	}
-	for _, res := range q["resource"] {
-		if !absoluteURI(res) {
-			fail("invalid_target", "resource must be an absolute URI without a fragment")
-			return
-		}
+	if e := checkResources(q["resource"]); e != nil {
+		fail(e.code, e.description)
+		return
 	}
 	user, desc := s.signedInUser(q.Get("login_hint"))
 	if user == nil {
@@ -104,6 +103,10 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 		return
 	case challenge != "" && len(challenge) != 43:
 		fail("invalid_request", "code_challenge malformed")
+		return
+	}
+	if _, _, e := resourceScopes(q.Get("scope")); e != nil {
+		fail(e.code, e.description)
 		return
 	}
 	code := randomString()

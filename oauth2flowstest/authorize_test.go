@@ -57,6 +57,7 @@ func TestAuthorizeErrorsGoBackToTheClient(t *testing.T) {
 		{"UnsupportedResponseType", url.Values{"response_type": {"id_token"}}, "unsupported_response_type", false},
 		{"MissingResponseType", url.Values{}, "invalid_request", false},
 		{"UnknownLoginHint", url.Values{"response_type": {"token"}, "login_hint": {"mallory"}}, "login_required", true},
+		{"ScopesOfTwoResources", url.Values{"response_type": {"code"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}, "scope": {"api://a/x api://b/y"}}, "invalid_scope", false},
 		{"DuplicateParameter", url.Values{"response_type": {"code"}, "scope": {"a", "b"}}, "invalid_request", false},
 	}
 	for _, tt := range tests {
@@ -106,4 +107,18 @@ func TestAuthorizeRespectsRegisteredGrantTypes(t *testing.T) {
 	})
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	assert.Equal(t, "unauthorized_client", loc.Query().Get("error"))
+}
+
+func TestAuthorizeHelperReturnsRedirect(t *testing.T) {
+	srv := newServer(t)
+	q := url.Values{"response_type": {"code"}, "client_id": {"conf"}, "redirect_uri": {redirect}, "state": {"s"}}
+	loc, err := srv.Authorize(t.Context(), srv.Endpoint().AuthURL+"?"+q.Encode())
+	require.NoError(t, err)
+	assert.Equal(t, "s", loc.Query().Get("state"))
+	assert.NotEmpty(t, loc.Query().Get("code"))
+
+	q.Set("redirect_uri", "https://evil.example/")
+	_, err = srv.Authorize(t.Context(), srv.Endpoint().AuthURL+"?"+q.Encode())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "redirect_uri")
 }

@@ -45,12 +45,12 @@ type authenticator struct {
 
 // authenticators lists the methods the server understands (RFC 6749 §2.3,
 // RFC 7523 §2.2). The JWT entry reports either client_secret_jwt or
-// private_key_jwt depending on the assertion's algorithm.
+// private_key_jwt depending on the assertion's algorithm, once it has parsed.
 func authenticators() []authenticator {
 	return []authenticator{
 		{AuthClientSecretBasic, basicPresent, (*Server).checkBasic},
 		{AuthClientSecretPost, postPresent, (*Server).checkPost},
-		{"jwt", jwtPresent, (*Server).checkJWT},
+		{"", jwtPresent, (*Server).checkJWT}, // method set by checkJWT
 	}
 }
 
@@ -74,19 +74,23 @@ func (s *Server) authenticateClient(in *authInput, rec *Request) (*Client, *oaut
 		found = a
 	}
 	if found == nil {
+		rec.AuthMethod = AuthNone
 		return s.checkNone(in, rec)
 	}
 	c, err := found.check(s, in)
+	// Record the method tried, even when it failed, so tests can assert how
+	// a client authenticated.
+	rec.AuthMethod = found.method
+	if in.method != "" {
+		rec.AuthMethod = in.method
+	}
 	if err != nil {
 		return nil, err
 	}
 	if id := in.form.Get("client_id"); id != "" && id != c.ID {
 		return nil, errInvalidClient("client_id does not match the authenticated client", found.method == AuthClientSecretBasic)
 	}
-	rec.ClientID, rec.AuthMethod = c.ID, found.method
-	if in.method != "" {
-		rec.AuthMethod = in.method
-	}
+	rec.ClientID = c.ID
 	return c, nil
 }
 
@@ -102,7 +106,7 @@ func (s *Server) checkNone(in *authInput, rec *Request) (*Client, *oauthError) {
 	if !c.public() {
 		return nil, errInvalidClient("client authentication required for a confidential client", false)
 	}
-	rec.ClientID, rec.AuthMethod = c.ID, AuthNone
+	rec.ClientID = c.ID
 	return c, nil
 }
 
@@ -132,7 +136,9 @@ func (s *Server) checkBasic(in *authInput) (*Client, *oauthError) {
 	return s.checkSecret(id, secret, AuthClientSecretBasic)
 }
 
-func postPresent(in *authInput) bool { return in.form.Has("client_secret") }
+// postPresent, like jwtPresent, ignores empty parameters: RFC 6749 §3.1
+// says they are treated as omitted.
+func postPresent(in *authInput) bool { return in.form.Get("client_secret") != "" }
 
 func (s *Server) checkPost(in *authInput) (*Client, *oauthError) {
 	return s.checkSecret(in.form.Get("client_id"), in.form.Get("client_secret"), AuthClientSecretPost)
@@ -154,7 +160,7 @@ func (s *Server) checkSecret(id, secret, method string) (*Client, *oauthError) {
 }
 
 func jwtPresent(in *authInput) bool {
-	return in.form.Has("client_assertion") || in.form.Has("client_assertion_type")
+	return in.form.Get("client_assertion") != "" || in.form.Get("client_assertion_type") != ""
 }
 
 // checkJWT verifies a client assertion (RFC 7523 §3, OpenID Connect Core §9):
@@ -173,15 +179,19 @@ func (s *Server) checkJWT(in *authInput) (*Client, *oauthError) {
 	if err != nil {
 		return nil, errInvalidClient("malformed client assertion", false)
 	}
+	method := AuthPrivateKeyJWT
+	if tok.Method.Alg() == "HS256" {
+		method = AuthClientSecretJWT
+	}
+	in.method = method
 	c := s.clients[unverified.Subject]
 	if c == nil {
 		return nil, errInvalidClient("unknown client", false)
 	}
-	method, key := AuthPrivateKeyJWT, any(c.PublicKey)
-	if tok.Method.Alg() == "HS256" {
-		method, key = AuthClientSecretJWT, []byte(c.Secret)
+	key := any(c.PublicKey)
+	if method == AuthClientSecretJWT {
+		key = []byte(c.Secret)
 	}
-	in.method = method
 	if !c.allowsMethod(method) {
 		return nil, errInvalidClient("client is not registered for "+method, false)
 	}

@@ -28,10 +28,8 @@ func (s *Server) grantTokenExchange(c *Client, form url.Values) (*tokenResponse,
 	if actor != nil {
 		act = &Actor{Subject: actor.Subject, Act: subject.Act}
 	}
-	for _, r := range form["resource"] {
-		if !absoluteURI(r) {
-			return nil, errInvalidTarget("resource must be an absolute URI without a fragment")
-		}
+	if e := checkResources(form["resource"]); e != nil {
+		return nil, e
 	}
 	targets := append(append([]string(nil), form["audience"]...), form["resource"]...)
 	scope := form.Get("scope")

@@ -23,6 +23,9 @@ func (s *Server) grantPassword(c *Client, form url.Values) (*tokenResponse, *oau
 	if user == nil {
 		return nil, errInvalidGrant("invalid username or password")
 	}
+	if e := checkResources(form["resource"]); e != nil {
+		return nil, e
+	}
 	scope := form.Get("scope")
 	return s.issue(issuance{
 		subject:   user.subject(),
@@ -41,6 +44,9 @@ func (s *Server) grantClientCredentials(c *Client, form url.Values) (*tokenRespo
 	if c.public() {
 		return nil, errUnauthorizedClient("public clients cannot use client_credentials")
 	}
+	if e := checkResources(form["resource"]); e != nil {
+		return nil, e
+	}
 	return s.issue(issuance{
 		subject:   c.ID,
 		client:    c,
@@ -54,6 +60,17 @@ func (s *Server) userBySubject(sub string) *User {
 	for i := range s.cfg.users {
 		if s.cfg.users[i].subject() == sub {
 			return &s.cfg.users[i]
+		}
+	}
+	return nil
+}
+
+// checkResources refuses resource indicators that are not absolute URIs
+// without a fragment (RFC 8707 §2: invalid_target).
+func checkResources(resources []string) *oauthError {
+	for _, r := range resources {
+		if !absoluteURI(r) {
+			return errInvalidTarget("resource must be an absolute URI without a fragment")
 		}
 	}
 	return nil

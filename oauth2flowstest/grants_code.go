@@ -55,8 +55,7 @@ func (s *Server) grantAuthorizationCode(c *Client, form url.Values) (*tokenRespo
 	}
 	e.used = true
 	e.family = s.store.newFamily()
-	s.mu.Unlock()
-	return s.issue(issuance{
+	is := issuance{
 		subject:   e.subject,
 		client:    c,
 		scope:     e.scope,
@@ -65,7 +64,9 @@ func (s *Server) grantAuthorizationCode(c *Client, form url.Values) (*tokenRespo
 		idToken:   hasScope(e.scope, "openid"),
 		nonce:     e.nonce,
 		family:    e.family,
-	})
+	}
+	s.mu.Unlock()
+	return s.issue(is)
 }
 
 // checkPKCE verifies the code_verifier against the code's S256 challenge

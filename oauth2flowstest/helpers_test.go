@@ -165,7 +165,7 @@ func authorize(t *testing.T, srv *oauth2flowstest.Server, q url.Values) (*http.R
 
 // verifier is a valid RFC 7636 code verifier and its S256 challenge.
 const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-const challenge = "E9Melhoa2OwvFrEMTJguCHaoeKt8URW9fi8-F4N8xNk"
+const challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 // getCode runs /authorize for client with PKCE and returns the code.
 func getCode(t *testing.T, srv *oauth2flowstest.Server, client string, extra url.Values) string {

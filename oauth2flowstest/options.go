@@ -64,6 +64,9 @@ func WithRefreshTokenLifetime(d time.Duration) Option {
 
 // WithClock sets the server's clock, used for issuing, expiring and
 // verifying every token and client assertion. Fault delays use real time.
+// Client assertions are checked against it too, so a clock far from the
+// client's makes private_key_jwt and client_secret_jwt fail, as clock skew
+// would with a real server.
 func WithClock(now func() time.Time) Option {
 	return func(cfg *config) {
 		if now != nil {

@@ -26,8 +26,11 @@ type Request struct {
 	Form url.Values
 	// ClientID is the client that authenticated, or "" if none did.
 	ClientID string
-	// AuthMethod is the client authentication method used, by its RFC 8414
-	// name (e.g. "client_secret_basic"), or "" if none was recognised.
+	// AuthMethod is the client authentication method the request used, by
+	// its RFC 8414 name (e.g. "client_secret_basic"; "none" for a request
+	// without credentials), also when authentication failed. It is "" where
+	// no client authentication happens (authorize, discovery, jwks) and for
+	// requests refused before it (malformed, faulted).
 	AuthMethod string
 	// Status is the HTTP status of the response.
 	Status int
