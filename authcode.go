@@ -29,8 +29,9 @@ func AuthCodeURL(cfg *Config, state string, opts ...Option) string {
 	return u
 }
 
-// BuildAuthCodeURL is [AuthCodeURL] returning why it refuses, as a
-// [*ConfigError], instead of "".
+// BuildAuthCodeURL builds the authorization code request URL (RFC 6749
+// §4.1.1, RFC 7636 §4.3) exactly as [AuthCodeURL] does, but returns why it
+// refuses, as a [*ConfigError], instead of "".
 func BuildAuthCodeURL(cfg *Config, state string, opts ...Option) (string, error) {
 	return authorizeURL(cfg, "code", state, collect(opts))
 }

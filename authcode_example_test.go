@@ -60,10 +60,14 @@ func ExampleExchangeCode() {
 	authURL := oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier))
 
 	// 2. The user signs in; the browser comes back to the redirect URI.
-	callback := followOnce(authURL)
+	// srv.Authorize plays the browser.
+	callback, err := srv.Authorize(context.Background(), authURL)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// 3. The callback handler checks state and iss and takes the code.
-	code, err := oauth2flows.ParseCallbackURL(cfg, callback, state)
+	code, err := oauth2flows.ParseCallbackURL(cfg, callback.String(), state)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -134,16 +138,4 @@ func ExampleNewVerifier() {
 	verifier := oauth2flows.NewVerifier()
 	fmt.Println(len(verifier), len(oauth2flows.S256Challenge(verifier)))
 	// Output: 43 43
-}
-
-// followOnce requests url without following the redirect, as a browser's
-// first hop, and returns where it was sent.
-func followOnce(url string) string {
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(url)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer resp.Body.Close()
-	return resp.Header.Get("Location")
 }

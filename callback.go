@@ -76,7 +76,8 @@ func ParseCallback(cfg *Config, r *http.Request, state string) (code string, err
 }
 
 // ParseCallbackURL is [ParseCallback] for the full redirect URL as a
-// string, as a desktop or command-line client receives it.
+// string (RFC 6749 §4.1.2), as a desktop or command-line client receives
+// it (RFC 8252 §7).
 func ParseCallbackURL(cfg *Config, redirectURL, state string) (code string, err error) {
 	u, err := url.Parse(redirectURL)
 	if err != nil {
@@ -138,9 +139,9 @@ func checkResponse(v url.Values, state string, checkIss func(url.Values) error) 
 	}
 	if _, ok := v["error"]; ok {
 		e := &Error{
-			Code:        printable(v.Get("error"), 64),
-			Description: printable(v.Get("error_description"), 512),
-			URI:         printable(v.Get("error_uri"), 256),
+			Code:        safeText(v.Get("error"), nil, 64),
+			Description: safeText(v.Get("error_description"), nil, 512),
+			URI:         safeText(v.Get("error_uri"), nil, 256),
 		}
 		if e.Code == "" {
 			e.Code = "invalid_response"

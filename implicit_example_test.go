@@ -1,6 +1,7 @@
 package oauth2flows_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/oauth2flows/oauth2flows"
@@ -28,9 +29,13 @@ func ExampleImplicitURL() {
 		Scopes:      []string{"read"},
 	}
 	state := oauth2flows.NewState()
-	redirect := followOnce(oauth2flows.ImplicitURL(cfg, state))
+	redirect, err := srv.Authorize(context.Background(), oauth2flows.ImplicitURL(cfg, state))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
-	tok, err := oauth2flows.ParseImplicitResponse(redirect, state)
+	tok, err := oauth2flows.ParseImplicitResponse(redirect.String(), state)
 	if err != nil {
 		fmt.Println(err)
 		return
