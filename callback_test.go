@@ -77,7 +77,10 @@ var callbackCases = []callbackCase{
 		check: func(t *testing.T, err error) {
 			var e *oauth2flows.Error
 			require.ErrorAs(t, err, &e)
-			assert.Equal(t, "abc", e.Description)
+			assert.NotContains(t, e.Description, "\n")
+			assert.NotContains(t, e.Description, "\x1b")
+			assert.Contains(t, e.Description, "a")
+			assert.Contains(t, e.Description, "bc")
 		},
 	},
 }
