@@ -233,9 +233,13 @@ func safeText(s string, redact []string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// printable drops control characters and invalid UTF-8.
+// printable turns white space (Entra ends sentences with \r\n) into
+// spaces, and drops other control characters and invalid UTF-8.
 func printable(s string) string {
 	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
 		if r == utf8.RuneError || !unicode.IsPrint(r) {
 			return -1
 		}
