@@ -30,6 +30,8 @@ func WithRootCAs(pool *x509.CertPool) MTLSOption {
 // that a certificate can be rotated without a restart (RFC 8705 §2 leaves
 // rotation to the client). get must be safe for concurrent use; an
 // atomic.Pointer[tls.Certificate] swapped by a file watcher is enough.
+// Open connections keep the certificate of their handshake: call the
+// transport's CloseIdleConnections after a swap to use the new one at once.
 func WithGetClientCertificate(get func(*tls.CertificateRequestInfo) (*tls.Certificate, error)) MTLSOption {
 	return func(o *mtlsOptions) { o.getCert = get }
 }
