@@ -87,7 +87,7 @@ func (c *Config) authenticate(m AuthMethod, form url.Values, header http.Header)
 		form.Set("client_assertion", a)
 		form.Set("client_id", c.ClientID)
 	case TLSClientAuth, SelfSignedTLSClientAuth:
-		if c.Certificate == nil {
+		if !c.hasClientCertificate() {
 			return &ConfigError{Field: "Certificate", Reason: m.String() + " needs a client certificate"}
 		}
 		form.Set("client_id", c.ClientID) // RFC 8705 §2: the certificate authenticates, client_id identifies

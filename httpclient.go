@@ -59,6 +59,11 @@ func (c *Config) endpointURL(kind endpointKind, method AuthMethod) (string, erro
 	if raw == "" {
 		return "", &ConfigError{Field: field, Reason: "not set"}
 	}
+	if mtls {
+		if err := requireHTTPS(field, raw); err != nil {
+			return "", err
+		}
+	}
 	if err := checkURL(field, raw, c.InsecureAllowHTTP && !mtls); err != nil {
 		return "", err
 	}

@@ -34,9 +34,8 @@ type authInput struct {
 // present reports whether the request carries that method's credentials at
 // all; only then are client and err meaningful.
 //
-// RFC 8705 tls_client_auth and self_signed_tls_client_auth fit here as one
-// more authenticator that looks at r.TLS.PeerCertificates and a Client field
-// naming the expected subject or certificate.
+// RFC 8705 tls_client_auth and self_signed_tls_client_auth are one more
+// authenticator, looking at r.TLS.PeerCertificates (see mtls.go).
 type authenticator struct {
 	method  string
 	present func(in *authInput) bool
@@ -44,13 +43,14 @@ type authenticator struct {
 }
 
 // authenticators lists the methods the server understands (RFC 6749 §2.3,
-// RFC 7523 §2.2). The JWT entry reports either client_secret_jwt or
+// RFC 7523 §2.2, RFC 8705 §2). The JWT entry reports either client_secret_jwt or
 // private_key_jwt depending on the assertion's algorithm, once it has parsed.
 func authenticators() []authenticator {
 	return []authenticator{
 		{AuthClientSecretBasic, basicPresent, (*Server).checkBasic},
 		{AuthClientSecretPost, postPresent, (*Server).checkPost},
-		{"", jwtPresent, (*Server).checkJWT}, // method set by checkJWT
+		{"", jwtPresent, (*Server).checkJWT},          // method set by checkJWT
+		{"", certPresent, (*Server).checkCertificate}, // RFC 8705 §2; method set by checkCertificate
 	}
 }
 

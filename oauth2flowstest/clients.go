@@ -2,6 +2,7 @@ package oauth2flowstest
 
 import (
 	"crypto"
+	"crypto/x509"
 	"slices"
 )
 
@@ -47,6 +48,27 @@ type Client struct {
 	// GrantTypes restricts the grants the client may use (RFC 7591 §2), e.g.
 	// "authorization_code", "refresh_token", [GrantImplicit]. Empty allows all.
 	GrantTypes []string
+
+	// TLSSubjectDN, TLSSANDNS, TLSSANURI, TLSSANIP and TLSSANEmail register
+	// a tls_client_auth client (RFC 8705 §2.1.2): its certificate must chain
+	// to a CA given to [WithMTLS] and match the field that is set (RFC 8705
+	// wants exactly one; if several are set, each must match). TLSSubjectDN
+	// is compared with the RFC 4514 form of crypto/x509's Name.String, e.g.
+	// "CN=client-a,O=Example".
+	TLSSubjectDN string
+	TLSSANDNS    string
+	TLSSANURI    string
+	TLSSANIP     string
+	TLSSANEmail  string
+
+	// SelfSignedCertificates register a self_signed_tls_client_auth client
+	// (RFC 8705 §2.2.2, where they would be the x5c of the client's JWKS):
+	// it authenticates with any one of them, so rotation can be tested.
+	SelfSignedCertificates []*x509.Certificate
+
+	// boundCert is set on the per-request copy made by certificate
+	// authentication: the x5t#S256 that issued access tokens are bound to.
+	boundCert string
 }
 
 // public reports whether the client has no credentials (RFC 6749 §2.1).
@@ -70,6 +92,23 @@ func (c *Client) allowsMethod(method string) bool {
 		return c.PublicKey != nil
 	}
 	return false
+}
+
+// certMethod is how a client presenting a certificate authenticates: its
+// registered RFC 8705 method, or the one its registration implies, or
+// "none" for a public client. "" means it may not use a certificate.
+func (c *Client) certMethod() string {
+	switch {
+	case c.AuthMethod == AuthTLSClientAuth, c.AuthMethod == AuthSelfSignedTLSClientAuth, c.public():
+		return c.AuthMethod
+	case c.AuthMethod != "":
+		return ""
+	case len(c.SelfSignedCertificates) > 0:
+		return AuthSelfSignedTLSClientAuth
+	case c.TLSSubjectDN != "" || c.TLSSANDNS != "" || c.TLSSANURI != "" || c.TLSSANIP != "" || c.TLSSANEmail != "":
+		return AuthTLSClientAuth
+	}
+	return ""
 }
 
 // User is a registered resource owner (RFC 6749 §1.1). Subject is the "sub"

@@ -16,8 +16,11 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	}
 	authMethods := []string{AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT, AuthPrivateKeyJWT, AuthNone}
 	authAlgs := []string{"HS256", "RS256", "PS256", "ES256"}
+	if s.mtls != nil {
+		authMethods = append(authMethods, AuthTLSClientAuth, AuthSelfSignedTLSClientAuth)
+	}
 	ep := s.Endpoint()
-	writeJSON(w, http.StatusOK, map[string]any{
+	meta := map[string]any{
 		"issuer":                 ep.Issuer,
 		"authorization_endpoint": ep.AuthURL,
 		"token_endpoint":         ep.TokenURL,
@@ -42,7 +45,17 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"id_token_signing_alg_values_supported":                    []string{"ES256"},
 		"subject_types_supported":                                  []string{"public"},
 		"scopes_supported":                                         []string{"openid", "profile", "email", "offline_access"},
-	})
+	}
+	if s.mtls != nil {
+		// RFC 8705 §5 and §3.3.
+		meta["mtls_endpoint_aliases"] = map[string]string{
+			"token_endpoint":         ep.MTLSTokenURL,
+			"revocation_endpoint":    ep.MTLSRevocationURL,
+			"introspection_endpoint": ep.MTLSIntrospectionURL,
+		}
+		meta["tls_client_certificate_bound_access_tokens"] = true
+	}
+	writeJSON(w, http.StatusOK, meta)
 }
 
 // handleJWKS serves the server's public signing key (RFC 7517 §5).

@@ -29,9 +29,27 @@
 //     /.well-known/openid-configuration.
 //
 // Clients authenticate with client_secret_basic, client_secret_post,
-// client_secret_jwt, private_key_jwt, or as public clients ("none"); see
+// client_secret_jwt, private_key_jwt, tls_client_auth and
+// self_signed_tls_client_auth ([WithMTLS]), or as public clients ("none"); see
 // [Client.AuthMethod]. Access and ID tokens are ES256 JWTs; codes and refresh
 // tokens are opaque.
+//
+// # Mutual TLS (RFC 8705)
+//
+// [WithMTLS] adds an HTTPS listener that asks for client certificates and
+// serves the token, revocation and introspection endpoints as the
+// mtls_endpoint_aliases. [NewCertificateAuthority] and
+// [NewSelfSignedCertificate] make certificates at test time; tokens issued to
+// a client that authenticated with one carry cnf "x5t#S256", and
+// [Server.Protect] behind [NewMTLSResourceServer] accepts them only with
+// that certificate:
+//
+//	ca, _ := oauth2flowstest.NewCertificateAuthority("test CA")
+//	cert, _ := ca.IssueClientCertificate("svc")
+//	srv := oauth2flowstest.NewServer(oauth2flowstest.WithMTLS(ca.Certificate),
+//		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "svc", TLSSubjectDN: "CN=svc"}))
+//	cfg := &oauth2flows.Config{ClientID: "svc", Certificate: cert,
+//		Endpoint: srv.Endpoint(), HTTPClient: srv.Client()}
 //
 // # Tokens for resource-server tests
 //

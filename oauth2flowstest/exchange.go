@@ -50,6 +50,7 @@ func (s *Server) grantTokenExchange(c *Client, form url.Values) (*tokenResponse,
 		}
 		resp.accessToken, resp.expiresIn = s.mintAccessToken(grant{
 			subject: subject.Subject, clientID: c.ID, audience: aud, scope: scp, act: act,
+			boundCert: c.boundCert,
 		})
 		resp.tokenType, resp.issuedTokenType = "Bearer", rtt
 	case oauth2flows.TokenTypeIDToken:

@@ -46,6 +46,9 @@ func (s *Server) introspect(token string) map[string]any {
 		if claims.Act != nil {
 			out["act"] = claims.Act
 		}
+		if claims.Cnf != nil {
+			out["cnf"] = claims.Cnf // RFC 8705 §3.2
+		}
 		return out
 	}
 	s.mu.Lock()

@@ -1,6 +1,9 @@
 package oauth2flowstest
 
-import "time"
+import (
+	"crypto/x509"
+	"time"
+)
 
 // Option configures a [Server] created by [NewServer].
 type Option func(*config)
@@ -16,6 +19,8 @@ type config struct {
 	noRotation      bool
 	entraV1         bool
 	formResponses   bool
+	mtls            bool
+	clientCAs       *x509.CertPool
 }
 
 func newConfig(opts []Option) config {
@@ -38,6 +43,8 @@ func WithClient(c Client) Option {
 	return func(cfg *config) {
 		c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
 		c.GrantTypes = append([]string(nil), c.GrantTypes...)
+		c.SelfSignedCertificates = append([]*x509.Certificate(nil), c.SelfSignedCertificates...)
+		c.boundCert = ""
 		cfg.clients = append(cfg.clients, c)
 	}
 }

@@ -34,6 +34,12 @@ type Request struct {
 	AuthMethod string
 	// Status is the HTTP status of the response.
 	Status int
+	// MTLS reports that the request came to the HTTPS listener of the
+	// RFC 8705 §5 mtls_endpoint_aliases ([WithMTLS]).
+	MTLS bool
+	// ClientCertThumbprint is the x5t#S256 (RFC 8705 §3.1) of the client
+	// certificate the TLS connection presented, or "" if none.
+	ClientCertThumbprint string
 }
 
 // Requests returns the requests received so far, oldest first, by the time

@@ -4,11 +4,15 @@ import (
 	"context"
 	"net/http"
 	"strings"
+
+	"github.com/oauth2flows/oauth2flows"
 )
 
 // Protect is resource-server middleware (RFC 6750): it requires an
 // "Authorization: Bearer" access token issued by this server, valid, not
-// revoked and with audience among its "aud", and puts its claims in the
+// revoked and with audience among its "aud", presented over a TLS connection
+// with its certificate when it is certificate-bound (RFC 8705 §3; see
+// [NewMTLSResourceServer]), and puts its claims in the
 // request context for [ClaimsFromContext]. Otherwise it answers 401 with a
 // WWW-Authenticate challenge: bare when no token was sent (§3.1), with
 // error="invalid_token" when one was.
@@ -27,6 +31,12 @@ func (s *Server) Protect(audience string, next http.Handler) http.Handler {
 		}
 		if !claims.hasAudience(audience) {
 			challenge(w, "the access token is not for this resource")
+			return
+		}
+		// RFC 8705 §3: a bound token is accepted only over a TLS connection
+		// presenting its certificate.
+		if claims.Cnf["x5t#S256"] != "" && oauth2flows.VerifyCertificateBinding(token, peerCertificate(r)) != nil {
+			challenge(w, "the access token is bound to a certificate the request did not present")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))

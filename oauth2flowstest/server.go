@@ -34,6 +34,7 @@ const maxBody = 1 << 20
 type Server struct {
 	cfg     config
 	srv     *httptest.Server
+	mtls    *httptest.Server // RFC 8705 §5 aliases; nil without WithMTLS
 	clients map[string]*Client
 	key     *ecdsa.PrivateKey
 	kid     string
@@ -59,29 +60,51 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.key, s.kid = newSigningKey()
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	if s.cfg.mtls {
+		s.startMTLS()
+	}
 	return s
 }
 
 // Close shuts the server down and blocks until all requests have finished.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.srv.Close()
+	if s.mtls != nil {
+		s.mtls.Close()
+	}
+}
 
 // URL returns the server's base URL, which is also its issuer (RFC 8414 §2).
 func (s *Server) URL() string { return s.srv.URL }
 
 // Endpoint returns the server's endpoints for an [oauth2flows.Config].
+// With [WithMTLS] it includes the RFC 8705 §5 mtls_endpoint_aliases.
 func (s *Server) Endpoint() oauth2flows.Endpoint {
-	return oauth2flows.Endpoint{
+	e := oauth2flows.Endpoint{
 		Issuer:           s.URL(),
 		AuthURL:          s.URL() + pathAuthorize,
 		TokenURL:         s.URL() + pathToken,
 		RevocationURL:    s.URL() + pathRevoke,
 		IntrospectionURL: s.URL() + pathIntrospect,
 	}
+	if s.mtls != nil {
+		e.MTLSTokenURL = s.MTLSURL() + pathToken
+		e.MTLSRevocationURL = s.MTLSURL() + pathRevoke
+		e.MTLSIntrospectionURL = s.MTLSURL() + pathIntrospect
+	}
+	return e
 }
 
 // Client returns an HTTP client configured for requests to the server, like
-// httptest.Server.Client.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
+// httptest.Server.Client. With [WithMTLS] it also trusts the HTTPS
+// listener; it presents no client certificate, but oauth2flows adds
+// Config.Certificate to a clone of its transport.
+func (s *Server) Client() *http.Client {
+	if s.mtls != nil {
+		return s.mtls.Client()
+	}
+	return s.srv.Client()
+}
 
 func (s *Server) now() time.Time { return s.cfg.now() }
 
@@ -112,6 +135,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Endpoint: endpointName(r.URL.Path),
 		Method:   r.Method,
 		Header:   r.Header.Clone(),
+		MTLS:     r.TLS != nil,
+	}
+	if cert := peerCertificate(r); cert != nil {
+		rec.ClientCertThumbprint = oauth2flows.CertificateThumbprint(cert)
+	}
+	if rec.MTLS && !mtlsAliased(r.URL.Path) {
+		rec.Endpoint = ""
 	}
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
@@ -133,6 +163,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Form = r.URL.Query()
 	}
 
+	if rec.MTLS && !mtlsAliased(r.URL.Path) {
+		http.NotFound(sw, r) // only the RFC 8705 §5 aliases are served over mTLS
+		return
+	}
 	if f, ok := s.takeFault(rec.Endpoint); ok {
 		f.serve(sw, r)
 		return

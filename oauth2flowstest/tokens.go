@@ -96,6 +96,8 @@ type grant struct {
 	scope    string // scp claim
 	act      *Actor
 	family   string // refresh-token family, "" if none
+	// boundCert is the x5t#S256 the token is bound to (RFC 8705 §3), "" if none.
+	boundCert string
 }
 
 // audClaim is a JWT "aud": a string when there is one audience (RFC 7519 §4.1.3).
@@ -131,6 +133,9 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 	}
 	if g.act != nil {
 		c["act"] = g.act
+	}
+	if g.boundCert != "" {
+		c["cnf"] = map[string]string{"x5t#S256": g.boundCert}
 	}
 	s.mu.Lock()
 	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp}

@@ -1,0 +1,107 @@
+package oauth2flowstest_test
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+)
+
+// mtlsPost posts form to url over a connection presenting cert (none when nil).
+func mtlsPost(t *testing.T, srv *oauth2flowstest.Server, cert *tls.Certificate, target string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	hc := oauth2flows.NewMTLSClient(cert, oauth2flows.WithRootCAs(srv.RootCAs()))
+	resp, err := hc.Post(target, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	return resp.StatusCode, body
+}
+
+func TestMTLSDiscoveryListsAliases(t *testing.T) {
+	for _, withMTLS := range []bool{true, false} {
+		t.Run(map[bool]string{true: "WithMTLS", false: "without"}[withMTLS], func(t *testing.T) {
+			var opts []oauth2flowstest.Option
+			if withMTLS {
+				opts = append(opts, oauth2flowstest.WithMTLS())
+			}
+			srv := newServer(t, opts...)
+			got := do(t, srv, mustGet(t, srv.URL()+"/.well-known/oauth-authorization-server"))
+			require.Equal(t, http.StatusOK, got.Status)
+			ep := srv.Endpoint()
+			if !withMTLS {
+				assert.NotContains(t, got.Body, "mtls_endpoint_aliases")
+				assert.Empty(t, ep.MTLSTokenURL)
+				assert.Nil(t, srv.RootCAs())
+				return
+			}
+			assert.Equal(t, map[string]any{
+				"token_endpoint":         ep.MTLSTokenURL,
+				"revocation_endpoint":    ep.MTLSRevocationURL,
+				"introspection_endpoint": ep.MTLSIntrospectionURL,
+			}, got.Body["mtls_endpoint_aliases"])
+			assert.True(t, strings.HasPrefix(ep.MTLSTokenURL, "https://"))
+			assert.Equal(t, true, got.Body["tls_client_certificate_bound_access_tokens"])
+			assert.Contains(t, got.Body["token_endpoint_auth_methods_supported"], "tls_client_auth")
+			assert.Contains(t, got.Body["token_endpoint_auth_methods_supported"], "self_signed_tls_client_auth")
+		})
+	}
+}
+
+func TestMTLSBoundTokenIntrospectsWithCnf(t *testing.T) {
+	self, err := oauth2flowstest.NewSelfSignedCertificate("svc")
+	require.NoError(t, err)
+	srv := newServer(t, oauth2flowstest.WithMTLS(),
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "svc", SelfSignedCertificates: []*x509.Certificate{self.Leaf}}))
+	ep := srv.Endpoint()
+
+	status, body := mtlsPost(t, srv, self, ep.MTLSTokenURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {"svc"}})
+	require.Equal(t, http.StatusOK, status, body)
+	at := body["access_token"].(string)
+	x5t := oauth2flows.CertificateThumbprint(self.Leaf)
+	assert.Equal(t, map[string]any{"x5t#S256": x5t}, parseJWT(t, at)["cnf"])
+
+	status, body = mtlsPost(t, srv, self, ep.MTLSIntrospectionURL, url.Values{"token": {at}, "client_id": {"svc"}})
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, true, body["active"])
+	assert.Equal(t, map[string]any{"x5t#S256": x5t}, body["cnf"], "RFC 8705 §3.2")
+	r := srv.RequestsTo(oauth2flowstest.EndpointIntrospect)[0]
+	assert.True(t, r.MTLS)
+	assert.Equal(t, oauth2flowstest.AuthSelfSignedTLSClientAuth, r.AuthMethod)
+}
+
+func TestMTLSListenerServesOnlyAliases(t *testing.T) {
+	srv := newServer(t, oauth2flowstest.WithMTLS())
+	for _, path := range []string{"/authorize", "/.well-known/oauth-authorization-server", "/jwks"} {
+		t.Run(path, func(t *testing.T) {
+			resp, err := srv.Client().Get(srv.MTLSURL() + path)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+		})
+	}
+}
+
+func TestMTLSCertificateNextToASecretIsNotCertificateAuth(t *testing.T) {
+	self, err := oauth2flowstest.NewSelfSignedCertificate("conf")
+	require.NoError(t, err)
+	srv := newServer(t, oauth2flowstest.WithMTLS())
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"conf"}, "client_secret": {awkwardSecret}}
+	status, body := mtlsPost(t, srv, self, srv.Endpoint().MTLSTokenURL, form)
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Nil(t, parseJWT(t, body["access_token"].(string))["cnf"], "only certificate authentication binds")
+	assert.Equal(t, oauth2flowstest.AuthClientSecretPost, srv.RequestsTo(oauth2flowstest.EndpointToken)[0].AuthMethod)
+}
