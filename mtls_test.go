@@ -338,6 +338,3 @@ func TestMTLSNeedsACertificate(t *testing.T) {
 	assert.Equal(t, "HTTPClient", ce.Field)
 }
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
