@@ -168,6 +168,9 @@ func discover(ctx context.Context, hc *http.Client, issuer string) (*Metadata, e
 // query or fragment (RFC 8414 §2).
 func wellKnownURLs(issuer string) ([]string, error) {
 	if err := checkURL("issuer", issuer, false); err != nil {
+		if u, perr := url.Parse(issuer); perr == nil && strings.EqualFold(u.Scheme, "http") {
+			return nil, &ConfigError{Field: "issuer", Reason: "plain http is refused except on loopback (RFC 8414 §2 requires https)"}
+		}
 		return nil, err
 	}
 	u, _ := url.Parse(issuer) // checkURL parsed it

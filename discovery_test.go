@@ -42,6 +42,18 @@ func TestDiscoverAgainstTheTestServerFillsTheEndpoint(t *testing.T) {
 	require.NoError(t, err)
 }
 
+func TestDiscoverFallsBackToOpenIDConfigurationOnTheTestServer(t *testing.T) {
+	srv := grantServer(t)
+	srv.InjectFault(oauth2flowstest.EndpointDiscovery, 1, oauth2flowstest.Fault{Status: http.StatusNotFound})
+
+	md, err := oauth2flows.Discover(context.Background(), srv.URL())
+	require.NoError(t, err)
+	assert.Equal(t, srv.Endpoint(), md.Endpoint())
+	reqs := srv.RequestsTo(oauth2flowstest.EndpointDiscovery)
+	require.Len(t, reqs, 2)
+	assert.Equal(t, []int{http.StatusNotFound, http.StatusOK}, []int{reqs[0].Status, reqs[1].Status})
+}
+
 // metadataServer serves doc (with its issuer set by issuerFor) at the paths
 // in serve, and records every path asked for.
 type metadataServer struct {
@@ -263,6 +275,7 @@ func TestDiscoverRefusesUnsafeIssuersBeforeSending(t *testing.T) {
 			assert.Equal(t, "issuer", ce.Field)
 			assert.True(t, strings.HasPrefix(err.Error(), "oauth2flows: "))
 			assert.NotContains(t, err.Error(), "pass")
+			assert.NotContains(t, err.Error(), "InsecureAllowHTTP", "discovery has no such switch")
 		})
 	}
 	//nolint:staticcheck // a nil context is what is being tested
