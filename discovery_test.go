@@ -384,36 +384,39 @@ func TestDiscoveryCacheCollapsesConcurrentCalls(t *testing.T) {
 	assert.Equal(t, int32(1), fetches.Load())
 }
 
-func TestDiscoveryCacheWaiterTakesOverWhenTheFetchingCallerGivesUp(t *testing.T) {
-	arrived := make(chan struct{}, 2)
-	var n atomic.Int32
-	ms := newMetadataServer(t, func(ms *metadataServer, w http.ResponseWriter, r *http.Request) {
+func TestDiscoveryCacheFetchOutlivesTheCallerThatStartedIt(t *testing.T) {
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	var fetches atomic.Int32
+	ms := newMetadataServer(t, func(ms *metadataServer, w http.ResponseWriter, _ *http.Request) {
+		fetches.Add(1)
 		arrived <- struct{}{}
-		if n.Add(1) == 1 {
-			<-r.Context().Done() // the first caller's fetch hangs until it gives up
-			return
-		}
+		<-release
 		serveDoc(w, ms.URL, nil)
 	})
 	c := &oauth2flows.DiscoveryCache{}
 
-	leaderCtx, cancel := context.WithCancel(context.Background())
-	leaderErr := make(chan error, 1)
+	firstCtx, cancel := context.WithCancel(context.Background())
+	firstErr := make(chan error, 1)
 	go func() {
-		_, err := c.Discover(leaderCtx, ms.URL)
-		leaderErr <- err
+		_, err := c.Discover(firstCtx, ms.URL)
+		firstErr <- err
 	}()
 	<-arrived
-	waiter := make(chan error, 1)
+	second := make(chan error, 1)
 	go func() {
 		_, err := c.Discover(context.Background(), ms.URL)
-		waiter <- err
+		second <- err
 	}()
-	time.Sleep(20 * time.Millisecond) // let the waiter join the flight
 	cancel()
+	err := <-firstErr
+	var de *oauth2flows.DiscoveryError
+	require.ErrorAs(t, err, &de)
+	assert.ErrorIs(t, err, context.Canceled, "the first caller stops waiting at once")
 
-	assert.ErrorIs(t, <-leaderErr, context.Canceled)
-	require.NoError(t, <-waiter, "the waiter's own context is alive")
+	close(release)
+	require.NoError(t, <-second, "the fetch went on for the second caller")
+	assert.Equal(t, int32(1), fetches.Load())
 }
 
 func TestDiscoveryCacheWaitEndsOnCancel(t *testing.T) {

@@ -24,7 +24,7 @@ type DiscoveryCache struct {
 
 	mu      sync.Mutex
 	entries map[string]discoveryEntry
-	flights map[string]*discoveryFlight
+	flights map[string]*inflight[*Metadata]
 }
 
 type discoveryEntry struct {
@@ -32,79 +32,78 @@ type discoveryEntry struct {
 	expires time.Time
 }
 
-// discoveryFlight is one fetch in progress; done is closed when md or err
-// is set. leaderGaveUp says the fetch failed because its caller's ctx
-// ended, which says nothing about the server.
-type discoveryFlight struct {
-	done         chan struct{}
-	md           *Metadata
-	err          error
-	leaderGaveUp bool
-}
-
 // Discover returns the issuer's metadata as [Discover] does, from the cache
-// while it is fresh. Each caller gets its own copy.
+// while it is fresh. Each caller gets its own copy. The fetch runs apart
+// from the callers' contexts (keeping their values), for at most 30 seconds:
+// a caller whose ctx ends stops waiting with a [*DiscoveryError] wrapping
+// ctx's error, and the fetch goes on for the others.
 func (c *DiscoveryCache) Discover(ctx context.Context, issuer string) (*Metadata, error) {
 	if ctx == nil {
 		return nil, &ConfigError{Field: "ctx", Reason: "nil context"}
 	}
-	for {
-		c.mu.Lock()
-		if e, ok := c.entries[issuer]; ok && time.Now().Before(e.expires) {
-			c.mu.Unlock()
-			return e.md.clone(), nil
-		}
-		if f, ok := c.flights[issuer]; ok {
-			c.mu.Unlock()
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				return nil, &DiscoveryError{Issuer: issuer, Reason: "gave up waiting for metadata", Err: ctx.Err()}
-			}
-			if f.leaderGaveUp && ctx.Err() == nil {
-				continue // the fetching caller left; fetch for ourselves
-			}
-			if f.err != nil {
-				return nil, f.err
-			}
-			return f.md.clone(), nil
-		}
-		f := &discoveryFlight{done: make(chan struct{})}
-		if c.flights == nil {
-			c.flights = map[string]*discoveryFlight{}
-		}
-		c.flights[issuer] = f
-		c.mu.Unlock()
-		return c.fetch(ctx, issuer, f)
+	if md, ok := c.cached(issuer); ok {
+		return md.clone(), nil
 	}
-}
-
-// fetch runs the flight f for issuer and publishes its result.
-func (c *DiscoveryCache) fetch(ctx context.Context, issuer string, f *discoveryFlight) (*Metadata, error) {
-	f.md, f.err = discover(ctx, c.HTTPClient, issuer)
-	f.leaderGaveUp = f.err != nil && ctx.Err() != nil
-	now := time.Now()
 	c.mu.Lock()
-	delete(c.flights, issuer)
-	if f.err == nil {
-		if c.entries == nil {
-			c.entries = map[string]discoveryEntry{}
-		}
-		for k, e := range c.entries { // keep the map to live issuers
-			if !now.Before(e.expires) {
-				delete(c.entries, k)
-			}
-		}
-		ttl := c.TTL
-		if ttl <= 0 {
-			ttl = defaultDiscoveryTTL
-		}
-		c.entries[issuer] = discoveryEntry{md: f.md, expires: now.Add(ttl)}
+	if c.flights == nil {
+		c.flights = map[string]*inflight[*Metadata]{}
+	}
+	f := c.flights[issuer]
+	if f == nil {
+		f = &inflight[*Metadata]{}
+		c.flights[issuer] = f
 	}
 	c.mu.Unlock()
-	close(f.done)
-	if f.err != nil {
-		return nil, f.err
+	md, err := f.do(ctx, func(ctx context.Context) (*Metadata, error) { return c.fetch(ctx, issuer) })
+	if err != nil {
+		if ctx.Err() != nil && err == context.Cause(ctx) {
+			return nil, &DiscoveryError{Issuer: issuer, Reason: "gave up waiting for metadata", Err: err}
+		}
+		return nil, err
 	}
-	return f.md.clone(), nil
+	return md.clone(), nil
+}
+
+// cached returns the issuer's metadata if it is fresh.
+func (c *DiscoveryCache) cached(issuer string) (*Metadata, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[issuer]
+	if !ok || !time.Now().Before(e.expires) {
+		return nil, false
+	}
+	return e.md, true
+}
+
+// fetch is the single flight for issuer: it looks in the cache again, since
+// a flight may have finished between the caller's look and this one, then
+// fetches and stores.
+func (c *DiscoveryCache) fetch(ctx context.Context, issuer string) (*Metadata, error) {
+	if md, ok := c.cached(issuer); ok {
+		return md, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, defaultTimeout)
+	defer cancel()
+	md, err := discover(ctx, c.HTTPClient, issuer)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	ttl := c.TTL
+	if ttl <= 0 {
+		ttl = defaultDiscoveryTTL
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]discoveryEntry{}
+	}
+	for k, e := range c.entries { // keep the maps to live issuers
+		if k != issuer && !now.Before(e.expires) {
+			delete(c.entries, k)
+			delete(c.flights, k)
+		}
+	}
+	c.entries[issuer] = discoveryEntry{md: md, expires: now.Add(ttl)}
+	return md, nil
 }
