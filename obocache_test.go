@@ -1,0 +1,263 @@
+package oauth2flows_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+)
+
+func oboPosts(srv *oauth2flowstest.Server) int {
+	n := 0
+	for _, r := range srv.RequestsTo(oauth2flowstest.EndpointToken) {
+		if r.Form.Get("grant_type") == oauth2flows.GrantTypeJWTBearer {
+			n++
+		}
+	}
+	return n
+}
+
+func TestOBOCacheHitsMissesAndKeys(t *testing.T) {
+	srv, cfg, assertion := oboServer(t)
+	cfg.Scopes = []string{"api://b/.default"}
+	cache := oauth2flows.NewOBOCache(cfg)
+	ctx := context.Background()
+
+	first, err := cache.Token(ctx, assertion)
+	require.NoError(t, err)
+	again, err := cache.Token(ctx, assertion)
+	require.NoError(t, err)
+	assert.Same(t, first, again, "a hit returns the cached token")
+	assert.Equal(t, 1, oboPosts(srv))
+
+	other, err := cache.Token(ctx, assertion, oauth2flows.WithScopes("api://c/.default"))
+	require.NoError(t, err)
+	assert.NotEqual(t, first.AccessToken, other.AccessToken)
+	assert.Equal(t, 2, oboPosts(srv), "different scopes are a different key")
+
+	// The same scopes in another order are the same key.
+	_, err = cache.Token(ctx, assertion, oauth2flows.WithScopes("openid", "api://c/.default"))
+	require.NoError(t, err)
+	_, err = cache.Token(ctx, assertion, oauth2flows.WithScopes("api://c/.default", "openid"))
+	require.NoError(t, err)
+	assert.Equal(t, 3, oboPosts(srv))
+
+	bob := srv.IssueAccessToken("bob", "api://"+middleID, "access_as_user")
+	bobTok, err := cache.Token(ctx, bob)
+	require.NoError(t, err)
+	claims, err := srv.VerifyAccessToken(bobTok.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, "bob", claims.Subject, "another user's assertion never gets alice's token")
+	assert.Equal(t, 4, oboPosts(srv))
+
+	_, err = cache.Token(ctx, assertion, oauth2flows.WithClaims(`{"access_token":{"acrs":{"essential":true}}}`))
+	require.NoError(t, err)
+	assert.Equal(t, 5, oboPosts(srv), "a claims request always goes to the server")
+}
+
+func TestOBOCacheServesUntilSkewBeforeExpiry(t *testing.T) {
+	srv, cfg, assertion := oboServer(t, oauth2flowstest.WithAccessTokenLifetime(time.Hour))
+	cfg.Scopes = []string{"api://b/.default"}
+	// Served until 150ms after now: one hour less a skew of (1h - 150ms).
+	cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheSkew(time.Hour-150*time.Millisecond))
+	ctx := context.Background()
+	_, err := cache.Token(ctx, assertion)
+	require.NoError(t, err)
+	_, err = cache.Token(ctx, assertion)
+	require.NoError(t, err)
+	assert.Equal(t, 1, oboPosts(srv))
+	time.Sleep(300 * time.Millisecond)
+	_, err = cache.Token(ctx, assertion)
+	require.NoError(t, err)
+	assert.Equal(t, 2, oboPosts(srv), "within the skew of expiry the cache fetches again")
+}
+
+func TestOBOCacheNeverServesPastTheAssertionsExpiry(t *testing.T) {
+	var offset atomic.Int64
+	srv, cfg, _ := oboServer(t, oauth2flowstest.WithClock(func() time.Time {
+		return time.Now().Add(time.Duration(offset.Load()))
+	}))
+	cfg.Scopes = []string{"api://b/.default"}
+	// The user's token expires 1s from now; the downstream token would last an hour.
+	offset.Store(int64(-(time.Hour - time.Second)))
+	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
+	offset.Store(0)
+	cache := oauth2flows.NewOBOCache(cfg)
+	ctx := context.Background()
+
+	tok, err := cache.Token(ctx, assertion)
+	require.NoError(t, err)
+	assert.WithinDuration(t, time.Now().Add(time.Hour), tok.Expiry, 5*time.Second)
+	_, err = cache.Token(ctx, assertion)
+	require.NoError(t, err)
+	assert.Equal(t, 1, oboPosts(srv))
+
+	time.Sleep(1100 * time.Millisecond)
+	_, err = cache.Token(ctx, assertion)
+	assert.True(t, oauth2flows.IsReauthRequired(err), "the expired assertion goes back to the server, which refuses it: %v", err)
+	assert.Equal(t, 2, oboPosts(srv))
+}
+
+func TestOBOCacheConcurrentMissesMakeOneRequest(t *testing.T) {
+	srv, cfg, assertion := oboServer(t)
+	cfg.Scopes = []string{"api://b/.default"}
+	srv.InjectFault(oauth2flowstest.EndpointToken, 0, oauth2flowstest.Fault{}) // no-op: keep the record clean
+	cache := oauth2flows.NewOBOCache(cfg)
+	var wg sync.WaitGroup
+	tokens := make([]*oauth2flows.Token, 100)
+	for i := range tokens {
+		wg.Go(func() {
+			tok, err := cache.Token(context.Background(), assertion)
+			assert.NoError(t, err)
+			tokens[i] = tok
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 1, oboPosts(srv))
+	for _, tok := range tokens {
+		assert.Same(t, tokens[0], tok)
+	}
+}
+
+// recordingStore is a shared store that remembers the keys it was given.
+type recordingStore struct {
+	mu   sync.Mutex
+	keys []string
+	m    map[string]*oauth2flows.Token
+	ttl  map[string]time.Time
+}
+
+func (s *recordingStore) Get(_ context.Context, key string) (*oauth2flows.Token, time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = append(s.keys, key)
+	tok, ok := s.m[key]
+	return tok, s.ttl[key], ok
+}
+
+func (s *recordingStore) Put(_ context.Context, key string, tok *oauth2flows.Token, until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = append(s.keys, key)
+	s.m[key], s.ttl[key] = tok, until
+}
+
+func TestOBOCacheSharedStoreSeesHashesOnlyAndServesOtherReplicas(t *testing.T) {
+	srv, cfg, assertion := oboServer(t)
+	cfg.Scopes = []string{"api://b/.default"}
+	store := &recordingStore{m: map[string]*oauth2flows.Token{}, ttl: map[string]time.Time{}}
+	replica1 := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store))
+	replica2 := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store))
+
+	a, err := replica1.Token(context.Background(), assertion)
+	require.NoError(t, err)
+	b, err := replica2.Token(context.Background(), assertion)
+	require.NoError(t, err)
+	assert.Equal(t, a.AccessToken, b.AccessToken)
+	assert.Equal(t, 1, oboPosts(srv), "the second replica is served by the shared store")
+	require.NotEmpty(t, store.keys)
+	for _, k := range store.keys {
+		assert.NotContains(t, k, assertion)
+		assert.NotContains(t, k, strings.Split(assertion, ".")[1], "not even the payload")
+		assert.True(t, strings.HasPrefix(k, middleID+"\x00"), k)
+	}
+}
+
+func TestOBOCacheIsBounded(t *testing.T) {
+	srv, cfg, _ := oboServer(t)
+	cfg.Scopes = []string{"api://b/.default"}
+	cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheSize(2))
+	ctx := context.Background()
+	users := []string{"u1", "u2", "u3"}
+	assertions := map[string]string{}
+	for _, u := range users {
+		assertions[u] = srv.IssueAccessToken(u, "api://"+middleID)
+		_, err := cache.Token(ctx, assertions[u])
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 3, oboPosts(srv))
+	_, err := cache.Token(ctx, assertions["u3"])
+	require.NoError(t, err)
+	assert.Equal(t, 3, oboPosts(srv), "the newest is still cached")
+	_, err = cache.Token(ctx, assertions["u1"])
+	require.NoError(t, err)
+	assert.Equal(t, 4, oboPosts(srv), "the least recently used was evicted")
+}
+
+func TestOBOMiddleware(t *testing.T) {
+	srv, cfg, assertion := oboServer(t)
+	cfg.Scopes = []string{"api://downstream/.default"}
+	var seen atomic.Value
+	downstream := httptest.NewServer(srv.Protect("api://downstream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := oauth2flowstest.ClaimsFromContext(r.Context())
+		seen.Store(c.Subject)
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	defer downstream.Close()
+	cache := oauth2flows.NewOBOCache(cfg)
+	api := httptest.NewServer(cache.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client, ok := oauth2flows.DownstreamClient(r.Context())
+		if !ok {
+			http.Error(w, "no client", http.StatusInternalServerError)
+			return
+		}
+		resp, err := client.Get(downstream.URL)
+		if err != nil {
+			http.Error(w, "downstream", http.StatusBadGateway)
+			return
+		}
+		resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+	})))
+	defer api.Close()
+
+	wrongAudience := srv.IssueAccessToken("alice", "api://someone-else")
+	tests := []struct {
+		name       string
+		auth       []string
+		fault      *oauth2flowstest.Fault
+		wantStatus int
+		wantChal   string
+	}{
+		{name: "Missing", wantStatus: 401, wantChal: "Bearer"},
+		{name: "NotBearer", auth: []string{"Basic YWxhZGRpbjpvcGVuc2VzYW1l"}, wantStatus: 401, wantChal: `Bearer error="invalid_request"`},
+		{name: "BadCharacters", auth: []string{"Bearer a b"}, wantStatus: 401, wantChal: `Bearer error="invalid_request"`},
+		{name: "TwoHeaders", auth: []string{"Bearer " + assertion, "Bearer x"}, wantStatus: 401, wantChal: `Bearer error="invalid_request"`},
+		{name: "WrongAudience", auth: []string{"Bearer " + wrongAudience}, wantStatus: 401, wantChal: `Bearer error="invalid_token"`},
+		{name: "InteractionRequired", auth: []string{"Bearer " + srv.IssueAccessToken("carol", "api://"+middleID)},
+			fault: &oauth2flowstest.Fault{Status: 400, Body: oauth2flowstest.EntraError("interaction_required", "AADSTS50079: MFA.", `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`)},
+			wantStatus: 401, wantChal: `Bearer error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzEifX19"`},
+		{name: "ServerDown", auth: []string{"Bearer " + srv.IssueAccessToken("dave", "api://"+middleID)},
+			fault: &oauth2flowstest.Fault{Status: 500, Body: "<html>oops</html>"}, wantStatus: 502},
+		{name: "Valid", auth: []string{"Bearer " + assertion}, wantStatus: 204},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.fault != nil {
+				srv.InjectFault(oauth2flowstest.EndpointToken, 1, *tt.fault)
+			}
+			req, _ := http.NewRequest(http.MethodGet, api.URL, nil)
+			for _, a := range tt.auth {
+				req.Header.Add("Authorization", a)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, tt.wantStatus, resp.StatusCode)
+			if tt.wantChal != "" {
+				assert.Equal(t, tt.wantChal, resp.Header.Get("WWW-Authenticate"))
+			}
+		})
+	}
+	assert.Equal(t, "alice", seen.Load(), "the downstream API saw alice's OBO token")
+}
