@@ -275,17 +275,28 @@ func noRedirectClient() *http.Client {
 	}
 }
 
-// authorizeRedirect GETs authURL with the no-redirect client and returns the
-// Location it redirects to.
+// authorizeRedirect plays the browser from authURL: it follows the
+// redirects that stay on the authorization server (such as zitadel's login
+// step) and returns the first Location that leaves it, the redirect to the
+// client carrying the code or the fragment.
 func authorizeRedirect(t testing.TB, authURL string) *url.URL {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, authURL, nil)
+	next, err := url.Parse(authURL)
 	require.NoError(t, err)
-	resp, err := noRedirectClient().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.True(t, resp.StatusCode/100 == 3, "authorize endpoint answered %d, not a redirect", resp.StatusCode)
-	loc, err := resp.Location()
-	require.NoError(t, err)
-	return loc
+	server := next.Host
+	for range 5 {
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, next.String(), nil)
+		require.NoError(t, err)
+		resp, err := noRedirectClient().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.True(t, resp.StatusCode/100 == 3, "%s answered %d, not a redirect", next.Path, resp.StatusCode)
+		next, err = resp.Location()
+		require.NoError(t, err)
+		if next.Host != server {
+			return next
+		}
+	}
+	t.Fatal("too many redirects at the authorization server")
+	return nil
 }
