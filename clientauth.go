@@ -1,0 +1,217 @@
+package oauth2flows
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/asn1"
+	"encoding/base64"
+	"errors"
+	"math/big"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// clientAssertionType is RFC 7523 §2.2's client_assertion_type.
+const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// assertionLifetime is how far ahead client assertions expire.
+// RFC 7523 §3 wants a short lifetime; five minutes is the most servers allow.
+const assertionLifetime = 5 * time.Minute
+
+// authMethod resolves AuthAuto from what the Config carries. It is decided
+// once per request and never changed after a failure: x/oauth2's
+// auto-detection re-posts in the other style after any error, which can
+// redeem an authorization code twice.
+func (c *Config) authMethod() AuthMethod {
+	if c.AuthMethod != AuthAuto {
+		return c.AuthMethod
+	}
+	switch {
+	case c.ClientSecret != "":
+		return ClientSecretBasic
+	case c.PrivateKey != nil:
+		return PrivateKeyJWT
+	case c.Certificate != nil:
+		return TLSClientAuth
+	}
+	return NoClientAuth
+}
+
+// authenticate adds the client's credentials to the form or header
+// (RFC 6749 §2.3, RFC 7523 §2.2, RFC 8705 §2).
+func (c *Config) authenticate(m AuthMethod, form url.Values, header http.Header) error {
+	needSecret := func() error {
+		if c.ClientSecret == "" {
+			return &ConfigError{Field: "ClientSecret", Reason: m.String() + " needs a client secret"}
+		}
+		return nil
+	}
+	if c.ClientID == "" {
+		return &ConfigError{Field: "ClientID", Reason: "not set"}
+	}
+	switch m {
+	case ClientSecretBasic:
+		if err := needSecret(); err != nil {
+			return err
+		}
+		// RFC 6749 §2.3.1: each part is form-urlencoded before Base64, so a
+		// secret holding ':' or '%' survives.
+		cred := url.QueryEscape(c.ClientID) + ":" + url.QueryEscape(c.ClientSecret)
+		header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(cred)))
+	case ClientSecretPost:
+		if err := needSecret(); err != nil {
+			return err
+		}
+		form.Set("client_id", c.ClientID)
+		form.Set("client_secret", c.ClientSecret)
+	case ClientSecretJWT, PrivateKeyJWT:
+		if m == ClientSecretJWT {
+			if err := needSecret(); err != nil {
+				return err
+			}
+		} else if c.PrivateKey == nil {
+			return &ConfigError{Field: "PrivateKey", Reason: "private_key_jwt needs a private key"}
+		}
+		a, err := c.clientAssertion(m)
+		if err != nil {
+			return err
+		}
+		form.Set("client_assertion_type", clientAssertionType)
+		form.Set("client_assertion", a)
+		form.Set("client_id", c.ClientID)
+	case TLSClientAuth, SelfSignedTLSClientAuth:
+		if c.Certificate == nil {
+			return &ConfigError{Field: "Certificate", Reason: m.String() + " needs a client certificate"}
+		}
+		form.Set("client_id", c.ClientID) // RFC 8705 §2: the certificate authenticates, client_id identifies
+	case NoClientAuth:
+		form.Set("client_id", c.ClientID)
+	default:
+		return &ConfigError{Field: "AuthMethod", Reason: "unknown method"}
+	}
+	return nil
+}
+
+// clientAssertion builds a client authentication JWT (RFC 7523 §3): iss and
+// sub are the client id, aud the token URL (or issuer), a random jti, and a
+// lifetime of at most five minutes.
+func (c *Config) clientAssertion(m AuthMethod) (string, error) {
+	aud := c.Endpoint.TokenURL
+	if c.AssertionAudience == AudienceIssuer {
+		if c.Endpoint.Issuer == "" {
+			return "", &ConfigError{Field: "Endpoint.Issuer", Reason: "AudienceIssuer needs the issuer"}
+		}
+		aud = c.Endpoint.Issuer
+	}
+	jti := make([]byte, 16)
+	_, _ = rand.Read(jti) // crypto/rand.Read never fails (Go 1.24+)
+	now := time.Now()
+	claims := jwt.MapClaims{
+		"iss": c.ClientID,
+		"sub": c.ClientID,
+		"aud": aud,
+		"jti": base64.RawURLEncoding.EncodeToString(jti),
+		"iat": now.Unix(),
+		"nbf": now.Unix(),
+		"exp": now.Add(assertionLifetime).Unix(),
+	}
+	if m == ClientSecretJWT {
+		t := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
+		s, err := t.SignedString([]byte(c.ClientSecret))
+		if err != nil {
+			return "", &ConfigError{Field: "ClientSecret", Reason: "cannot sign client assertion"}
+		}
+		return s, nil
+	}
+	alg, err := assertionAlg(c.PrivateKey, c.AssertionAlg)
+	if err != nil {
+		return "", err
+	}
+	t := jwt.NewWithClaims(jwt.GetSigningMethod(alg), claims)
+	if c.KeyID != "" {
+		t.Header["kid"] = c.KeyID
+	}
+	if c.Certificate != nil && len(c.Certificate.Certificate) > 0 {
+		// Entra's certificate credentials name the certificate by its
+		// SHA-256 thumbprint.
+		t.Header["x5t#S256"] = thumbprintS256(c.Certificate.Certificate[0])
+	}
+	return signWith(t, c.PrivateKey, alg)
+}
+
+// assertionAlg picks the JWS algorithm (RFC 7518 §3.1) for key, or checks
+// the one asked for fits the key.
+func assertionAlg(key crypto.Signer, want string) (string, error) {
+	switch pub := key.Public().(type) {
+	case *rsa.PublicKey:
+		switch want {
+		case "", "RS256":
+			return "RS256", nil
+		case "PS256":
+			return "PS256", nil
+		}
+	case *ecdsa.PublicKey:
+		if pub.Curve != elliptic.P256() {
+			return "", &ConfigError{Field: "PrivateKey", Reason: "ECDSA keys must use P-256 (ES256)"}
+		}
+		if want == "" || want == "ES256" {
+			return "ES256", nil
+		}
+	default:
+		return "", &ConfigError{Field: "PrivateKey", Reason: "key must be RSA or ECDSA P-256"}
+	}
+	return "", &ConfigError{Field: "AssertionAlg", Reason: "algorithm " + want + " does not fit the key"}
+}
+
+// signWith signs t through the crypto.Signer interface, so keys held in an
+// HSM or a cloud KMS work as well as in-memory ones.
+func signWith(t *jwt.Token, key crypto.Signer, alg string) (string, error) {
+	input, err := t.SigningString()
+	if err != nil {
+		return "", &ConfigError{Field: "PrivateKey", Reason: "cannot encode client assertion"}
+	}
+	digest := sha256.Sum256([]byte(input))
+	var opts crypto.SignerOpts = crypto.SHA256
+	if alg == "PS256" {
+		opts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
+	}
+	sig, err := key.Sign(rand.Reader, digest[:], opts)
+	if err != nil {
+		return "", &ConfigError{Field: "PrivateKey", Reason: "signing the client assertion failed"}
+	}
+	if alg == "ES256" {
+		// crypto.Signer gives ASN.1 DER; JWS wants r||s (RFC 7518 §3.4).
+		if sig, err = ecdsaRaw(sig); err != nil {
+			return "", &ConfigError{Field: "PrivateKey", Reason: "signer returned a malformed ECDSA signature"}
+		}
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+}
+
+func ecdsaRaw(der []byte) ([]byte, error) {
+	var s struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(der, &s); err != nil {
+		return nil, err
+	}
+	if s.R == nil || s.S == nil || s.R.Sign() <= 0 || s.S.Sign() <= 0 || s.R.BitLen() > 256 || s.S.BitLen() > 256 {
+		return nil, errors.New("ECDSA signature out of range")
+	}
+	out := make([]byte, 64)
+	s.R.FillBytes(out[:32])
+	s.S.FillBytes(out[32:])
+	return out, nil
+}
+
+// thumbprintS256 is the base64url SHA-256 of a DER certificate, the form of
+// "x5t#S256" (RFC 7515 §4.1.8, RFC 8705 §3.1).
+func thumbprintS256(der []byte) string {
+	sum := sha256.Sum256(der)
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}

@@ -1,0 +1,250 @@
+package oauth2flows
+
+import (
+	"encoding/json"
+	"math"
+	"mime"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// maxExpiresIn bounds expires_in so that Expiry never overflows
+// (about 136 years).
+const maxExpiresIn = 1 << 32
+
+// members is a response body read as name/value pairs, whether it came as
+// JSON or as application/x-www-form-urlencoded (GitHub's token endpoint).
+type members struct {
+	json map[string]any
+	form url.Values
+}
+
+// parseMembers reads body by its media type: form or text/plain as form,
+// everything else as a JSON object.
+func parseMembers(contentType string, body []byte) (members, bool) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == "application/x-www-form-urlencoded" || mt == "text/plain" {
+		v, err := url.ParseQuery(string(body))
+		return members{form: v}, err == nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil || m == nil {
+		return members{}, false
+	}
+	return members{json: m}, true
+}
+
+// raw is what Token.Extra reads.
+func (m members) raw() any {
+	if m.form != nil {
+		return m.form
+	}
+	return m.json
+}
+
+func (m members) has(name string) bool {
+	if m.form != nil {
+		_, ok := m.form[name]
+		return ok
+	}
+	_, ok := m.json[name]
+	return ok
+}
+
+// str returns a string member; ok is false when it is present but not a string.
+func (m members) str(name string) (string, bool) {
+	if m.form != nil {
+		return m.form.Get(name), true
+	}
+	switch v := m.json[name].(type) {
+	case nil:
+		return "", true
+	case string:
+		return v, true
+	}
+	return "", false
+}
+
+// seconds reads a count of seconds sent as a JSON number or as a numeric
+// string: Entra's v1 endpoint sends "3599". ok is false for anything else.
+func (m members) seconds(name string) (n int64, present, ok bool) {
+	var s string
+	if m.form != nil {
+		if !m.has(name) {
+			return 0, false, true
+		}
+		s = m.form.Get(name)
+	} else {
+		switch v := m.json[name].(type) {
+		case nil:
+			return 0, m.has(name), true
+		case float64:
+			if v != math.Trunc(v) || v < 0 || v > maxExpiresIn {
+				return 0, true, false
+			}
+			return int64(v), true, true
+		case string:
+			s = v
+		default:
+			return 0, true, false
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n < 0 || n > maxExpiresIn {
+		return 0, true, false
+	}
+	return n, true, true
+}
+
+// decodeToken reads a successful token response (RFC 6749 §5.1). A 2xx
+// carrying "error" is an error response (GitHub answers errors with 200).
+func decodeToken(r *response, redact []string, now time.Time) (*Token, error) {
+	ct := r.header.Get("Content-Type")
+	bad := func(reason string) error {
+		return &ResponseError{StatusCode: r.status, ContentType: ct, Reason: reason}
+	}
+	if r.tooLarge {
+		return nil, bad("body exceeds 1 MiB")
+	}
+	m, ok := parseMembers(ct, r.body)
+	if !ok {
+		return nil, bad("body is not a JSON object")
+	}
+	if m.has("error") {
+		return nil, errorFromMembers(r, m, redact)
+	}
+	t := &Token{}
+	fields := []struct {
+		name string
+		dst  *string
+	}{
+		{"access_token", &t.AccessToken},
+		{"token_type", &t.TokenType},
+		{"refresh_token", &t.RefreshToken},
+		{"scope", &t.Scope},
+		{"id_token", &t.IDToken},
+		{"issued_token_type", &t.IssuedTokenType},
+	}
+	for _, f := range fields {
+		v, ok := m.str(f.name)
+		if !ok {
+			return nil, bad(f.name + " is not a string")
+		}
+		*f.dst = v
+	}
+	if t.AccessToken == "" {
+		return nil, bad("access_token is missing")
+	}
+	// RFC 6749 §5.1: token_type is case-insensitive; fosite sends "bearer".
+	if strings.EqualFold(t.TokenType, "bearer") {
+		t.TokenType = "Bearer"
+	}
+	for _, name := range []string{"ext_expires_in", "expires_on"} {
+		if _, _, ok := m.seconds(name); !ok {
+			return nil, bad(name + " is not a number of seconds")
+		}
+	}
+	expiresIn, present, ok := m.seconds("expires_in")
+	if !ok {
+		return nil, bad("expires_in is not a number of seconds")
+	}
+	switch {
+	case expiresIn > 0:
+		t.Expiry = now.Add(time.Duration(expiresIn) * time.Second)
+		t.ExpiresIn = expiresIn
+	case !present:
+		// Entra v1 may send only expires_on, an absolute Unix time.
+		if on, _, _ := m.seconds("expires_on"); on > 0 {
+			t.Expiry = time.Unix(on, 0)
+		}
+	}
+	t.Token = *t.Token.WithExtra(m.raw())
+	return t, nil
+}
+
+// decodeError reads an error response (RFC 6749 §5.2). A body that is not
+// an error object, such as a proxy's HTML page, still gives an *Error with
+// the status and a short snippet.
+func decodeError(r *response, redact []string) *Error {
+	m, ok := parseMembers(r.header.Get("Content-Type"), r.body)
+	if ok && m.has("error") && !r.tooLarge {
+		return errorFromMembers(r, m, redact)
+	}
+	return &Error{
+		StatusCode: r.status,
+		RetryAfter: parseRetryAfter(r.header.Get("Retry-After"), time.Now()),
+		Body:       snippet(scrub(string(r.body), redact)),
+	}
+}
+
+func errorFromMembers(r *response, m members, redact []string) *Error {
+	get := func(name string) string {
+		s, _ := m.str(name)
+		return s
+	}
+	e := &Error{
+		StatusCode:    r.status,
+		Code:          printable(scrub(get("error"), redact), 64),
+		Description:   printable(scrub(get("error_description"), redact), 512),
+		URI:           printable(scrub(get("error_uri"), redact), 256),
+		Claims:        get("claims"),
+		TraceID:       printable(get("trace_id"), 64),
+		CorrelationID: printable(get("correlation_id"), 64),
+		RetryAfter:    parseRetryAfter(r.header.Get("Retry-After"), time.Now()),
+	}
+	if m.json != nil {
+		if codes, ok := m.json["error_codes"].([]any); ok {
+			for _, c := range codes {
+				if f, ok := c.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<31 {
+					e.ErrorCodes = append(e.ErrorCodes, int(f))
+				}
+			}
+		}
+	}
+	if e.Code == "" {
+		e.Code = "invalid_response"
+	}
+	return e
+}
+
+// snippet returns the start of a body, printable, for an error message.
+func snippet(s string) string {
+	const n = 120
+	if len(s) > 4*n {
+		s = s[:4*n]
+	}
+	return printable(strings.Join(strings.Fields(s), " "), n)
+}
+
+// printable keeps at most n runes of s, dropping control characters.
+func printable(s string, n int) string {
+	var b strings.Builder
+	for _, r := range s {
+		if n == 0 {
+			b.WriteString("…")
+			break
+		}
+		if r == utf8RuneError || !unicode.IsPrint(r) {
+			continue
+		}
+		b.WriteRune(r)
+		n--
+	}
+	return b.String()
+}
+
+const utf8RuneError = '\uFFFD'
+
+// scrub replaces every credential the request carried with "[redacted]",
+// for servers that echo what they were sent.
+func scrub(s string, redact []string) string {
+	for _, v := range redact {
+		if len(v) >= 3 && strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return s
+}

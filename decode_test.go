@@ -1,0 +1,303 @@
+package oauth2flows_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauth2flows/oauth2flows"
+)
+
+// canned is a token endpoint that answers with a fixed status, content type
+// and body, and records the last request it saw.
+type canned struct {
+	status int
+	ctype  string
+	body   string
+	header http.Header
+
+	mu   sync.Mutex
+	form url.Values
+	auth string
+	hits int
+}
+
+func (c *canned) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	c.mu.Lock()
+	c.form, c.auth = r.PostForm, r.Header.Get("Authorization")
+	c.hits++
+	c.mu.Unlock()
+	for k, v := range c.header {
+		w.Header()[k] = v
+	}
+	if c.ctype != "" {
+		w.Header().Set("Content-Type", c.ctype)
+	}
+	w.WriteHeader(c.status)
+	_, _ = w.Write([]byte(c.body))
+}
+
+func newCanned(t *testing.T, c *canned) *oauth2flows.Config {
+	t.Helper()
+	srv := httptest.NewServer(c)
+	t.Cleanup(srv.Close)
+	return &oauth2flows.Config{
+		ClientID:     "client-1",
+		ClientSecret: "s3cr3t-p@ss:w+rd/=%&?",
+		Endpoint:     oauth2flows.Endpoint{TokenURL: srv.URL + "/token", RevocationURL: srv.URL + "/revoke"},
+		Retry:        oauth2flows.RetryPolicy{MaxAttempts: 1},
+	}
+}
+
+func TestDecodeTokenResponses(t *testing.T) {
+	const js = "application/json"
+	tests := []struct {
+		name      string
+		ctype     string
+		body      string
+		check     func(t *testing.T, tok *oauth2flows.Token)
+		wantInSec int64
+	}{
+		{
+			name:  "JSONNumbers",
+			ctype: js,
+			body:  `{"access_token":"at-1","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-1","scope":"a b","id_token":"idt","custom":"x"}`,
+			check: func(t *testing.T, tok *oauth2flows.Token) {
+				assert.Equal(t, "at-1", tok.AccessToken)
+				assert.Equal(t, "rt-1", tok.RefreshToken)
+				assert.Equal(t, "idt", tok.IDToken)
+				assert.Equal(t, []string{"a", "b"}, tok.Scopes())
+				assert.Equal(t, "x", tok.Extra("custom"))
+				assert.EqualValues(t, 3600, tok.ExpiresIn)
+			},
+			wantInSec: 3600,
+		},
+		{
+			name:  "EntraV1StringNumbers",
+			ctype: js,
+			body:  `{"access_token":"at-1","token_type":"Bearer","expires_in":"3599","ext_expires_in":"3599","expires_on":"1700000000","resource":"https://graph.microsoft.com"}`,
+			check: func(t *testing.T, tok *oauth2flows.Token) {
+				assert.Equal(t, "https://graph.microsoft.com", tok.Extra("resource"))
+			},
+			wantInSec: 3599,
+		},
+		{
+			name:  "LowercaseBearerFromFosite",
+			ctype: js,
+			body:  `{"access_token":"at-1","token_type":"bearer"}`,
+			check: func(t *testing.T, tok *oauth2flows.Token) {
+				assert.Equal(t, "Bearer", tok.TokenType)
+				assert.True(t, tok.Expiry.IsZero(), "no expires_in means no expiry")
+				assert.True(t, tok.IsBearer())
+			},
+		},
+		{
+			name:  "FormEncodedFromGitHub",
+			ctype: "application/x-www-form-urlencoded; charset=utf-8",
+			body:  "access_token=gho_abc&scope=repo%2Cgist&token_type=bearer&expires_in=28800",
+			check: func(t *testing.T, tok *oauth2flows.Token) {
+				assert.Equal(t, "gho_abc", tok.AccessToken)
+				assert.Equal(t, "repo,gist", tok.Scope)
+				assert.Equal(t, "Bearer", tok.TokenType)
+			},
+			wantInSec: 28800,
+		},
+		{
+			name:  "ExpiresInZeroMeansNoExpiry",
+			ctype: js,
+			body:  `{"access_token":"at-1","token_type":"Bearer","expires_in":0}`,
+			check: func(t *testing.T, tok *oauth2flows.Token) { assert.True(t, tok.Expiry.IsZero()) },
+		},
+		{
+			name:  "IssuedTokenTypeNA",
+			ctype: js,
+			body:  `{"access_token":"x","token_type":"N_A","issued_token_type":"urn:ietf:params:oauth:token-type:id_token"}`,
+			check: func(t *testing.T, tok *oauth2flows.Token) {
+				assert.Equal(t, oauth2flows.TokenTypeIDToken, tok.IssuedTokenType)
+				assert.False(t, tok.IsBearer())
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := newCanned(t, &canned{status: 200, ctype: tt.ctype, body: tt.body})
+			before := time.Now()
+			tok, err := oauth2flows.ClientCredentials(context.Background(), cfg)
+			require.NoError(t, err)
+			tt.check(t, tok)
+			if tt.wantInSec > 0 {
+				want := before.Add(time.Duration(tt.wantInSec) * time.Second)
+				assert.WithinDuration(t, want, tok.Expiry, 2*time.Second)
+			}
+		})
+	}
+}
+
+func TestBadResponsesGiveTypedErrorsAndNoToken(t *testing.T) {
+	big := `{"access_token":"` + strings.Repeat("a", 2<<20) + `"}`
+	tests := []struct {
+		name     string
+		status   int
+		ctype    string
+		body     string
+		wantResp bool // *ResponseError rather than *Error
+		wantCode string
+	}{
+		{name: "InvalidJSON", status: 200, ctype: "application/json", body: `{"access_token":`, wantResp: true},
+		{name: "EmptyBody", status: 200, ctype: "application/json", body: ``, wantResp: true},
+		{name: "HTML502", status: 502, ctype: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>"},
+		{name: "TwoMiBBody", status: 200, ctype: "application/json", body: big, wantResp: true},
+		{name: "TwoMiBErrorBody", status: 400, ctype: "application/json", body: big},
+		{name: "200WithError", status: 200, ctype: "application/json", body: `{"error":"bad_verification_code","error_description":"The code passed is incorrect"}`, wantCode: "bad_verification_code"},
+		{name: "200FormWithError", status: 200, ctype: "application/x-www-form-urlencoded", body: `error=bad_verification_code`, wantCode: "bad_verification_code"},
+		{name: "MissingAccessToken", status: 200, ctype: "application/json", body: `{"token_type":"Bearer"}`, wantResp: true},
+		{name: "ExpiresInNotANumber", status: 200, ctype: "application/json", body: `{"access_token":"a","expires_in":"abc"}`, wantResp: true},
+		{name: "ExpiresInNegative", status: 200, ctype: "application/json", body: `{"access_token":"a","expires_in":-30}`, wantResp: true},
+		{name: "ExpiresInHuge", status: 200, ctype: "application/json", body: `{"access_token":"a","expires_in":1e300}`, wantResp: true},
+		{name: "AccessTokenNotString", status: 200, ctype: "application/json", body: `{"access_token":42}`, wantResp: true},
+		{name: "JSONArray", status: 200, ctype: "application/json", body: `[1,2]`, wantResp: true},
+		{name: "JSONNull", status: 200, ctype: "application/json", body: `null`, wantResp: true},
+		{name: "ErrorNotString", status: 400, ctype: "application/json", body: `{"error":{"x":1}}`, wantCode: "invalid_response"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := newCanned(t, &canned{status: tt.status, ctype: tt.ctype, body: tt.body})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			tok, err := oauth2flows.ClientCredentials(ctx, cfg)
+			require.Error(t, err)
+			assert.Nil(t, tok)
+			assert.True(t, strings.HasPrefix(err.Error(), "oauth2flows: "), err.Error())
+			assert.Less(t, len(err.Error()), 1024, "error strings stay short")
+			if tt.wantResp {
+				var re *oauth2flows.ResponseError
+				require.ErrorAs(t, err, &re)
+				assert.Equal(t, tt.status, re.StatusCode)
+				return
+			}
+			var oe *oauth2flows.Error
+			require.ErrorAs(t, err, &oe)
+			assert.Equal(t, tt.status, oe.StatusCode)
+			if tt.wantCode != "" {
+				assert.Equal(t, tt.wantCode, oe.Code)
+			}
+		})
+	}
+}
+
+func TestHTMLErrorPageKeepsStatusAndSnippet(t *testing.T) {
+	cfg := newCanned(t, &canned{status: 502, ctype: "text/html", body: "<html>\n<h1>502 Bad   Gateway</h1></html>"})
+	_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
+	var oe *oauth2flows.Error
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, 502, oe.StatusCode)
+	assert.Equal(t, "<html> <h1>502 Bad Gateway</h1></html>", oe.Body)
+	assert.Contains(t, err.Error(), "502")
+}
+
+func TestEntraErrorFields(t *testing.T) {
+	body := `{"error":"interaction_required","error_description":"AADSTS50079: Due to a configuration change made by your administrator, you must enroll in MFA.",
+"error_codes":[50079],"timestamp":"2024-01-01 00:00:00Z","trace_id":"b4e8a3a0-1111","correlation_id":"c0ffee00-2222",
+"error_uri":"https://login.microsoftonline.com/error?code=50079","claims":"{\"access_token\":{\"capolids\":{\"essential\":true,\"values\":[\"c1\"]}}}"}`
+	cfg := newCanned(t, &canned{status: 400, ctype: "application/json; charset=utf-8", body: body})
+	_, err := oauth2flows.OnBehalfOf(context.Background(), cfg, "incoming.jwt.token", oauth2flows.WithScopes("api://b/.default"))
+	var oe *oauth2flows.Error
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, 400, oe.StatusCode)
+	assert.Equal(t, "interaction_required", oe.Code)
+	assert.Equal(t, []int{50079}, oe.ErrorCodes)
+	assert.Equal(t, "b4e8a3a0-1111", oe.TraceID)
+	assert.Equal(t, "c0ffee00-2222", oe.CorrelationID)
+	assert.Equal(t, "https://login.microsoftonline.com/error?code=50079", oe.URI)
+	assert.JSONEq(t, `{"access_token":{"capolids":{"essential":true,"values":["c1"]}}}`, oe.Claims)
+	assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired))
+}
+
+func TestBasicAuthFormEncodesBeforeBase64(t *testing.T) {
+	c := &canned{status: 200, ctype: "application/json", body: `{"access_token":"a","token_type":"Bearer"}`}
+	cfg := newCanned(t, c)
+	cfg.ClientID = "id with space:colon"
+	_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
+	require.NoError(t, err)
+	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("id+with+space%3Acolon:s3cr3t-p%40ss%3Aw%2Brd%2F%3D%25%26%3F"))
+	assert.Equal(t, want, c.auth)
+	assert.Empty(t, c.form.Get("client_secret"), "basic never also posts the secret")
+	assert.Equal(t, "client_credentials", c.form.Get("grant_type"))
+}
+
+func TestPlainHTTPRefusedExceptLoopback(t *testing.T) {
+	tests := []struct {
+		name, url string
+		insecure  bool
+		wantErr   bool
+	}{
+		{"RemoteHTTP", "http://login.example.com/token", false, true},
+		{"RemoteHTTPInsecure", "http://login.example.invalid/token", true, false},
+		{"FTP", "ftp://login.example.com/token", false, true},
+		{"Relative", "/token", false, true},
+		{"LoopbackV4", "http://127.0.0.9:1/token", false, false},
+		{"LoopbackV6", "http://[::1]:1/token", false, false},
+		{"Localhost", "http://localhost:1/token", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := &oauth2flows.Config{ClientID: "c", ClientSecret: "s", InsecureAllowHTTP: tt.insecure,
+				Endpoint: oauth2flows.Endpoint{TokenURL: tt.url}, Retry: oauth2flows.RetryPolicy{MaxAttempts: 1}}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_, err := oauth2flows.ClientCredentials(ctx, cfg)
+			require.Error(t, err) // nothing listens on these
+			var ce *oauth2flows.ConfigError
+			assert.Equal(t, tt.wantErr, errors.As(err, &ce), err.Error())
+		})
+	}
+}
+
+func TestContextCancelledMidRequestReturnsPromptly(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	cfg := &oauth2flows.Config{ClientID: "c", ClientSecret: "s", Endpoint: oauth2flows.Endpoint{TokenURL: srv.URL}}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	done := make(chan error, 1)
+	go func() { _, err := oauth2flows.ClientCredentials(ctx, cfg); done <- err }()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.Canceled)
+		var te *oauth2flows.TransportError
+		require.ErrorAs(t, err, &te)
+	case <-time.After(5 * time.Second):
+		t.Fatal("ClientCredentials did not return after its context was cancelled")
+	}
+}
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var elsewhere int
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere++ }))
+	defer other.Close()
+	c := &canned{status: http.StatusTemporaryRedirect, header: http.Header{"Location": {other.URL}}}
+	cfg := newCanned(t, c)
+	_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
+	var oe *oauth2flows.Error
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, http.StatusTemporaryRedirect, oe.StatusCode)
+	assert.Zero(t, elsewhere, "credentials must not be re-posted to the redirect target")
+}

@@ -1,0 +1,107 @@
+package oauth2flows
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// defaultTimeout bounds a request to the authorization server when
+// Config.HTTPClient is nil.
+const defaultTimeout = 30 * time.Second
+
+// httpClient returns the client for a request to the authorization server.
+// It never follows redirects: a token request that is redirected would
+// repost credentials to wherever the redirect points (RFC 6749 §3.2 has no
+// redirects). Certificate methods get a client presenting the certificate.
+func (c *Config) httpClient(method AuthMethod) (*http.Client, error) {
+	var hc http.Client
+	if c.HTTPClient != nil {
+		hc = *c.HTTPClient
+	} else {
+		hc.Timeout = defaultTimeout
+	}
+	hc.CheckRedirect = noRedirects
+	if method == TLSClientAuth || method == SelfSignedTLSClientAuth {
+		rt, err := c.mtlsTransport(hc.Transport)
+		if err != nil {
+			return nil, err
+		}
+		hc.Transport = rt
+	}
+	return &hc, nil
+}
+
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// endpointURL picks the URL for kind, using the RFC 8705 §5 alias when the
+// client authenticates with a certificate, and refuses unsafe URLs.
+func (c *Config) endpointURL(kind endpointKind, method AuthMethod) (string, error) {
+	e := c.Endpoint
+	mtls := method == TLSClientAuth || method == SelfSignedTLSClientAuth
+	var raw, alias, field string
+	switch kind {
+	case revocationEndpoint:
+		raw, alias, field = e.RevocationURL, e.MTLSRevocationURL, "Endpoint.RevocationURL"
+	case introspectionEndpoint:
+		raw, alias, field = e.IntrospectionURL, e.MTLSIntrospectionURL, "Endpoint.IntrospectionURL"
+	default:
+		raw, alias, field = e.TokenURL, e.MTLSTokenURL, "Endpoint.TokenURL"
+	}
+	if mtls && alias != "" {
+		raw, field = alias, strings.Replace(field, "Endpoint.", "Endpoint.MTLS", 1)
+	}
+	if raw == "" {
+		return "", &ConfigError{Field: field, Reason: "not set"}
+	}
+	if err := checkURL(field, raw, c.InsecureAllowHTTP && !mtls); err != nil {
+		return "", err
+	}
+	return raw, nil
+}
+
+// checkURL refuses endpoints that would expose credentials: anything but
+// https, except http on loopback (RFC 6749 §3.1, §3.2 require TLS;
+// RFC 8252 §7.3 allows loopback) or when allowHTTP is set.
+func checkURL(field, raw string, allowHTTP bool) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return &ConfigError{Field: field, Reason: "not a valid URL"}
+	}
+	if u.Host == "" {
+		return &ConfigError{Field: field, Reason: "not an absolute URL"}
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return nil
+	case "http":
+		if allowHTTP || isLoopback(u.Hostname()) {
+			return nil
+		}
+		return &ConfigError{Field: field, Reason: "plain http is refused except on loopback (set InsecureAllowHTTP to override)"}
+	}
+	return &ConfigError{Field: field, Reason: "scheme must be https"}
+}
+
+// isLoopback reports whether host is localhost, 127.0.0.0/8 or ::1.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// withWroteHook records in *wrote whether the request was written, so a
+// failure can be judged ambiguous (after sending) or not. It composes with
+// any httptrace.ClientTrace the caller put in ctx.
+func withWroteHook(ctx context.Context, wrote *atomic.Bool) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteHeaders: func() { wrote.Store(true) },
+	})
+}

@@ -1,0 +1,264 @@
+package oauth2flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// endpointKind selects which URL of the Endpoint a request goes to.
+type endpointKind int
+
+const (
+	tokenEndpoint endpointKind = iota
+	revocationEndpoint
+	introspectionEndpoint
+)
+
+func (k endpointKind) String() string {
+	switch k {
+	case revocationEndpoint:
+		return "revocation"
+	case introspectionEndpoint:
+		return "introspection"
+	}
+	return "token"
+}
+
+// request is one call through the poster: the fields a grant adds, and how
+// the poster must treat them. Grants build nothing else.
+type request struct {
+	kind  endpointKind
+	grant string     // grant_type for token requests; used in logs
+	form  url.Values // the grant's own fields
+
+	// defaultScopes sends Config.Scopes when the call has no WithScopes.
+	defaultScopes bool
+	// oneTime marks a request carrying a credential the server consumes
+	// (an authorization code, a refresh token that may rotate). It is never
+	// retried after an ambiguous failure.
+	oneTime bool
+}
+
+// sensitiveFields are form fields whose values must never reach an error
+// string or a log line.
+var sensitiveFields = [...]string{
+	"client_secret", "client_assertion", "code", "code_verifier", "refresh_token",
+	"assertion", "subject_token", "actor_token", "password", "token",
+}
+
+// response is what the poster read from the server: status, header and a
+// body capped at maxBodySize.
+type response struct {
+	status   int
+	header   http.Header
+	body     []byte
+	tooLarge bool
+}
+
+// maxBodySize caps every response body the poster reads.
+const maxBodySize = 1 << 20
+
+// exchangeToken posts a token request (RFC 6749 §3.2) and decodes the
+// token response (§5.1) or error (§5.2).
+func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*Token, error) {
+	resp, redact, err := post(ctx, cfg, r, o)
+	if err != nil {
+		return nil, err
+	}
+	if resp.status < 200 || resp.status > 299 {
+		return nil, decodeError(resp, redact)
+	}
+	return decodeToken(resp, redact, time.Now())
+}
+
+// post is the one place that talks to the authorization server. It applies
+// the call's options to the form, authenticates the client, POSTs with
+// retries and returns the capped response. redact lists the credential
+// values the request carried, for scrubbing error text.
+func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *response, redact []string, err error) {
+	if ctx == nil {
+		return nil, nil, &ConfigError{Field: "ctx", Reason: "nil context"}
+	}
+	form, err := buildForm(cfg, r, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	method := cfg.authMethod()
+	target, err := cfg.endpointURL(r.kind, method)
+	if err != nil {
+		return nil, nil, err
+	}
+	header := http.Header{}
+	header.Set("Content-Type", "application/x-www-form-urlencoded")
+	header.Set("Accept", "application/json")
+	if err := cfg.authenticate(method, form, header); err != nil {
+		return nil, nil, err
+	}
+	client, err := cfg.httpClient(method)
+	if err != nil {
+		return nil, nil, err
+	}
+	redact = redactions(cfg, form)
+	body := form.Encode()
+	resp, err = cfg.send(ctx, client, sendInfo{url: target, kind: r.kind, grant: r.grant, oneTime: r.oneTime}, header, body)
+	return resp, redact, err
+}
+
+// buildForm merges the grant's fields with what the options ask for.
+func buildForm(cfg *Config, r *request, o *options) (url.Values, error) {
+	form := url.Values{}
+	for k, v := range r.form {
+		form[k] = v
+	}
+	if r.grant != "" {
+		form.Set("grant_type", r.grant)
+	}
+	if o.scopesSet || r.defaultScopes {
+		if s := o.scopeFor(cfg); s != "" {
+			form.Set("scope", s)
+		}
+	}
+	if o.pkceVerifier != "" {
+		form.Set("code_verifier", o.pkceVerifier)
+	}
+	if o.requestedTokenType != "" {
+		if err := checkTokenTypeURI("WithRequestedTokenType", o.requestedTokenType); err != nil {
+			return nil, err
+		}
+		form.Set("requested_token_type", o.requestedTokenType)
+	}
+	for _, a := range o.audiences {
+		form.Add("audience", a)
+	}
+	for _, res := range o.resources {
+		form.Add("resource", res)
+	}
+	if (o.actorToken == "") != (o.actorTokenType == "") {
+		return nil, &ConfigError{Field: "WithActorToken", Reason: "actor_token and actor_token_type go together (RFC 8693 §2.1)"}
+	}
+	if o.actorToken != "" {
+		if err := checkTokenTypeURI("WithActorToken", o.actorTokenType); err != nil {
+			return nil, err
+		}
+		form.Set("actor_token", o.actorToken)
+		form.Set("actor_token_type", o.actorTokenType)
+	}
+	if o.tokenTypeHint != "" {
+		form.Set("token_type_hint", o.tokenTypeHint)
+	}
+	if o.claims != "" {
+		form.Set("claims", o.claims)
+	}
+	for k, v := range o.params {
+		form[k] = v
+	}
+	return form, nil
+}
+
+// redactions lists the credential values in a request, so that no error
+// string repeats them even when the server echoes them back.
+func redactions(cfg *Config, form url.Values) []string {
+	out := []string{cfg.ClientSecret}
+	for _, f := range sensitiveFields {
+		out = append(out, form[f]...)
+	}
+	return out
+}
+
+// sendInfo describes a request for send's retry and logging decisions.
+type sendInfo struct {
+	url     string
+	kind    endpointKind
+	grant   string
+	oneTime bool
+}
+
+// send POSTs body, retrying as cfg.Retry allows, and reads the capped response.
+func (c *Config) send(ctx context.Context, client *http.Client, info sendInfo, header http.Header, body string) (*response, error) {
+	policy := c.Retry.withDefaults()
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		resp, wrote, err := doOnce(ctx, client, info.url, header, body)
+		c.logAttempt(ctx, info, attempt, resp, err, time.Since(start))
+		wait, retry := policy.decide(ctx, info.oneTime, attempt, resp, wrote, err)
+		if !retry {
+			if err != nil {
+				return nil, err
+			}
+			return resp, nil
+		}
+		if werr := sleep(ctx, wait); werr != nil {
+			if err != nil {
+				return nil, err
+			}
+			return resp, nil
+		}
+	}
+}
+
+// doOnce makes one attempt. wrote reports whether the request reached the
+// wire, which decides whether a failure is ambiguous.
+func doOnce(ctx context.Context, client *http.Client, target string, header http.Header, body string) (resp *response, wrote bool, err error) {
+	var sent atomic.Bool
+	req, err := http.NewRequestWithContext(withWroteHook(ctx, &sent), http.MethodPost, target, strings.NewReader(body))
+	if err != nil {
+		return nil, false, &ConfigError{Field: "Endpoint", Reason: "cannot build request"}
+	}
+	req.Header = header.Clone()
+	hr, err := client.Do(req)
+	if err != nil {
+		return nil, sent.Load(), &TransportError{URL: redactURL(target), Err: unwrapURLError(err)}
+	}
+	defer hr.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(hr.Body, maxBodySize+1))
+	if err != nil {
+		return nil, true, &TransportError{URL: redactURL(target), Err: err}
+	}
+	resp = &response{status: hr.StatusCode, header: hr.Header, body: b}
+	if len(b) > maxBodySize {
+		resp.body, resp.tooLarge = b[:maxBodySize], true
+	}
+	return resp, true, nil
+}
+
+// TransportError is a request to the authorization server that got no HTTP
+// response: a refused connection, a TLS failure, a timeout or a cancelled
+// context. Err is the cause; errors.Is(err, context.Canceled) works through it.
+type TransportError struct {
+	URL string // the endpoint, without query
+	Err error
+}
+
+// Error implements error.
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("oauth2flows: request to %s failed: %v", e.URL, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// unwrapURLError drops net/http's *url.Error, whose message repeats the URL,
+// keeping its cause.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// redactURL keeps scheme, host and path: a query may carry anything.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
