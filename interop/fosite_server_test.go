@@ -57,6 +57,7 @@ type fositeEnv struct {
 	URL      string
 	Endpoint oauth2flows.Endpoint
 	Store    *storage.MemoryStore
+	Wire     *wire
 }
 
 // fositeServer starts ory/fosite (compose.ComposeAllEnabled, in-memory storage)
@@ -76,6 +77,7 @@ func fositeServer(t testing.TB) *fositeEnv {
 			IntrospectionURL: base + "/introspect",
 		},
 		Store: storage.NewMemoryStore(),
+		Wire:  &wire{},
 	}
 	cfg := &fosite.Config{
 		AccessTokenLifespan:         time.Hour,
@@ -150,7 +152,7 @@ func fositeServer(t testing.TB) *fositeEnv {
 		}
 		provider.WriteIntrospectionResponse(ctx, w, ir)
 	})
-	srv.Config.Handler = mux
+	srv.Config.Handler = env.Wire.record(mux)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return env

@@ -38,6 +38,7 @@ type zitadelEnv struct {
 	URL      string
 	Endpoint oauth2flows.Endpoint
 	Storage  *zitadelStorage
+	Wire     *wire
 }
 
 // zitadelStorage is the zitadel example storage, recording the token
@@ -98,12 +99,14 @@ func zitadelServer(t testing.TB) *zitadelEnv {
 		http.Redirect(w, r, op.AuthCallbackURL(provider)(op.ContextWithIssuer(r.Context(), issuer), id), http.StatusFound)
 	})
 	mux.Handle("/", provider)
-	srv.Config.Handler = mux
+	w := &wire{}
+	srv.Config.Handler = w.record(mux)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &zitadelEnv{
 		URL:     issuer,
 		Storage: st,
+		Wire:    w,
 		Endpoint: oauth2flows.Endpoint{
 			Issuer:           issuer,
 			AuthURL:          provider.AuthorizationEndpoint().Absolute(issuer),
