@@ -6,27 +6,43 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
 
-// zitadelLogin runs the code flow with PKCE through golang.org/x/oauth2 and
-// returns zitadelUser's token.
+// zitadelLogin runs the code flow with PKCE through golang.org/x/oauth2 for
+// the web client and returns zitadelUser's token.
+// TODO(interop): use oauth2flows.AuthCodeURL and ExchangeCode once on main.
 func zitadelLogin(t testing.TB, env *zitadelEnv) *oauth2.Token {
 	t.Helper()
+	return zitadelLoginAs(t, env, zitadelClient)
+}
+
+// zitadelLoginAs runs the code flow for client: the web client with its
+// secret, or zitadelJWTClient with a hand-made client assertion.
+func zitadelLoginAs(t testing.TB, env *zitadelEnv, client string) *oauth2.Token {
+	t.Helper()
 	c := &oauth2.Config{
-		ClientID: zitadelClient, ClientSecret: zitadelSecret, RedirectURL: zitadelRedirectURL,
+		ClientID: client, ClientSecret: zitadelSecret, RedirectURL: zitadelRedirectURL,
 		Scopes:   []string{"openid", "offline_access"},
 		Endpoint: oauth2.Endpoint{AuthURL: env.Endpoint.AuthURL, TokenURL: env.Endpoint.TokenURL, AuthStyle: oauth2.AuthStyleInHeader},
 	}
 	verifier := oauth2.GenerateVerifier()
+	exchangeOpts := []oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)}
+	if client == zitadelJWTClient {
+		c.ClientSecret, c.Endpoint.AuthStyle = "", oauth2.AuthStyleInParams
+		exchangeOpts = append(exchangeOpts,
+			oauth2.SetAuthURLParam("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+			oauth2.SetAuthURLParam("client_assertion", clientAssertion(t, client, env.Endpoint.Issuer, zitadelJWTKeyID, jwt.SigningMethodRS256, clientRSAKey(t))))
+	}
 	loc := authorizeRedirect(t, c.AuthCodeURL("state-12345678", oauth2.S256ChallengeOption(verifier)))
 	require.Equal(t, "state-12345678", loc.Query().Get("state"))
 	code := loc.Query().Get("code")
 	require.NotEmpty(t, code, "redirect: %s", loc)
-	tok, err := c.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+	tok, err := c.Exchange(context.Background(), code, exchangeOpts...)
 	require.NoError(t, err)
 	return tok
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -204,4 +205,57 @@ func TestZitadelRevoke(t *testing.T) {
 
 	_, err := oauth2flows.Refresh(ctx, cfg, user.RefreshToken)
 	assert.True(t, oauth2flows.IsReauthRequired(err), "%v", err)
+}
+
+// TestZitadelPrivateKeyJWT authenticates with private_key_jwt on zitadel's
+// refresh grant: zitadel wants the issuer as the client assertion's aud,
+// which Config.AssertionAudience = AudienceIssuer selects.
+func TestZitadelPrivateKeyJWT(t *testing.T) {
+	env := zitadelServer(t)
+	ctx := context.Background()
+	cfg := func(aud oauth2flows.AssertionAudience) *oauth2flows.Config {
+		return &oauth2flows.Config{
+			ClientID: zitadelJWTClient, Endpoint: env.Endpoint,
+			PrivateKey: clientRSAKey(t), KeyID: zitadelJWTKeyID, AssertionAudience: aud,
+		}
+	}
+
+	t.Run("token URL as aud is refused", func(t *testing.T) {
+		user := zitadelLoginAs(t, env, zitadelJWTClient)
+		_, err := oauth2flows.Refresh(ctx, cfg(oauth2flows.AudienceTokenURL), user.RefreshToken)
+		var oerr *oauth2flows.Error
+		require.ErrorAs(t, err, &oerr)
+		// zitadel reports a client assertion with the wrong aud as
+		// invalid_grant, not invalid_client: IsReauthRequired is then true
+		// although signing in again cannot help.
+		assert.Equal(t, http.StatusBadRequest, oerr.StatusCode)
+		assert.Equal(t, "invalid_grant", oerr.Code)
+		assert.Contains(t, oerr.Description, "audience is not valid")
+		assert.True(t, oauth2flows.IsReauthRequired(err))
+		assert.Equal(t, env.Endpoint.TokenURL, assertionAud(t, env.Wire.lastTo(t, env.Endpoint.TokenURL)))
+	})
+
+	t.Run("issuer as aud", func(t *testing.T) {
+		user := zitadelLoginAs(t, env, zitadelJWTClient)
+		tok, err := oauth2flows.Refresh(ctx, cfg(oauth2flows.AudienceIssuer), user.RefreshToken)
+		require.NoError(t, err)
+		got := env.Wire.lastTo(t, env.Endpoint.TokenURL)
+		assert.Empty(t, got.Authorization)
+		assert.Equal(t, zitadelJWTClient, got.Form.Get("client_id"))
+		assert.Equal(t, env.Endpoint.Issuer, assertionAud(t, got))
+		assert.NotEmpty(t, tok.AccessToken)
+		assert.NotEqual(t, user.RefreshToken, tok.RefreshToken)
+	})
+}
+
+// assertionAud reads the aud of the client assertion a request carried.
+func assertionAud(t testing.TB, got wireRequest) string {
+	t.Helper()
+	var claims jwt.MapClaims
+	_, _, err := jwt.NewParser().ParseUnverified(got.Form.Get("client_assertion"), &claims)
+	require.NoError(t, err)
+	aud, err := claims.GetAudience()
+	require.NoError(t, err)
+	require.Len(t, aud, 1)
+	return aud[0]
 }

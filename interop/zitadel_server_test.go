@@ -2,14 +2,17 @@ package interop
 
 import (
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/oauth2flows/oauth2flows"
@@ -31,6 +34,10 @@ const (
 	// user; its token serves as actor token.
 	zitadelService       = "sid1"
 	zitadelServiceSecret = "verysecret"
+
+	// zitadelJWTClient authenticates with private_key_jwt (clientRSAKey).
+	zitadelJWTClient = "jwt-client"
+	zitadelJWTKeyID  = "zitadel-rsa-1"
 )
 
 // zitadelEnv is a zitadel/oidc op.Provider on loopback.
@@ -46,6 +53,8 @@ type zitadelEnv struct {
 type zitadelStorage struct {
 	*storage.Storage
 
+	jwtClientKey crypto.PublicKey
+
 	mu        sync.Mutex
 	exchanges []op.TokenExchangeRequest
 }
@@ -57,6 +66,29 @@ func (s *zitadelStorage) ValidateTokenExchangeRequest(ctx context.Context, req o
 	s.exchanges = append(s.exchanges, req)
 	s.mu.Unlock()
 	return s.Storage.ValidateTokenExchangeRequest(ctx, req)
+}
+
+// jwtClient is a web client that authenticates with private_key_jwt.
+type jwtClient struct{ *storage.Client }
+
+// AuthMethod implements op.Client.
+func (jwtClient) AuthMethod() oidc.AuthMethod { return oidc.AuthMethodPrivateKeyJWT }
+
+// GetClientByClientID adds zitadelJWTClient to the example's clients.
+func (s *zitadelStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	if id == zitadelJWTClient {
+		return jwtClient{storage.WebClient(zitadelJWTClient, "", zitadelRedirectURL)}, nil
+	}
+	return s.Storage.GetClientByClientID(ctx, id)
+}
+
+// GetKeyByIDAndClientID serves zitadelJWTClient's public key for its client
+// assertions.
+func (s *zitadelStorage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID string) (*jose.JSONWebKey, error) {
+	if clientID == zitadelJWTClient && keyID == zitadelJWTKeyID {
+		return &jose.JSONWebKey{Key: s.jwtClientKey, KeyID: keyID, Algorithm: "RS256", Use: "sig"}, nil
+	}
+	return s.Storage.GetKeyByIDAndClientID(ctx, keyID, clientID)
 }
 
 // lastExchange returns the last token exchange request the server parsed.
@@ -78,7 +110,10 @@ func zitadelServer(t testing.TB) *zitadelEnv {
 	clients := map[string]*storage.Client{
 		zitadelClient: storage.WebClient(zitadelClient, zitadelSecret, zitadelRedirectURL),
 	}
-	st := &zitadelStorage{Storage: storage.NewStorageWithClients(storage.NewUserStore(issuer), clients)}
+	st := &zitadelStorage{
+		Storage:      storage.NewStorageWithClients(storage.NewUserStore(issuer), clients),
+		jwtClientKey: clientRSAKey(t).Public(),
+	}
 	provider, err := op.NewProvider(&op.Config{
 		CryptoKey:               sha256.Sum256([]byte("interop")),
 		CodeMethodS256:          true,
