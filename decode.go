@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // maxExpiresIn bounds expires_in so that Expiry never overflows
@@ -104,7 +105,7 @@ func (m members) seconds(name string) (n int64, present, ok bool) {
 func decodeToken(r *response, redact []string, now time.Time) (*Token, error) {
 	ct := r.header.Get("Content-Type")
 	bad := func(reason string) error {
-		return &ResponseError{StatusCode: r.status, ContentType: ct, Reason: reason}
+		return &ResponseError{StatusCode: r.status, ContentType: safeText(ct, redact, 64), Reason: reason}
 	}
 	if r.tooLarge {
 		return nil, bad("body exceeds 1 MiB")
@@ -176,7 +177,7 @@ func decodeError(r *response, redact []string) *Error {
 	return &Error{
 		StatusCode: r.status,
 		RetryAfter: parseRetryAfter(r.header.Get("Retry-After"), time.Now()),
-		Body:       snippet(scrub(string(r.body), redact)),
+		Body:       snippet(r.body, redact),
 	}
 }
 
@@ -187,12 +188,12 @@ func errorFromMembers(r *response, m members, redact []string) *Error {
 	}
 	e := &Error{
 		StatusCode:    r.status,
-		Code:          printable(scrub(get("error"), redact), 64),
-		Description:   printable(scrub(get("error_description"), redact), 512),
-		URI:           printable(scrub(get("error_uri"), redact), 256),
+		Code:          safeText(get("error"), redact, 64),
+		Description:   safeText(get("error_description"), redact, 512),
+		URI:           safeText(get("error_uri"), redact, 256),
 		Claims:        get("claims"),
-		TraceID:       printable(get("trace_id"), 64),
-		CorrelationID: printable(get("correlation_id"), 64),
+		TraceID:       safeText(get("trace_id"), redact, 64),
+		CorrelationID: safeText(get("correlation_id"), redact, 64),
 		RetryAfter:    parseRetryAfter(r.header.Get("Retry-After"), time.Now()),
 	}
 	if m.json != nil {
@@ -210,33 +211,41 @@ func errorFromMembers(r *response, m members, redact []string) *Error {
 	return e
 }
 
-// snippet returns the start of a body, printable, for an error message.
-func snippet(s string) string {
+// snippet returns the start of a body, whitespace folded, for an error
+// message.
+func snippet(b []byte, redact []string) string {
 	const n = 120
-	if len(s) > 4*n {
-		s = s[:4*n]
-	}
-	return printable(strings.Join(strings.Fields(s), " "), n)
+	s := string(b[:min(len(b), 8*n)])
+	return safeText(strings.Join(strings.Fields(s), " "), redact, n)
 }
 
-// printable keeps at most n runes of s, dropping control characters.
-func printable(s string, n int) string {
-	var b strings.Builder
-	for _, r := range s {
-		if n == 0 {
-			b.WriteString("…")
-			break
-		}
-		if r == utf8RuneError || !unicode.IsPrint(r) {
-			continue
-		}
-		b.WriteRune(r)
-		n--
+// safeText makes server-supplied text fit for an error string: printable
+// runes only, credentials redacted, at most n runes. Redaction runs both
+// before and after dropping unprintable runes, so that a credential split
+// by an invalid byte cannot be reassembled by the dropping, and before
+// truncation, so that no prefix of a credential survives.
+func safeText(s string, redact []string, n int) string {
+	s = scrub(printable(scrub(s, redact)), redact)
+	if utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	return b.String()
+	r := []rune(s)
+	return string(r[:n]) + "…"
 }
 
-const utf8RuneError = '\uFFFD'
+// printable turns white space (Entra ends sentences with \r\n) into
+// spaces, and drops other control characters and invalid UTF-8.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
 
 // scrub replaces every credential the request carried with "[redacted]",
 // for servers that echo what they were sent.

@@ -38,10 +38,9 @@ func checkTokenTypeURI(option, v string) error {
 		return nil
 	}
 	reason := "not an absolute token type URI (RFC 8693 §3)"
-	if i := strings.LastIndex(v, ":"); i >= 0 {
-		if name, ok := knownTokenTypes[v[i+1:]]; ok {
-			reason += "; use oauth2flows." + name + " (" + tokenTypePrefix + v[i+1:] + ")"
-		}
+	suffix := strings.ToLower(v[strings.LastIndex(v, ":")+1:])
+	if name, ok := knownTokenTypes[suffix]; ok {
+		reason += "; use oauth2flows." + name + " (" + tokenTypePrefix + suffix + ")"
 	}
 	return &ConfigError{Field: option, Reason: reason}
 }

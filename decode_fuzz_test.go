@@ -1,0 +1,80 @@
+package oauth2flows
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzDecodeToken feeds arbitrary bodies and content types to the token
+// response decoder: it must never panic, and must return exactly one of a
+// usable token or an error.
+func FuzzDecodeToken(f *testing.F) {
+	f.Add(200, "application/json", []byte(`{"access_token":"a","token_type":"bearer","expires_in":"3599","expires_on":"1700000000"}`))
+	f.Add(200, "application/x-www-form-urlencoded", []byte(`access_token=a&token_type=bearer&expires_in=10`))
+	f.Add(200, "application/json", []byte(`{"error":"invalid_grant"}`))
+	f.Add(200, "text/html", []byte(`<html>`))
+	f.Add(200, "application/json", []byte(`{"access_token":"a","expires_in":1e999}`))
+	f.Fuzz(func(t *testing.T, status int, ctype string, body []byte) {
+		r := &response{status: status, header: http.Header{"Content-Type": {ctype}}, body: body}
+		tok, err := decodeToken(r, []string{"secret-value"}, time.Now())
+		if (tok == nil) == (err == nil) {
+			t.Fatalf("got token %v and error %v", tok, err)
+		}
+		if err != nil {
+			checkErrorString(t, err.Error())
+			return
+		}
+		if tok.AccessToken == "" || tok.Expiry.Before(time.Unix(0, 0)) && !tok.Expiry.IsZero() {
+			t.Fatalf("unusable token accepted: %+v", tok)
+		}
+	})
+}
+
+// FuzzDecodeError feeds arbitrary error bodies to the error decoder: it
+// must never panic, always keep the status, and never repeat a credential
+// of the request.
+func FuzzDecodeError(f *testing.F) {
+	f.Add(400, "application/json", []byte(`{"error":"invalid_grant","error_description":"code secret-value expired","error_codes":[70008],"trace_id":"t","claims":"{}"}`))
+	f.Add(502, "text/html", []byte("<html><h1>Bad Gateway</h1>secret-value</html>"))
+	f.Add(429, "application/json", []byte(`{"error":7}`))
+	f.Add(400, "application/x-www-form-urlencoded", []byte(`error=bad&error_description=secret-value`))
+	f.Fuzz(func(t *testing.T, status int, ctype string, body []byte) {
+		r := &response{status: status, header: http.Header{"Content-Type": {ctype}, "Retry-After": {"3"}}, body: body}
+		e := decodeError(r, []string{"secret-value"})
+		if e == nil || e.StatusCode != status {
+			t.Fatalf("lost the status: %+v", e)
+		}
+		msg := e.Error()
+		checkErrorString(t, msg)
+		if strings.Contains(msg, "secret-value") {
+			t.Fatalf("credential in error string: %q", msg)
+		}
+	})
+}
+
+// FuzzParseBearerChallenge feeds arbitrary WWW-Authenticate values to the
+// challenge parser: no panic, no hang, and a Bearer challenge it writes
+// itself always reads back.
+func FuzzParseBearerChallenge(f *testing.F) {
+	f.Add(`Bearer error="insufficient_claims", claims="eyJhIjoxfQ=="`)
+	f.Add(`Basic realm="x", Bearer realm="api", error="invalid_token", error_description="expired"`)
+	f.Add(`Newauth abc==, Bearer error=invalid_token`)
+	f.Add(`Bearer "`)
+	f.Add(`Bearer error="a\"b\\"`)
+	f.Fuzz(func(t *testing.T, header string) {
+		_, _ = ParseBearerChallenge(header)
+		_, _ = ParseClaimsChallenge(header)
+	})
+}
+
+func checkErrorString(t *testing.T, msg string) {
+	t.Helper()
+	if !strings.HasPrefix(msg, "oauth2flows: ") {
+		t.Fatalf("error without prefix: %q", msg)
+	}
+	if len(msg) > 2048 {
+		t.Fatalf("error string of %d bytes", len(msg))
+	}
+}

@@ -1,0 +1,236 @@
+package oauth2flowstest
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// codeLifetime is RFC 6749 §4.1.2's recommended maximum for codes.
+const codeLifetime = 10 * time.Minute
+
+// handleAuthorize is the authorization endpoint (RFC 6749 §3.1) for the
+// code (§4.1) and implicit (§4.2) grants. There is no login page: the first
+// registered user, or the one login_hint names, signs in and consents at
+// once. Until the client and redirect_uri are known to be good, errors are
+// a 400 page and never a redirect (RFC 6749 §4.1.2.1); after that they go
+// back to the client as error parameters.
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, rec *Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		authorizePage(w, http.StatusMethodNotAllowed, "method not allowed")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		authorizePage(w, http.StatusBadRequest, "malformed request")
+		return
+	}
+	q := r.Form
+	rec.Form = q
+	c := s.clients[q.Get("client_id")]
+	if c == nil {
+		authorizePage(w, http.StatusBadRequest, "unknown or missing client_id")
+		return
+	}
+	rec.ClientID = c.ID
+	redirect, ok := redirectFor(c, q.Get("redirect_uri"))
+	if !ok {
+		authorizePage(w, http.StatusBadRequest, "redirect_uri missing, malformed or not registered for this client")
+		return
+	}
+
+	implicit := q.Get("response_type") == "token"
+	fail := func(code, desc string) {
+		s.redirectError(w, r, redirect, implicit, q.Get("state"), code, desc)
+	}
+	// RFC 8707 §2 lets resource repeat.
+	if e := checkDuplicates(q, "resource"); e != nil {
+		fail(e.code, e.description)
+		return
+	}
+	switch q.Get("response_type") {
+	case "code":
+		if !c.allowsGrant("authorization_code") {
+			fail("unauthorized_client", "client is not registered for the authorization code grant")
+			return
+		}
+	case "token":
+		if !c.allowsGrant(GrantImplicit) {
+			fail("unauthorized_client", "client is not registered for the implicit grant")
+			return
+		}
+	case "":
+		fail("invalid_request", "response_type missing")
+		return
+	default:
+		fail("unsupported_response_type", "response_type must be code or token")
+		return
+	}
+	if e := checkResources(q["resource"]); e != nil {
+		fail(e.code, e.description)
+		return
+	}
+	user, desc := s.signedInUser(q.Get("login_hint"))
+	if user == nil {
+		fail("login_required", desc)
+		return
+	}
+	if implicit {
+		s.authorizeImplicit(w, r, c, user, redirect, q)
+		return
+	}
+	s.authorizeCode(w, r, c, user, redirect, q, fail)
+}
+
+// authorizeCode issues a code (RFC 6749 §4.1.2) with the RFC 9207 iss.
+func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client, u *User, redirect string, q url.Values, fail func(code, desc string)) {
+	challenge := q.Get("code_challenge")
+	switch method := q.Get("code_challenge_method"); {
+	case challenge == "" && method != "":
+		fail("invalid_request", "code_challenge_method without code_challenge")
+		return
+	case challenge == "" && c.public():
+		// RFC 9700 §2.1.1: public clients MUST use PKCE.
+		fail("invalid_request", "PKCE code_challenge required for public clients")
+		return
+	case challenge != "" && method != "S256":
+		// RFC 9700 §2.1.1: plain must not be used; S256 only.
+		fail("invalid_request", "code_challenge_method must be S256")
+		return
+	case challenge != "" && len(challenge) != 43:
+		fail("invalid_request", "code_challenge malformed")
+		return
+	}
+	if _, _, e := resourceScopes(q.Get("scope")); e != nil {
+		fail(e.code, e.description)
+		return
+	}
+	code := randomString()
+	s.mu.Lock()
+	s.store.codes[code] = &codeEntry{
+		clientID:          c.ID,
+		redirectURI:       q.Get("redirect_uri"),
+		effectiveRedirect: redirect,
+		challenge:         challenge,
+		subject:           u.subject(),
+		scope:             q.Get("scope"),
+		nonce:             q.Get("nonce"),
+		resources:         q["resource"],
+		expires:           s.now().Add(codeLifetime),
+	}
+	s.mu.Unlock()
+	p := url.Values{"code": {code}, "iss": {s.URL()}}
+	if st := q.Get("state"); st != "" {
+		p.Set("state", st)
+	}
+	http.Redirect(w, r, withParams(redirect, p, false), http.StatusFound)
+}
+
+// authorizeImplicit returns an access token in the fragment (RFC 6749
+// §4.2.2). Deprecated by RFC 9700 §2.1.2, served for legacy clients.
+func (s *Server) authorizeImplicit(w http.ResponseWriter, r *http.Request, c *Client, u *User, redirect string, q url.Values) {
+	scope := q.Get("scope")
+	aud, scp, e := audienceFor(scope, q["resource"], c.ID)
+	if e != nil {
+		s.redirectError(w, r, redirect, true, q.Get("state"), e.code, e.description)
+		return
+	}
+	at, exp := s.mintAccessToken(grant{subject: u.subject(), clientID: c.ID, audience: aud, scope: scp})
+	p := url.Values{
+		"access_token": {at},
+		"token_type":   {"Bearer"},
+		"expires_in":   {strconv.FormatInt(int64(exp/time.Second), 10)},
+		"iss":          {s.URL()},
+	}
+	if scope != "" {
+		p.Set("scope", scope)
+	}
+	if st := q.Get("state"); st != "" {
+		p.Set("state", st)
+	}
+	http.Redirect(w, r, withParams(redirect, p, true), http.StatusFound)
+}
+
+// signedInUser picks the user who consents: the one login_hint names
+// (OpenID Connect Core §3.1.2.1), else the first registered.
+func (s *Server) signedInUser(hint string) (*User, string) {
+	if len(s.cfg.users) == 0 {
+		return nil, "no user registered with WithUser"
+	}
+	if hint == "" {
+		return &s.cfg.users[0], ""
+	}
+	for i := range s.cfg.users {
+		if u := &s.cfg.users[i]; u.Username == hint || u.subject() == hint {
+			return u, ""
+		}
+	}
+	return nil, "login_hint names no registered user"
+}
+
+// redirectFor returns where the authorization response goes (RFC 6749
+// §3.1.2): the redirect_uri when it is registered (exact match, RFC 9700
+// §2.1), or the only registered one when none is sent.
+func redirectFor(c *Client, requested string) (string, bool) {
+	if requested == "" {
+		if len(c.RedirectURIs) == 1 {
+			return c.RedirectURIs[0], true
+		}
+		return "", false
+	}
+	if !absoluteURI(requested) {
+		return "", false
+	}
+	if len(c.RedirectURIs) > 0 && !slices.Contains(c.RedirectURIs, requested) {
+		return "", false
+	}
+	return requested, true
+}
+
+// absoluteURI reports whether s is an absolute URI without a fragment
+// (RFC 6749 §3.1.2, RFC 8707 §2).
+func absoluteURI(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.IsAbs() && !strings.Contains(s, "#")
+}
+
+// redirectError sends an error to the client's redirect URI (RFC 6749
+// §4.1.2.1, §4.2.2.1), with the RFC 9207 iss.
+func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, redirect string, fragment bool, state, code, desc string) {
+	p := url.Values{"error": {code}, "iss": {s.URL()}}
+	if desc != "" {
+		p.Set("error_description", desc)
+	}
+	if state != "" {
+		p.Set("state", state)
+	}
+	http.Redirect(w, r, withParams(redirect, p, fragment), http.StatusFound)
+}
+
+// withParams adds p to the redirect URI's query, keeping its own query
+// (RFC 6749 §3.1.2), or puts p in the fragment for the implicit grant.
+func withParams(redirect string, p url.Values, fragment bool) string {
+	u, _ := url.Parse(redirect)
+	if fragment {
+		u.Fragment = ""
+		u.RawFragment = ""
+		return u.String() + "#" + p.Encode()
+	}
+	q := u.Query()
+	for k, v := range p {
+		q[k] = v
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func authorizePage(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte("<!doctype html><title>Authorization error</title><h1>Authorization error</h1><p>" +
+		html.EscapeString(msg) + "</p>\n"))
+}

@@ -1,0 +1,56 @@
+package oauth2flowstest
+
+import (
+	"net/http"
+
+	"github.com/oauth2flows/oauth2flows"
+)
+
+// handleDiscovery serves the RFC 8414 §3 authorization server metadata,
+// also at the OpenID Connect Discovery §4 path.
+func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	authMethods := []string{AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT, AuthPrivateKeyJWT, AuthNone}
+	authAlgs := []string{"HS256", "RS256", "PS256", "ES256"}
+	ep := s.Endpoint()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer":                 ep.Issuer,
+		"authorization_endpoint": ep.AuthURL,
+		"token_endpoint":         ep.TokenURL,
+		"revocation_endpoint":    ep.RevocationURL,
+		"introspection_endpoint": ep.IntrospectionURL,
+		"jwks_uri":               s.URL() + pathJWKS,
+		"grant_types_supported": []string{
+			oauth2flows.GrantTypeAuthorizationCode, GrantImplicit, oauth2flows.GrantTypePassword,
+			oauth2flows.GrantTypeClientCredentials, oauth2flows.GrantTypeRefreshToken,
+			oauth2flows.GrantTypeJWTBearer, oauth2flows.GrantTypeTokenExchange,
+		},
+		"response_types_supported":                                 []string{"code", "token"},
+		"response_modes_supported":                                 []string{"query", "fragment"},
+		"token_endpoint_auth_methods_supported":                    authMethods,
+		"token_endpoint_auth_signing_alg_values_supported":         authAlgs,
+		"revocation_endpoint_auth_methods_supported":               authMethods,
+		"revocation_endpoint_auth_signing_alg_values_supported":    authAlgs,
+		"introspection_endpoint_auth_methods_supported":            authMethods,
+		"introspection_endpoint_auth_signing_alg_values_supported": authAlgs,
+		"code_challenge_methods_supported":                         []string{"S256"},
+		"authorization_response_iss_parameter_supported":           true,
+		"id_token_signing_alg_values_supported":                    []string{"ES256"},
+		"subject_types_supported":                                  []string{"public"},
+		"scopes_supported":                                         []string{"openid", "profile", "email", "offline_access"},
+	})
+}
+
+// handleJWKS serves the server's public signing key (RFC 7517 §5).
+func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keys": []any{publicJWK(&s.key.PublicKey, s.kid)}})
+}

@@ -1,0 +1,68 @@
+package oauth2flowstest
+
+import (
+	"net/http"
+)
+
+// handleIntrospect is the introspection endpoint (RFC 7662 §2). The caller
+// must authenticate as a registered client. Active tokens are described
+// with scope, client_id, sub, aud, iss, exp, iat and token_type (§2.2);
+// anything else, revoked, expired, rotated or unknown, is {"active":false}.
+func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request, rec *Request) {
+	form, _, e := s.postWithClient(w, r, rec, pathIntrospect)
+	if e != nil {
+		s.writeError(w, e)
+		return
+	}
+	token := form.Get("token")
+	if token == "" {
+		s.writeError(w, errInvalidRequest("token missing"))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, s.introspect(token))
+}
+
+func (s *Server) introspect(token string) map[string]any {
+	if claims, err := s.VerifyAccessToken(token); err == nil {
+		out := map[string]any{
+			"active":     true,
+			"token_type": "Bearer",
+			"sub":        claims.Subject,
+			"iss":        claims.Issuer,
+			"exp":        claims.ExpiresAt.Unix(),
+			"iat":        claims.IssuedAt.Unix(),
+			"jti":        claims.ID,
+		}
+		if len(claims.Audience) > 0 {
+			out["aud"] = audClaim(claims.Audience)
+		}
+		if claims.Scope != "" {
+			out["scope"] = claims.Scope
+		}
+		if claims.ClientID != "" {
+			out["client_id"] = claims.ClientID
+		}
+		if claims.Act != nil {
+			out["act"] = claims.Act
+		}
+		return out
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.store.refresh[token]; e != nil && !e.rotated && s.store.refreshActive(e, s.now()) {
+		out := map[string]any{
+			"active":     true,
+			"token_type": "refresh_token",
+			"sub":        e.subject,
+			"iss":        s.URL(),
+			"client_id":  e.clientID,
+			"exp":        e.expires.Unix(),
+		}
+		if e.scope != "" {
+			out["scope"] = e.scope
+		}
+		return out
+	}
+	return map[string]any{"active": false}
+}

@@ -1,0 +1,98 @@
+package oauth2flowstest
+
+import "time"
+
+// Option configures a [Server] created by [NewServer].
+type Option func(*config)
+
+// config is what a Server's Options collect. It is read-only once the
+// server has started.
+type config struct {
+	clients         []Client
+	users           []User
+	accessLifetime  time.Duration
+	refreshLifetime time.Duration
+	now             func() time.Time
+	noRotation      bool
+	entraV1         bool
+	formResponses   bool
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		accessLifetime:  time.Hour,
+		refreshLifetime: 24 * time.Hour,
+		now:             time.Now,
+	}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&c)
+		}
+	}
+	return c
+}
+
+// WithClient registers a client (RFC 6749 §2). It may be repeated; a later
+// registration of the same ID replaces the earlier one.
+func WithClient(c Client) Option {
+	return func(cfg *config) {
+		c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
+		c.GrantTypes = append([]string(nil), c.GrantTypes...)
+		cfg.clients = append(cfg.clients, c)
+	}
+}
+
+// WithUser registers a resource owner. It may be repeated. The first user
+// registered is the one who signs in and consents at the authorization
+// endpoint, unless the request's login_hint names another (OpenID Connect
+// Core §3.1.2.1).
+func WithUser(u User) Option {
+	return func(cfg *config) { cfg.users = append(cfg.users, u) }
+}
+
+// WithAccessTokenLifetime sets the lifetime of access tokens (RFC 6749 §5.1
+// expires_in). The default is one hour.
+func WithAccessTokenLifetime(d time.Duration) Option {
+	return func(cfg *config) { cfg.accessLifetime = d }
+}
+
+// WithRefreshTokenLifetime sets the lifetime of refresh tokens (RFC 6749
+// §1.5). The default is 24 hours.
+func WithRefreshTokenLifetime(d time.Duration) Option {
+	return func(cfg *config) { cfg.refreshLifetime = d }
+}
+
+// WithClock sets the server's clock, used for issuing, expiring and
+// verifying every token and client assertion. Fault delays use real time.
+// Client assertions are checked against it too, so a clock far from the
+// client's makes private_key_jwt and client_secret_jwt fail, as clock skew
+// would with a real server.
+func WithClock(now func() time.Time) Option {
+	return func(cfg *config) {
+		if now != nil {
+			cfg.now = now
+		}
+	}
+}
+
+// WithoutRefreshTokenRotation makes the refresh_token grant return no new
+// refresh token, so the client keeps using the one it has (RFC 6749 §6:
+// issuing a new one is optional). By default refresh tokens rotate and a
+// rotated one is refused on reuse, revoking its family (RFC 9700 §4.14.2).
+func WithoutRefreshTokenRotation() Option {
+	return func(cfg *config) { cfg.noRotation = true }
+}
+
+// WithEntraV1Responses shapes token responses like Microsoft Entra's v1
+// endpoint: expires_in, ext_expires_in, expires_on and not_before are JSON
+// strings, and "resource" names the token's audience.
+func WithEntraV1Responses() Option {
+	return func(cfg *config) { cfg.entraV1 = true }
+}
+
+// WithFormResponses sends token responses, errors included, as
+// application/x-www-form-urlencoded instead of JSON, as GitHub does unless
+// asked for JSON. Status codes stay those of RFC 6749 §5.
+func WithFormResponses() Option {
+	return func(cfg *config) { cfg.formResponses = true }
+}

@@ -1,0 +1,184 @@
+package oauth2flowstest
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/oauth2flows/oauth2flows"
+)
+
+// Endpoint paths, relative to [Server.URL].
+const (
+	pathAuthorize     = "/authorize"
+	pathToken         = "/token"
+	pathRevoke        = "/revoke"
+	pathIntrospect    = "/introspect"
+	pathJWKS          = "/jwks"
+	pathOAuthMetadata = "/.well-known/oauth-authorization-server"
+	pathOIDCMetadata  = "/.well-known/openid-configuration"
+)
+
+// maxBody bounds request bodies, as a real server's front end would.
+const maxBody = 1 << 20
+
+// Server is an OAuth 2.0 authorization server (RFC 6749) running on a
+// loopback port, for tests: authorization, token, revocation (RFC 7009),
+// introspection (RFC 7662), metadata (RFC 8414) and JWKS endpoints, a token
+// store, a request log and fault injection. It is safe for concurrent use.
+type Server struct {
+	cfg     config
+	srv     *httptest.Server
+	clients map[string]*Client
+	key     *ecdsa.PrivateKey
+	kid     string
+
+	mu     sync.Mutex
+	store  store
+	log    []Request
+	faults map[string][]Fault
+}
+
+// NewServer starts a Server on 127.0.0.1, as httptest.NewServer does. Its
+// URL is its issuer identifier (RFC 8414 §2). Call Close when done.
+func NewServer(opts ...Option) *Server {
+	s := &Server{
+		cfg:     newConfig(opts),
+		clients: map[string]*Client{},
+		faults:  map[string][]Fault{},
+		store:   newStore(),
+	}
+	for i := range s.cfg.clients {
+		c := s.cfg.clients[i]
+		s.clients[c.ID] = &c
+	}
+	s.key, s.kid = newSigningKey()
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	return s
+}
+
+// Close shuts the server down and blocks until all requests have finished.
+func (s *Server) Close() { s.srv.Close() }
+
+// URL returns the server's base URL, which is also its issuer (RFC 8414 §2).
+func (s *Server) URL() string { return s.srv.URL }
+
+// Endpoint returns the server's endpoints for an [oauth2flows.Config].
+func (s *Server) Endpoint() oauth2flows.Endpoint {
+	return oauth2flows.Endpoint{
+		Issuer:           s.URL(),
+		AuthURL:          s.URL() + pathAuthorize,
+		TokenURL:         s.URL() + pathToken,
+		RevocationURL:    s.URL() + pathRevoke,
+		IntrospectionURL: s.URL() + pathIntrospect,
+	}
+}
+
+// Client returns an HTTP client configured for requests to the server, like
+// httptest.Server.Client.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+func (s *Server) now() time.Time { return s.cfg.now() }
+
+// endpointName names the endpoint a path belongs to, as used by
+// [Request.Endpoint] and [Server.InjectFault].
+func endpointName(path string) string {
+	switch path {
+	case pathAuthorize:
+		return EndpointAuthorize
+	case pathToken:
+		return EndpointToken
+	case pathRevoke:
+		return EndpointRevoke
+	case pathIntrospect:
+		return EndpointIntrospect
+	case pathJWKS:
+		return EndpointJWKS
+	case pathOAuthMetadata, pathOIDCMetadata:
+		return EndpointDiscovery
+	}
+	return ""
+}
+
+// serveHTTP records every request, applies injected faults, then hands the
+// request to its endpoint's handler.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &Request{
+		Endpoint: endpointName(r.URL.Path),
+		Method:   r.Method,
+		Header:   r.Header.Clone(),
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		rec.Status = sw.status()
+		s.mu.Lock()
+		s.log = append(s.log, *rec)
+		s.mu.Unlock()
+	}()
+
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(body) > maxBody {
+		http.Error(sw, "request body unreadable or too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if r.Method == http.MethodPost {
+		rec.Form, _ = url.ParseQuery(string(body))
+	} else {
+		rec.Form = r.URL.Query()
+	}
+
+	if f, ok := s.takeFault(rec.Endpoint); ok {
+		f.serve(sw, r)
+		return
+	}
+
+	switch r.URL.Path {
+	case pathAuthorize:
+		s.handleAuthorize(sw, r, rec)
+	case pathToken:
+		s.handleToken(sw, r, rec)
+	case pathRevoke:
+		s.handleRevoke(sw, r, rec)
+	case pathIntrospect:
+		s.handleIntrospect(sw, r, rec)
+	case pathJWKS:
+		s.handleJWKS(sw, r)
+	case pathOAuthMetadata, pathOIDCMetadata:
+		s.handleDiscovery(sw, r)
+	default:
+		http.NotFound(sw, r)
+	}
+}
+
+// statusWriter remembers the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
