@@ -301,3 +301,20 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	assert.Equal(t, http.StatusTemporaryRedirect, oe.StatusCode)
 	assert.Zero(t, elsewhere, "credentials must not be re-posted to the redirect target")
 }
+
+func TestNilConfigIsAConfigErrorNotAPanic(t *testing.T) {
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"ClientCredentials": func() error { _, err := oauth2flows.ClientCredentials(ctx, nil); return err },
+		"Refresh":           func() error { _, err := oauth2flows.Refresh(ctx, nil, "rt"); return err },
+		"Revoke":            func() error { return oauth2flows.Revoke(ctx, nil, "tok") },
+		"TokenExchange":     func() error { _, err := oauth2flows.TokenExchange(ctx, nil, "st"); return err },
+		"OnBehalfOf":        func() error { _, err := oauth2flows.OnBehalfOf(ctx, nil, "a", oauth2flows.WithScopes("s")); return err },
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			var ce *oauth2flows.ConfigError
+			require.ErrorAs(t, call(), &ce)
+		})
+	}
+}

@@ -39,7 +39,7 @@ func collect(opts []Option) *options {
 // scopeFor returns the space-joined scope (RFC 6749 §3.3) for the call:
 // WithScopes when given, otherwise the Config's scopes.
 func (o *options) scopeFor(cfg *Config) string {
-	if o.scopesSet {
+	if o.scopesSet || cfg == nil {
 		return strings.Join(o.scopes, " ")
 	}
 	return strings.Join(cfg.Scopes, " ")

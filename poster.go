@@ -86,6 +86,9 @@ func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *respo
 	if ctx == nil {
 		return nil, nil, &ConfigError{Field: "ctx", Reason: "nil context"}
 	}
+	if cfg == nil {
+		return nil, nil, &ConfigError{Field: "Config", Reason: "nil"}
+	}
 	form, err := buildForm(cfg, r, o)
 	if err != nil {
 		return nil, nil, err

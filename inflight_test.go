@@ -1,0 +1,106 @@
+package oauth2flows
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestInflightRunsOneJobForConcurrentCallers(t *testing.T) {
+	var g inflight[int]
+	var runs atomic.Int32
+	release := make(chan struct{})
+	job := func(context.Context) (int, error) {
+		runs.Add(1)
+		<-release
+		return 42, nil
+	}
+	c, started := g.start(t.Context(), job)
+	require.True(t, started)
+
+	const callers = 50
+	var wg sync.WaitGroup
+	results := make([]int, callers)
+	for i := range callers {
+		joined, startedAgain := g.start(t.Context(), job)
+		require.False(t, startedAgain, "a second job while one runs")
+		wg.Go(func() {
+			v, err := joined.wait(t.Context())
+			assert.NoError(t, err)
+			results[i] = v
+		})
+	}
+	close(release)
+	wg.Wait()
+	v, err := c.wait(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, 42, v)
+	assert.Equal(t, int32(1), runs.Load())
+	for _, r := range results {
+		assert.Equal(t, 42, r)
+	}
+}
+
+func TestInflightStartsAnewAfterAJobEnds(t *testing.T) {
+	var g inflight[int]
+	var runs atomic.Int32
+	job := func(context.Context) (int, error) { return int(runs.Add(1)), nil }
+	v1, err := g.do(t.Context(), job)
+	require.NoError(t, err)
+	v2, err := g.do(t.Context(), job)
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 2}, []int{v1, v2})
+}
+
+func TestInflightGivesTheErrorToEveryWaiter(t *testing.T) {
+	var g inflight[int]
+	boom := errors.New("boom")
+	release := make(chan struct{})
+	job := func(context.Context) (int, error) { <-release; return 0, boom }
+	c1, _ := g.start(t.Context(), job)
+	c2, started := g.start(t.Context(), job)
+	require.False(t, started)
+	close(release)
+	_, err1 := c1.wait(t.Context())
+	_, err2 := c2.wait(t.Context())
+	assert.ErrorIs(t, err1, boom)
+	assert.ErrorIs(t, err2, boom)
+}
+
+func TestInflightCancelledWaiterDoesNotCancelTheJob(t *testing.T) {
+	var g inflight[int]
+	release := make(chan struct{})
+	jobCtxErr := make(chan error, 1)
+	job := func(ctx context.Context) (int, error) {
+		<-release
+		jobCtxErr <- ctx.Err()
+		return 7, nil
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	c, _ := g.start(ctx, job) // the starter itself gives up
+	other, started := g.start(t.Context(), job)
+	require.False(t, started)
+	cancel()
+	_, err := c.wait(ctx)
+	assert.ErrorIs(t, err, context.Canceled)
+
+	close(release)
+	v, err := other.wait(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, 7, v)
+	assert.NoError(t, <-jobCtxErr, "the job's context must outlive the caller that started it")
+}
+
+func TestInflightJobKeepsContextValues(t *testing.T) {
+	type key struct{}
+	var g inflight[string]
+	ctx := context.WithValue(t.Context(), key{}, "trace-1")
+	v, err := g.do(ctx, func(ctx context.Context) (string, error) { return ctx.Value(key{}).(string), nil })
+	require.NoError(t, err)
+	assert.Equal(t, "trace-1", v)
+}

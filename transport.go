@@ -1,0 +1,455 @@
+package oauth2flows
+
+import (
+	"context"
+	"errors"
+	"io"
+	"maps"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Transport is an http.RoundTripper that sends each request with
+// "Authorization: Bearer <token>" (RFC 6750 §2.1) from a [TokenSource], and
+// renews the token before it expires.
+//
+// With a valid token a request costs one atomic load, a copy of the request
+// and of its header map, and no lock. Near expiry one goroutine renews the
+// token in the background while requests go on with the old one; once it has
+// expired, one renewal runs and every request waits for it (single-flight,
+// never a lock held across I/O). Every new token goes to the saver of
+// [WithTokenSaver] before any request uses it. A 401 response with
+// error="invalid_token" (RFC 6750 §3.1) forces one renewal and one retry.
+// The bearer is never sent to another origin on a redirect.
+//
+// A Transport is safe for concurrent use. Create it with [NewTransport].
+type Transport struct {
+	src   TokenSource
+	base  http.RoundTripper
+	saver func(ctx context.Context, tok *Token) error
+	skew  time.Duration
+	hosts map[string]bool // nil: any host
+
+	state      atomic.Pointer[tokenState]
+	flight     inflight[*tokenState]
+	background atomic.Bool // a proactive renewal was started and has not ended
+}
+
+// tokenState is one token as the hot path needs it. It is immutable once
+// stored; a change stores a new one.
+type tokenState struct {
+	tok       *Token
+	header    []string  // Authorization value, computed once per token
+	expireAt  time.Time // not used from then on; far future for no expiry
+	refreshAt time.Time // renewed in the background from then on
+	saved     bool      // the saver has returned nil for tok, or there is no saver
+	err       error     // why tok cannot be sent, e.g. *TokenTypeError
+	ready     bool      // saved and no err: the hot path may send it
+}
+
+// never stands for "no expiry", so that the hot path has one comparison.
+var never = time.Unix(1<<40, 0)
+
+const (
+	// DefaultRefreshSkew is how long before expiry a token is renewed in the
+	// background, unless [WithRefreshSkew] says otherwise.
+	DefaultRefreshSkew = time.Minute
+	// expiryDelta keeps a token from expiring in flight: it is treated as
+	// expired this long (at most a tenth of its lifetime) before its Expiry.
+	expiryDelta = 10 * time.Second
+	// renewTimeout bounds one renewal, saving included. It runs detached from
+	// the requests waiting for it, so it needs its own limit.
+	renewTimeout = time.Minute
+)
+
+// TransportOption configures a [Transport].
+type TransportOption func(*Transport)
+
+// WithBase sets the RoundTripper that sends the requests. The default is
+// http.DefaultTransport.
+func WithBase(rt http.RoundTripper) TransportOption {
+	return func(t *Transport) {
+		if rt != nil {
+			t.base = rt
+		}
+	}
+}
+
+// WithTokenSaver sets a function that persists every new token, as
+// requests-oauthlib's token_updater does. Its semantics:
+//
+//   - It is called exactly once for each new token: a token the source
+//     issued that differs from the one in use. The token the source started
+//     with (the one given to [RefreshTokenSource]) is not new and is not saved.
+//   - Calls are in the order the tokens were issued, never concurrent.
+//   - It is called before the token is used on any request; requests wait
+//     for it to return.
+//   - If it returns an error, the requests waiting get an error that wraps
+//     it (see [SaveError]), and the token is kept in memory, so a rotated
+//     refresh token (RFC 9700 §4.14.2) is never lost. The next request calls
+//     the saver again with that same token before using it.
+//   - Its ctx carries the values of the request that caused the renewal but
+//     not its cancellation, and ends after one minute.
+//
+// It is not called when the renewal failed, for example with invalid_grant.
+// The token must not be modified.
+func WithTokenSaver(save func(ctx context.Context, tok *Token) error) TransportOption {
+	return func(t *Transport) { t.saver = save }
+}
+
+// WithRefreshSkew sets how long before its expiry a token is renewed in the
+// background, while requests go on with it. The default is
+// [DefaultRefreshSkew]. For short-lived tokens the renewal starts at the
+// latest halfway through the token's lifetime.
+func WithRefreshSkew(d time.Duration) TransportOption {
+	return func(t *Transport) {
+		if d >= 0 {
+			t.skew = d
+		}
+	}
+}
+
+// WithAllowedHosts restricts the bearer to requests whose URL host is in
+// hosts: either a bare host name, which allows any port, or host:port.
+// Requests to other hosts are sent without it. Redirects are restricted
+// anyway; see [Transport].
+func WithAllowedHosts(hosts ...string) TransportOption {
+	return func(t *Transport) {
+		t.hosts = make(map[string]bool, len(hosts))
+		for _, h := range hosts {
+			t.hosts[strings.ToLower(h)] = true
+		}
+	}
+}
+
+// NewTransport returns a Transport that authorizes requests with tokens from
+// src. A source of this package ([RefreshTokenSource] and the others) lets
+// the Transport ask for a new token ahead of expiry and after a 401; any
+// other source is asked with its Token method, and a token it returns again
+// is not new.
+func NewTransport(src TokenSource, opts ...TransportOption) *Transport {
+	t := &Transport{src: src, base: http.DefaultTransport, skew: DefaultRefreshSkew}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(t)
+		}
+	}
+	if s, ok := src.(renewer); ok {
+		if tok := s.initial(); tok != nil && tok.AccessToken != "" {
+			t.state.Store(newTokenState(tok, t.skew, true))
+		}
+	}
+	return t
+}
+
+// NewClient returns an http.Client whose requests carry a token obtained
+// with the refresh_token grant (RFC 6749 §6) from tok, renewed as needed;
+// every new token goes to the saver of [WithTokenSaver], if given. Requests
+// are sent by cfg.HTTPClient.Transport when set, else by
+// http.DefaultTransport; [WithBase] overrides both. The client has no
+// timeout; set one on it if needed.
+func NewClient(cfg *Config, tok *Token, opts ...TransportOption) *http.Client {
+	var base []TransportOption
+	if cfg != nil && cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
+		base = append(base, WithBase(cfg.HTTPClient.Transport))
+	}
+	return &http.Client{Transport: NewTransport(RefreshTokenSource(cfg, tok), append(base, opts...)...)}
+}
+
+// RoundTrip implements http.RoundTripper. It does not modify req.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if (req.Response != nil || t.hosts != nil) && !mayCarryBearer(req, t.hosts) {
+		return t.base.RoundTrip(req)
+	}
+	st := t.state.Load()
+	now := time.Now()
+	if st == nil || !st.ready || !now.Before(st.expireAt) {
+		var err error
+		if st, err = t.wait(req.Context(), st); err != nil {
+			closeBody(req)
+			return nil, err
+		}
+	} else if !now.Before(st.refreshAt) {
+		t.renewInBackground(req.Context(), st)
+	}
+	resp, err := t.base.RoundTrip(withAuth(req, st.header))
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		return t.retryUnauthorized(req, st, resp)
+	}
+	return resp, err
+}
+
+// withAuth returns a copy of req with Authorization set. The RoundTripper
+// contract forbids changing req; a copy of the struct and of the header
+// map is enough, as nothing else is changed. req.Clone would also copy every
+// header value and the URL: three to four allocations more per request.
+// The value slices are shared, so a base RoundTripper must not write into
+// them, which net/http never does (Header.Set and Add replace or grow them).
+func withAuth(req *http.Request, auth []string) *http.Request {
+	r := new(http.Request)
+	*r = *req
+	r.Header = maps.Clone(req.Header) // copies the table as is, without rehashing
+	if r.Header == nil {
+		r.Header = make(http.Header, 1)
+	}
+	r.Header["Authorization"] = auth
+	return r
+}
+
+// wait returns a usable token state, renewing the token unless another
+// renewal runs already, in which case it waits for that one. st is what the
+// caller found: nil, not yet saved, not a bearer, or expired.
+func (t *Transport) wait(ctx context.Context, st *tokenState) (*tokenState, error) {
+	if t.src == nil {
+		return nil, &ConfigError{Field: "TokenSource", Reason: "nil"}
+	}
+	if st != nil && st.saved && st.err != nil && time.Now().Before(st.expireAt) {
+		return nil, st.err // a refused token stays refused until it expires
+	}
+	c, _ := t.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return t.renew(ctx, st) })
+	st, err := c.wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st.err != nil {
+		return nil, st.err
+	}
+	return st, nil
+}
+
+// renewInBackground starts one renewal of st, unless one is running.
+// Requests go on with st meanwhile.
+func (t *Transport) renewInBackground(ctx context.Context, st *tokenState) {
+	if !t.background.CompareAndSwap(false, true) {
+		return
+	}
+	if _, started := t.flight.start(ctx, func(ctx context.Context) (*tokenState, error) {
+		defer t.background.Store(false)
+		next, err := t.renew(ctx, st)
+		if err != nil {
+			t.postpone(st, err)
+		}
+		return next, err
+	}); !started {
+		t.background.Store(false)
+	}
+}
+
+// postpone delays the next background renewal of st after one failed, so
+// that a failing server is not asked again on every request: by a quarter
+// of the time left, or until expiry when the grant is dead (invalid_grant),
+// where the waiting requests get the error.
+func (t *Transport) postpone(st *tokenState, err error) {
+	next := *st
+	next.refreshAt = st.expireAt
+	if !IsReauthRequired(err) {
+		next.refreshAt = time.Now().Add(time.Until(st.expireAt) / 4)
+	}
+	t.state.CompareAndSwap(st, &next)
+}
+
+// renew is the single-flight job: it saves a token that is not saved yet, or
+// gets a new one from the source and saves it. seen is the state the caller
+// wanted replaced.
+func (t *Transport) renew(ctx context.Context, seen *tokenState) (*tokenState, error) {
+	ctx, cancel := context.WithTimeout(ctx, renewTimeout)
+	defer cancel()
+	cur := t.state.Load()
+	if cur != nil && !cur.saved {
+		return t.save(ctx, cur) // the saver failed last time: retry before any use
+	}
+	if cur != seen && cur.usable(time.Now()) {
+		return cur, nil // renewed since the caller looked
+	}
+	tok, err := t.fetch(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil && sameToken(tok, cur.tok) {
+		if !time.Now().Before(cur.expireAt) {
+			return nil, errSourceExpired
+		}
+		// The source has nothing newer yet: stop asking until expiry.
+		next := *cur
+		next.refreshAt = cur.expireAt
+		t.state.Store(&next)
+		return &next, nil
+	}
+	next := newTokenState(tok, t.skew, t.saver == nil)
+	t.state.Store(next) // kept even if saving fails: it may hold a rotated refresh token
+	if next.saved {
+		return next, nil
+	}
+	return t.save(ctx, next)
+}
+
+// fetch asks the source for a token newer than cur's.
+func (t *Transport) fetch(ctx context.Context, cur *tokenState) (*Token, error) {
+	var tok *Token
+	var err error
+	if r, ok := t.src.(renewer); ok {
+		stale := r.initial() // what the source holds before its first renewal
+		if cur != nil {
+			stale = cur.tok
+		}
+		tok, err = r.renew(ctx, stale)
+	} else {
+		tok, err = t.src.Token(ctx)
+	}
+	if err == nil && tok == nil {
+		err = errors.New("oauth2flows: token source returned no token and no error")
+	}
+	return tok, err
+}
+
+// save hands st's token to the saver and, once it returned nil, stores st
+// as saved.
+func (t *Transport) save(ctx context.Context, st *tokenState) (*tokenState, error) {
+	if err := t.saver(ctx, st.tok); err != nil {
+		return nil, &SaveError{Err: err}
+	}
+	next := *st
+	next.saved, next.ready = true, st.err == nil
+	t.state.Store(&next)
+	return &next, nil
+}
+
+// retryUnauthorized handles a 401. When the resource server says the token is
+// invalid (RFC 6750 §3.1) and the body can be sent again, it forces one
+// renewal and retries once with the new token. Otherwise, or when the source
+// has no newer token, it returns resp as is.
+func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp *http.Response) (*http.Response, error) {
+	if !invalidTokenChallenge(resp.Header.Values("Www-Authenticate")) {
+		return resp, nil
+	}
+	replay := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	if !replay {
+		return resp, nil
+	}
+	ctx := req.Context()
+	c, _ := t.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return t.renew(ctx, used) })
+	st, err := c.wait(ctx)
+	if err == nil && st.err != nil {
+		err = st.err
+	}
+	if err != nil {
+		drain(resp)
+		return nil, err
+	}
+	if sameToken(st.tok, used.tok) {
+		return resp, nil
+	}
+	retry := withAuth(req, st.header)
+	if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+		if retry.Body, err = req.GetBody(); err != nil {
+			return resp, nil
+		}
+	}
+	drain(resp)
+	return t.base.RoundTrip(retry)
+}
+
+// invalidTokenChallenge reports whether a WWW-Authenticate header holds a
+// Bearer challenge with error="invalid_token" (RFC 6750 §3.1).
+func invalidTokenChallenge(values []string) bool {
+	for _, v := range values {
+		if params, ok := ParseBearerChallenge(v); ok && params["error"] == "invalid_token" {
+			return true
+		}
+	}
+	return false
+}
+
+// newTokenState precomputes what the hot path needs for tok.
+func newTokenState(tok *Token, skew time.Duration, saved bool) *tokenState {
+	st := &tokenState{tok: tok, expireAt: never, refreshAt: never, saved: saved}
+	if !tok.Expiry.IsZero() {
+		st.expireAt = usableUntil(tok)
+		st.refreshAt = tok.Expiry.Round(0).Add(-min(skew, max(time.Until(tok.Expiry)/2, 0)))
+	}
+	st.header, st.err = authorization(tok)
+	st.ready = saved && st.err == nil
+	return st
+}
+
+// authorization computes the Authorization header value for tok, once per
+// token. It is where DPoP (RFC 9449) would go, with a per-request proof.
+func authorization(tok *Token) ([]string, error) {
+	if !tok.IsBearer() {
+		return nil, &TokenTypeError{TokenType: tok.TokenType, IssuedTokenType: tok.IssuedTokenType}
+	}
+	return []string{"Bearer " + tok.AccessToken}, nil
+}
+
+// usableUntil is when tok stops being sent: expiryDelta before its Expiry,
+// or a tenth of its remaining lifetime for short-lived tokens, so that it does
+// not expire in flight. A token without expiry is usable until [never].
+// The time is on the wall clock (Round(0) drops the monotonic reading), as
+// the monotonic clock stops while the machine sleeps and the token's
+// lifetime does not.
+func usableUntil(tok *Token) time.Time {
+	if tok.Expiry.IsZero() {
+		return never
+	}
+	return tok.Expiry.Round(0).Add(-min(expiryDelta, max(time.Until(tok.Expiry)/10, 0)))
+}
+
+// usable reports whether st may be sent at now.
+func (st *tokenState) usable(now time.Time) bool {
+	return st != nil && st.ready && now.Before(st.expireAt)
+}
+
+// sameToken reports whether a and b are the same grant, not a renewal.
+func sameToken(a, b *Token) bool {
+	return a == b || a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// drain lets the connection of a response that is thrown away be reused.
+func drain(resp *http.Response) {
+	io.CopyN(io.Discard, resp.Body, 4<<10)
+	resp.Body.Close()
+}
+
+// errSourceExpired is returned when a source that is not of this package
+// keeps returning a token that has expired.
+var errSourceExpired = errors.New("oauth2flows: token source returned an expired token")
+
+// TokenTypeError is returned for a request when the token cannot be sent as
+// a bearer token (RFC 6750 §1.2): its token_type is not "Bearer", e.g. RFC
+// 8693 §2.2.1's "N_A", or it is a SAML assertion issued by On-Behalf-Of.
+// The Transport never sends such a token.
+type TokenTypeError struct {
+	TokenType       string
+	IssuedTokenType string
+}
+
+// Error implements error.
+func (e *TokenTypeError) Error() string {
+	msg := "oauth2flows: token of type " + strconv.Quote(e.TokenType)
+	if e.IssuedTokenType != "" {
+		msg += " (issued_token_type " + strconv.Quote(e.IssuedTokenType) + ")"
+	}
+	return msg + " cannot be sent as a bearer token"
+}
+
+// SaveError is returned for a request when the token saver of
+// [WithTokenSaver] failed. The token is kept and saving is retried before
+// it is used.
+type SaveError struct {
+	Err error // what the saver returned
+}
+
+// Error implements error.
+func (e *SaveError) Error() string { return "oauth2flows: token saver: " + e.Err.Error() }
+
+// Unwrap returns the saver's error.
+func (e *SaveError) Unwrap() error { return e.Err }
