@@ -114,9 +114,9 @@ func TestFositeClientAuthErrors(t *testing.T) {
 	}
 }
 
-// fositeUserToken gets a user token with a refresh token, through
-// golang.org/x/oauth2's password grant.
-// TODO(interop): use oauth2flows.PasswordCredentials once it is on main.
+// fositeUserToken gets a user token with a refresh token through
+// golang.org/x/oauth2's password grant, so that the Refresh and Revoke tests
+// do not depend on the SDK's PasswordCredentials (tested on its own).
 func fositeUserToken(t testing.TB, env *fositeEnv, client string) *oauth2.Token {
 	t.Helper()
 	style := oauth2.AuthStyleInHeader

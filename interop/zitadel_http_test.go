@@ -14,8 +14,8 @@ import (
 )
 
 // zitadelLogin runs the code flow with PKCE through golang.org/x/oauth2 for
-// the web client and returns zitadelUser's token.
-// TODO(interop): use oauth2flows.AuthCodeURL and ExchangeCode once on main.
+// the web client and returns zitadelUser's token, so that the token exchange
+// tests do not depend on the SDK's code flow (tested on its own).
 func zitadelLogin(t testing.TB, env *zitadelEnv) *oauth2.Token {
 	t.Helper()
 	return zitadelLoginAs(t, env, zitadelClient)

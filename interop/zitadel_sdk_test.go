@@ -259,3 +259,82 @@ func assertionAud(t testing.TB, got wireRequest) string {
 	require.Len(t, aud, 1)
 	return aud[0]
 }
+
+// TestZitadelAuthCode runs AuthCodeURL with PKCE, the browser step through
+// the login shortcut, ParseCallbackURL and ExchangeCode against zitadel,
+// with client_secret_basic and with private_key_jwt.
+func TestZitadelAuthCode(t *testing.T) {
+	env := zitadelServer(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		cfg  *oauth2flows.Config
+	}{
+		{"client_secret_basic", env.sdkConfig()},
+		{"private_key_jwt", &oauth2flows.Config{
+			ClientID: zitadelJWTClient, Endpoint: env.Endpoint, RedirectURL: zitadelRedirectURL,
+			PrivateKey: clientRSAKey(t), KeyID: zitadelJWTKeyID, AssertionAudience: oauth2flows.AudienceIssuer,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.Scopes = []string{"openid", "offline_access"}
+			state, verifier := oauth2flows.NewState(), oauth2flows.NewVerifier()
+			authURL, err := oauth2flows.BuildAuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier))
+			require.NoError(t, err)
+
+			loc := authorizeRedirect(t, authURL)
+			code, err := oauth2flows.ParseCallbackURL(cfg, loc.String(), state)
+			require.NoError(t, err, "redirect: %s", loc)
+
+			tok, err := oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(verifier))
+			require.NoError(t, err)
+			got := env.Wire.lastTo(t, env.Endpoint.TokenURL)
+			assert.Equal(t, "authorization_code", got.Form.Get("grant_type"))
+			assert.Equal(t, code, got.Form.Get("code"))
+			assert.Equal(t, verifier, got.Form.Get("code_verifier"))
+			assert.Equal(t, zitadelRedirectURL, got.Form.Get("redirect_uri"))
+			if cfg.PrivateKey != nil {
+				assert.Empty(t, got.Authorization)
+				assert.Equal(t, env.Endpoint.Issuer, assertionAud(t, got))
+			} else {
+				assert.True(t, strings.HasPrefix(got.Authorization, "Basic "))
+			}
+
+			assert.NotEmpty(t, tok.AccessToken)
+			assert.Equal(t, "Bearer", tok.TokenType)
+			assert.NotEmpty(t, tok.RefreshToken)
+			assert.NotEmpty(t, tok.IDToken)
+
+			// The SDK's token is a valid subject token for token exchange.
+			if cfg.PrivateKey == nil {
+				ex, err := oauth2flows.TokenExchange(ctx, cfg, tok.AccessToken,
+					oauth2flows.WithActorToken(zitadelActorToken(t, env), oauth2flows.TokenTypeAccessToken),
+					oauth2flows.WithRequestedTokenType(oauth2flows.TokenTypeAccessToken),
+					oauth2flows.WithScopes())
+				require.NoError(t, err)
+				assert.NotEmpty(t, ex.AccessToken)
+			}
+
+			// A code is single use.
+			_, err = oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(verifier))
+			var oerr *oauth2flows.Error
+			require.ErrorAs(t, err, &oerr)
+			assert.Equal(t, "invalid_grant", oerr.Code)
+		})
+	}
+
+	t.Run("wrong verifier", func(t *testing.T) {
+		cfg := env.sdkConfig()
+		cfg.Scopes = []string{"openid"}
+		state := oauth2flows.NewState()
+		loc := authorizeRedirect(t, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(oauth2flows.NewVerifier())))
+		code, err := oauth2flows.ParseCallbackURL(cfg, loc.String(), state)
+		require.NoError(t, err)
+		_, err = oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(oauth2flows.NewVerifier()))
+		var oerr *oauth2flows.Error
+		require.ErrorAs(t, err, &oerr)
+		assert.Equal(t, "invalid_grant", oerr.Code)
+	})
+}
