@@ -337,4 +337,3 @@ func TestMTLSNeedsACertificate(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "HTTPClient", ce.Field)
 }
-

@@ -235,7 +235,7 @@ func TestOBOMiddleware(t *testing.T) {
 		{name: "TwoHeaders", auth: []string{"Bearer " + assertion, "Bearer x"}, wantStatus: 401, wantChal: `Bearer error="invalid_request"`},
 		{name: "WrongAudience", auth: []string{"Bearer " + wrongAudience}, wantStatus: 401, wantChal: `Bearer error="invalid_token"`},
 		{name: "InteractionRequired", auth: []string{"Bearer " + srv.IssueAccessToken("carol", "api://"+middleID)},
-			fault: &oauth2flowstest.Fault{Status: 400, Body: oauth2flowstest.EntraError("interaction_required", "AADSTS50079: MFA.", `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`)},
+			fault:      &oauth2flowstest.Fault{Status: 400, Body: oauth2flowstest.EntraError("interaction_required", "AADSTS50079: MFA.", `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`)},
 			wantStatus: 401, wantChal: `Bearer error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzEifX19"`},
 		{name: "ServerDown", auth: []string{"Bearer " + srv.IssueAccessToken("dave", "api://"+middleID)},
 			fault: &oauth2flowstest.Fault{Status: 500, Body: "<html>oops</html>"}, wantStatus: 502},
