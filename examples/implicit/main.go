@@ -21,7 +21,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -48,11 +47,11 @@ func main() {
 	embedded := false
 	switch {
 	case *issuer != "":
-		ep, err := discover(ctx, *issuer)
+		md, err := oauth2flows.Discover(ctx, *issuer)
 		if err != nil {
 			log.Fatal(err)
 		}
-		cfg.Endpoint = ep
+		cfg.Endpoint = md.Endpoint()
 	case *authURL != "":
 		cfg.Endpoint.AuthURL = *authURL
 	default:
@@ -116,36 +115,4 @@ func browse(ctx context.Context, u string) string {
 		log.Fatalf("authorization endpoint answered %s", resp.Status)
 	}
 	return resp.Header.Get("Location")
-}
-
-// discover reads the provider's endpoints from its OpenID Connect metadata
-// (OpenID Connect Discovery §4; RFC 8414 §3 uses the same members).
-func discover(ctx context.Context, issuer string) (oauth2flows.Endpoint, error) {
-	u := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return oauth2flows.Endpoint{}, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return oauth2flows.Endpoint{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return oauth2flows.Endpoint{}, fmt.Errorf("discovery: %s", resp.Status)
-	}
-	var m struct {
-		Issuer     string `json:"issuer"`
-		Auth       string `json:"authorization_endpoint"`
-		Token      string `json:"token_endpoint"`
-		Revocation string `json:"revocation_endpoint"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		return oauth2flows.Endpoint{}, fmt.Errorf("discovery: %w", err)
-	}
-	// OpenID Connect Discovery §4.3: the metadata must name the issuer asked for.
-	if strings.TrimSuffix(m.Issuer, "/") != strings.TrimSuffix(issuer, "/") {
-		return oauth2flows.Endpoint{}, fmt.Errorf("discovery: metadata names issuer %q, not %q", m.Issuer, issuer)
-	}
-	return oauth2flows.Endpoint{Issuer: m.Issuer, AuthURL: m.Auth, TokenURL: m.Token, RevocationURL: m.Revocation}, nil
 }

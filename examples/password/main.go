@@ -17,11 +17,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -47,11 +45,11 @@ func main() {
 	cfg := &oauth2flows.Config{ClientID: *clientID, ClientSecret: *secret, Scopes: strings.Fields(*scopes)}
 	switch {
 	case *issuer != "":
-		ep, err := discover(ctx, *issuer)
+		md, err := oauth2flows.Discover(ctx, *issuer)
 		if err != nil {
 			log.Fatal(err)
 		}
-		cfg.Endpoint = ep
+		cfg.Endpoint = md.Endpoint()
 	case *tokenURL != "":
 		cfg.Endpoint.TokenURL = *tokenURL
 	default:
@@ -75,36 +73,4 @@ func main() {
 	}
 	fmt.Printf("signed in as %s: %s token (%d characters), scope %q, refresh token: %t\n",
 		*username, tok.TokenType, len(tok.AccessToken), tok.Scope, tok.RefreshToken != "")
-}
-
-// discover reads the provider's endpoints from its OpenID Connect metadata
-// (OpenID Connect Discovery §4; RFC 8414 §3 uses the same members).
-func discover(ctx context.Context, issuer string) (oauth2flows.Endpoint, error) {
-	u := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return oauth2flows.Endpoint{}, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return oauth2flows.Endpoint{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return oauth2flows.Endpoint{}, fmt.Errorf("discovery: %s", resp.Status)
-	}
-	var m struct {
-		Issuer     string `json:"issuer"`
-		Auth       string `json:"authorization_endpoint"`
-		Token      string `json:"token_endpoint"`
-		Revocation string `json:"revocation_endpoint"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		return oauth2flows.Endpoint{}, fmt.Errorf("discovery: %w", err)
-	}
-	// OpenID Connect Discovery §4.3: the metadata must name the issuer asked for.
-	if strings.TrimSuffix(m.Issuer, "/") != strings.TrimSuffix(issuer, "/") {
-		return oauth2flows.Endpoint{}, fmt.Errorf("discovery: metadata names issuer %q, not %q", m.Issuer, issuer)
-	}
-	return oauth2flows.Endpoint{Issuer: m.Issuer, AuthURL: m.Auth, TokenURL: m.Token, RevocationURL: m.Revocation}, nil
 }
