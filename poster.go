@@ -198,10 +198,9 @@ func (c *Config) send(ctx context.Context, client *http.Client, info sendInfo, h
 			return resp, nil
 		}
 		if werr := sleep(ctx, wait); werr != nil {
-			if err != nil {
-				return nil, err
-			}
-			return resp, nil
+			// The caller gave up while we waited to retry: say so, rather
+			// than pass off the previous attempt's answer as the outcome.
+			return nil, &TransportError{URL: redactURL(info.url), Err: werr}
 		}
 	}
 }

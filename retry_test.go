@@ -119,7 +119,9 @@ func TestRetryWaitEndsPromptlyOnCancel(t *testing.T) {
 
 	start := time.Now()
 	_, err := oauth2flows.ClientCredentials(ctx, cfg)
-	require.Error(t, err)
+	require.ErrorIs(t, err, context.Canceled, "the caller learns it was its own cancellation")
+	var te *oauth2flows.TransportError
+	require.ErrorAs(t, err, &te)
 	assert.Less(t, time.Since(start), 3*time.Second, "a 5s wait cut short")
 	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 1)
 }
