@@ -31,7 +31,8 @@ type downstreamKey struct{}
 // through the cache for a downstream token, and calls next with an
 // *http.Client for the downstream API in the request's context; get it with
 // [DownstreamClient]. That client sends the token with a [Transport], so it
-// never leaks the bearer to another origin on a redirect.
+// never leaks the bearer to another origin on a redirect, through
+// Config.HTTPClient's transport when one is set.
 //
 // The caller gets 401 with WWW-Authenticate: Bearer when its Authorization
 // header is missing, and error="invalid_request" when it is malformed;
@@ -56,9 +57,19 @@ func (c *OBOCache) Middleware(next http.Handler, opts ...Option) http.Handler {
 			writeExchangeError(w, err)
 			return
 		}
-		client := &http.Client{Transport: NewTransport(c.Source(assertion, opts...))}
+		client := &http.Client{Transport: NewTransport(c.Source(assertion, opts...), c.downstreamBase()...)}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), downstreamKey{}, client)))
 	})
+}
+
+// downstreamBase sends downstream calls through Config.HTTPClient's
+// transport when one is set, so its trust roots, client certificate (for
+// RFC 8705 bound tokens) and instrumentation apply to them too.
+func (c *OBOCache) downstreamBase() []TransportOption {
+	if c.cfg.HTTPClient != nil && c.cfg.HTTPClient.Transport != nil {
+		return []TransportOption{WithBase(c.cfg.HTTPClient.Transport)}
+	}
+	return nil
 }
 
 // DownstreamClient returns the client [OBOCache.Middleware] put in ctx.

@@ -166,11 +166,14 @@ type Config struct {
 }
 
 // RetryPolicy bounds retries of requests to the authorization server.
-// Requests are retried on 429, 503 and on connection errors that happened
-// before the request was written. A request that carries a one-time
-// credential (an authorization code, or a refresh token) is never retried
-// after an ambiguous failure such as a timeout after sending or a 500,
-// because the server may already have consumed it.
+// Every request is retried on 429 and 503, and on connection errors that
+// happened before the request was written. A request without a one-time
+// credential (client credentials, On-Behalf-Of, token exchange, password,
+// revocation) is also retried after a connection failure or timeout once
+// sent. A request carrying a one-time credential (an authorization code or
+// a refresh token) never is, because the server may already have consumed
+// it; nor is anything retried after a 500. Waits honour Retry-After and end
+// when the context does.
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts in all; 0 means 3, 1 disables retries.
 	MaxAttempts int

@@ -261,3 +261,38 @@ func TestOBOMiddleware(t *testing.T) {
 	}
 	assert.Equal(t, "alice", seen.Load(), "the downstream API saw alice's OBO token")
 }
+
+func TestOBOMiddlewareSendsDownstreamThroughConfigHTTPClient(t *testing.T) {
+	srv, cfg, assertion := oboServer(t)
+	cfg.Scopes = []string{"api://downstream/.default"}
+	downstream := httptest.NewServer(srv.Protect("api://downstream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	defer downstream.Close()
+	var viaConfig atomic.Int32
+	cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Host == strings.TrimPrefix(downstream.URL, "http://") {
+			viaConfig.Add(1)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	api := httptest.NewServer(oauth2flows.NewOBOCache(cfg).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client, _ := oauth2flows.DownstreamClient(r.Context())
+		resp, err := client.Get(downstream.URL)
+		if err != nil {
+			http.Error(w, "downstream", http.StatusBadGateway)
+			return
+		}
+		resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+	})))
+	defer api.Close()
+
+	req, _ := http.NewRequest(http.MethodGet, api.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+assertion)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.EqualValues(t, 1, viaConfig.Load(), "the downstream call used Config.HTTPClient's transport")
+}
