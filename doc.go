@@ -1,0 +1,168 @@
+// Package oauth2flows is an OAuth 2.0 client (RFC 6749) for every grant a Go
+// program meets: the authorization code grant with PKCE, client credentials,
+// refresh, On-Behalf-Of and RFC 8693 token exchange, RFC 7009 revocation,
+// RFC 8705 mutual-TLS client authentication and RFC 8414 discovery, plus the
+// deprecated implicit and password grants. A [Config] describes the client;
+// each grant is one function that takes it.
+//
+// # Which flow do I need
+//
+//   - A middle-tier API calling a downstream API on behalf of the signed-in
+//     user: [OBOCache.Middleware] over [OnBehalfOf] for Microsoft Entra, or
+//     [TokenExchange] (RFC 8693) for Auth0 and other servers, cached by an
+//     [OBOCache] built with [WithTokenExchangeGrant].
+//   - A web app signing users in: [AuthCodeURL] with [NewState] and
+//     [WithPKCE], [ParseCallback] in the redirect handler, then
+//     [ExchangeCode].
+//   - A service or daemon acting as itself: [ClientCredentials], or
+//     [ClientCredentialsSource] under [NewTransport] for an *http.Client
+//     that renews its own token.
+//   - Keeping a user's session alive: [NewClient], or [RefreshTokenSource]
+//     under [NewTransport], with [WithTokenSaver] to persist every new
+//     (possibly rotated) refresh token.
+//   - A certificate instead of a secret: set [Config.Certificate]
+//     (RFC 8705 §2); [NewMTLSClient] pools connections and, with
+//     [WithGetClientCertificate], rotates certificates.
+//   - A legacy server that offers nothing better: [PasswordCredentials] and
+//     [ImplicitURL], both deprecated by RFC 9700.
+//   - Signing out: [Revoke].
+//   - Where the server is: [EntraEndpoint], [Auth0Endpoint],
+//     [GoogleEndpoint], or [Discover] (and [DiscoveryCache]) for any other
+//     issuer.
+//
+// # A middle tier
+//
+// The middleware takes the caller's bearer token, exchanges it through the
+// cache (one request per user, token and scope, not one per call) and hands
+// the handler a client for the downstream API. It does not validate the
+// incoming token: put it behind your API's own token check (verifyToken
+// below).
+//
+//	cache := oauth2flows.NewOBOCache(&oauth2flows.Config{
+//		ClientID:     apiClientID,
+//		ClientSecret: apiSecret,
+//		Endpoint:     oauth2flows.EntraEndpoint(tenantID),
+//		Scopes:       []string{"https://graph.microsoft.com/.default"},
+//	})
+//	mux.Handle("/me", verifyToken(cache.Middleware(http.HandlerFunc(
+//		func(w http.ResponseWriter, r *http.Request) {
+//			client, _ := oauth2flows.DownstreamClient(r.Context())
+//			resp, err := client.Get("https://graph.microsoft.com/v1.0/me")
+//			// ...
+//		}))))
+//
+// # Signing users in
+//
+// Keep state and verifier in the user's session between the two requests.
+// [AuthCodeURL] returns "" when it refuses its inputs; [BuildAuthCodeURL]
+// says why.
+//
+//	state, verifier := oauth2flows.NewState(), oauth2flows.NewVerifier()
+//	http.Redirect(w, r, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier)), http.StatusFound)
+//
+//	// In the redirect handler:
+//	code, err := oauth2flows.ParseCallback(cfg, r, state)
+//	if err != nil {
+//		return err // ErrStateMismatch, ErrIssuerMismatch, or the server's *Error
+//	}
+//	tok, err := oauth2flows.ExchangeCode(r.Context(), cfg, code, oauth2flows.WithPKCE(verifier))
+//
+// # Clients that renew their token
+//
+// A [Transport] adds the bearer to each request and renews the token before
+// it expires, with one request to the server however many goroutines wait.
+//
+//	svc := &http.Client{Transport: oauth2flows.NewTransport(
+//		oauth2flows.ClientCredentialsSource(cfg, oauth2flows.WithScopes("api://billing/.default")))}
+//
+//	user := oauth2flows.NewClient(cfg, storedTok, oauth2flows.WithTokenSaver(
+//		func(ctx context.Context, tok *oauth2flows.Token) error {
+//			return store.Save(ctx, userID, tok) // a rotated refresh token must not be lost
+//		}))
+//
+// # Errors
+//
+// An error response of the server is an [*Error], with the Entra members
+// (ErrorCodes, TraceID, Claims) when present. [ErrReauthRequired] matches
+// the codes that mean the user must sign in again (invalid_grant,
+// interaction_required, login_required, consent_required). A middle tier
+// passes an Entra claims challenge back to its caller with [ClaimsFromError]
+// and [WriteClaimsChallenge]; the caller's retry sends it with [WithClaims].
+//
+//	tok, err := oauth2flows.Refresh(ctx, cfg, refreshToken)
+//	var oe *oauth2flows.Error
+//	switch {
+//	case errors.Is(err, oauth2flows.ErrReauthRequired):
+//		// send the user to AuthCodeURL again
+//	case errors.As(err, &oe):
+//		log.Printf("token endpoint: %s %v trace=%s", oe.Code, oe.ErrorCodes, oe.TraceID)
+//	}
+//
+// The other types say where it failed: a [*ConfigError] was refused before
+// anything was sent (missing or unsafe settings, a malformed option); a
+// [*ResponseError] is a 2xx that is not a usable token; a [*TransportError]
+// got no HTTP response and wraps the cause, so errors.Is(err,
+// context.DeadlineExceeded) works; a [*CallbackError] is an authorization
+// response that cannot be trusted. No error message holds a credential.
+//
+// # Safety defaults
+//
+// Endpoints must be https, except http on loopback for development;
+// [Config.InsecureAllowHTTP] lifts that for other hosts, never for
+// certificate authentication. Token, revocation and discovery requests do
+// not follow redirects, and their responses are read up to 1 MiB. Secrets,
+// codes, assertions and tokens are redacted from errors and logs. A
+// [Transport] never sends its bearer to another origin when a redirect is
+// followed, nor sends a token that is not a bearer token (see
+// [TokenTypeError]); [WithAllowedHosts] restricts it further. SECURITY.md
+// lists every refusal and its reason.
+//
+//	client := &http.Client{Transport: oauth2flows.NewTransport(src,
+//		oauth2flows.WithAllowedHosts("api.example.com"))}
+//
+// # Retries
+//
+// Token and revocation requests are retried, a bounded number of times, on
+// 429, 503 and connection failures, honouring Retry-After within ctx's
+// deadline, else with exponential backoff and jitter. A 500 is not retried.
+// A request carrying an authorization code or a refresh token is never
+// re-sent once it may have reached the server, since the server may have
+// consumed it. [RetryPolicy] tunes this.
+//
+//	cfg.Retry = oauth2flows.RetryPolicy{MaxAttempts: 5, MaxDelay: 30 * time.Second}
+//	cfg.Retry = oauth2flows.RetryPolicy{MaxAttempts: 1} // no retries
+//
+// # Observability
+//
+// [Config.Logger] records each attempt at the authorization server
+// (endpoint, grant, status, attempt, duration; never a secret): successes at
+// Debug level, error statuses at Info, connection failures at Warn. A
+// [net/http/httptrace.ClientTrace] in ctx sees every attempt. For
+// OpenTelemetry, wrap [Config.HTTPClient]'s transport, for example with
+// otelhttp; this package does not depend on it. [NewClient] and the
+// downstream client of [OBOCache.Middleware] send resource requests through
+// that transport too. Certificate authentication needs the
+// *http.Transport itself, so do not wrap it there.
+//
+//	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+//	cfg.HTTPClient = &http.Client{
+//		Timeout:   30 * time.Second,
+//		Transport: otelhttp.NewTransport(http.DefaultTransport),
+//	}
+//
+// # Testing
+//
+// Package [github.com/oauth2flows/oauth2flows/oauth2flowstest] runs a strict
+// authorization server in the test process, as net/http/httptest runs an
+// HTTP server. It serves every grant of this package, records each request
+// for assertions on the wire, injects faults such as 429 with Retry-After,
+// and plays the browser of the code flow.
+//
+//	srv := oauth2flowstest.NewServer(
+//		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "app", Secret: "s3cret"}),
+//	)
+//	defer srv.Close()
+//	cfg := &oauth2flows.Config{ClientID: "app", ClientSecret: "s3cret", Endpoint: srv.Endpoint()}
+//	tok, err := oauth2flows.ClientCredentials(ctx, cfg)
+//	form := srv.RequestsTo(oauth2flowstest.EndpointToken)[0].Form
+package oauth2flows
