@@ -32,6 +32,7 @@ type Transport struct {
 	saver func(ctx context.Context, tok *Token) error
 	skew  time.Duration
 	hosts map[string]bool // nil: any host
+	http  bool            // InsecureAllowHTTP: bearer over plain http off loopback
 
 	state      atomic.Pointer[tokenState]
 	flight     inflight[*tokenState]
@@ -112,6 +113,14 @@ func WithRefreshSkew(d time.Duration) TransportOption {
 	}
 }
 
+// WithInsecureHTTP lets the Transport send the bearer token over plain
+// http to hosts other than loopback, where anyone on the path can read and
+// replay it (RFC 6750 §5.3). By default such a request fails before it is
+// sent.
+func WithInsecureHTTP() TransportOption {
+	return func(t *Transport) { t.http = true }
+}
+
 // WithAllowedHosts restricts the bearer to requests whose URL host is in
 // hosts: either a bare host name, which allows any port, or host:port.
 // Requests to other hosts are sent without it. Redirects are restricted
@@ -163,6 +172,10 @@ func NewClient(cfg *Config, tok *Token, opts ...TransportOption) *http.Client {
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if (req.Response != nil || t.hosts != nil) && !mayCarryBearer(req, t.hosts) {
 		return t.base.RoundTrip(req)
+	}
+	if req.URL.Scheme != "https" && !t.http && !isLoopback(req.URL.Hostname()) {
+		closeBody(req)
+		return nil, &ConfigError{Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3); see WithInsecureHTTP"}
 	}
 	st := t.state.Load()
 	now := time.Now()
