@@ -114,6 +114,14 @@ func TestDecodeTokenResponses(t *testing.T) {
 			wantInSec: 28800,
 		},
 		{
+			name:  "OnlyExpiresOnIsAnAbsoluteTime",
+			ctype: js,
+			body:  `{"access_token":"at-1","token_type":"Bearer","expires_on":"4102444800"}`,
+			check: func(t *testing.T, tok *oauth2flows.Token) {
+				assert.Equal(t, time.Unix(4102444800, 0), tok.Expiry)
+			},
+		},
+		{
 			name:  "ExpiresInZeroMeansNoExpiry",
 			ctype: js,
 			body:  `{"access_token":"at-1","token_type":"Bearer","expires_in":0}`,
@@ -165,6 +173,9 @@ func TestBadResponsesGiveTypedErrorsAndNoToken(t *testing.T) {
 		{name: "ExpiresInNotANumber", status: 200, ctype: "application/json", body: `{"access_token":"a","expires_in":"abc"}`, wantResp: true},
 		{name: "ExpiresInNegative", status: 200, ctype: "application/json", body: `{"access_token":"a","expires_in":-30}`, wantResp: true},
 		{name: "ExpiresInHuge", status: 200, ctype: "application/json", body: `{"access_token":"a","expires_in":1e300}`, wantResp: true},
+		{name: "ExpiresInFraction", status: 200, ctype: "application/json", body: `{"access_token":"a","expires_in":3.5}`, wantResp: true},
+		{name: "ExtExpiresInNotANumber", status: 200, ctype: "application/json", body: `{"access_token":"a","ext_expires_in":"soon"}`, wantResp: true},
+		{name: "ExpiresOnNotANumber", status: 200, ctype: "application/json", body: `{"access_token":"a","expires_on":true}`, wantResp: true},
 		{name: "AccessTokenNotString", status: 200, ctype: "application/json", body: `{"access_token":42}`, wantResp: true},
 		{name: "JSONArray", status: 200, ctype: "application/json", body: `[1,2]`, wantResp: true},
 		{name: "JSONNull", status: 200, ctype: "application/json", body: `null`, wantResp: true},
