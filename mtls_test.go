@@ -124,6 +124,12 @@ func TestMTLSClientCredentialsRefreshRevoke(t *testing.T) {
 			assertMTLSWire(t, lastTo(t, e.srv, oauth2flowstest.EndpointToken), tt.clientID, tt.wire, tt.cert)
 			require.NoError(t, oauth2flows.VerifyCertificateBinding(tok.AccessToken, tt.cert.Leaf), "RFC 8705 §3: token bound to the certificate")
 
+			in, err := oauth2flows.Introspect(ctx, cfg, tok.AccessToken)
+			require.NoError(t, err)
+			assertMTLSWire(t, lastTo(t, e.srv, oauth2flowstest.EndpointIntrospect), tt.clientID, tt.wire, tt.cert)
+			assert.True(t, in.Active)
+			assert.Equal(t, oauth2flows.CertificateThumbprint(tt.cert.Leaf), in.Confirmation["x5t#S256"], "RFC 8705 §3.2: cnf in introspection")
+
 			pw, err := oauth2flows.PasswordCredentials(ctx, cfg, mUser, mPassword)
 			require.NoError(t, err)
 			require.NotEmpty(t, pw.RefreshToken)
