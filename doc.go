@@ -63,7 +63,7 @@
 //	// In the redirect handler:
 //	code, err := oauth2flows.ParseCallback(cfg, r, state)
 //	if err != nil {
-//		return err // ErrStateMismatch, ErrIssuerMismatch, or the server's *Error
+//		return err // ErrStateMismatch, ErrIssuerMismatch, a *CallbackError, or the server's *Error
 //	}
 //	tok, err := oauth2flows.ExchangeCode(r.Context(), cfg, code, oauth2flows.WithPKCE(verifier))
 //
@@ -113,7 +113,8 @@
 // not follow redirects, and their responses are read up to 1 MiB. Secrets,
 // codes, assertions and tokens are redacted from errors and logs. A
 // [Transport] never sends its bearer to another origin when a redirect is
-// followed, nor sends a token that is not a bearer token (see
+// followed, nor over plain http to a host other than loopback (unless
+// [WithInsecureHTTP]), nor sends a token that is not a bearer token (see
 // [TokenTypeError]); [WithAllowedHosts] restricts it further. SECURITY.md
 // lists every refusal and its reason.
 //
