@@ -195,6 +195,21 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// Token returns the token the Transport sends now, renewing and saving it
+// first when it is missing or expired, exactly as a request would. It makes
+// the Transport a [TokenSource] too, e.g. to read the current token for
+// another client. The token must not be modified.
+func (t *Transport) Token(ctx context.Context) (*Token, error) {
+	st := t.state.Load()
+	if st == nil || !st.ready || !time.Now().Before(st.expireAt) {
+		var err error
+		if st, err = t.wait(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	return st.tok, nil
+}
+
 // withAuth returns a copy of req with Authorization set. The RoundTripper
 // contract forbids changing req; a copy of the struct and of the header
 // map is enough, as nothing else is changed. req.Clone would also copy every

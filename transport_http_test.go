@@ -48,3 +48,20 @@ func TestTransportRefusesBearerOverPlainHTTPOffLoopback(t *testing.T) {
 		})
 	}
 }
+
+func TestTransportTokenIsTheTokenItSends(t *testing.T) {
+	src := oauth2flows.FromOAuth2(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "at-1", TokenType: "Bearer"}))
+	var sent string
+	tr := oauth2flows.NewTransport(src, oauth2flows.WithBase(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent = r.Header.Get("Authorization")
+		return &http.Response{StatusCode: http.StatusNoContent, Body: http.NoBody, Request: r}, nil
+	})))
+	var _ oauth2flows.TokenSource = tr
+	tok, err := tr.Token(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "at-1", tok.AccessToken)
+	resp, err := (&http.Client{Transport: tr}).Get("https://api.example.com/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "Bearer "+tok.AccessToken, sent)
+}
