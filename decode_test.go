@@ -323,12 +323,15 @@ func TestNilConfigIsAConfigErrorNotAPanic(t *testing.T) {
 
 // echoServer answers every token request with status and a body that
 // repeats what the request carried, as some servers and proxies do: the raw
-// form (form-encoded) and the Authorization header, at the given offset.
+// password as decoded, the raw form (form-encoded) and the Authorization
+// header, after pad spaces.
 func echoServer(t *testing.T, ctype string, pad int) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
-		echo := strings.Repeat(" ", pad) + "request: " + string(raw) + " auth: " + r.Header.Get("Authorization")
+		form, _ := url.ParseQuery(string(raw))
+		echo := strings.Repeat(" ", pad) + "password: " + form.Get("password") + " request: " + string(raw) +
+			" auth: " + r.Header.Get("Authorization")
 		w.Header().Set("Content-Type", ctype)
 		w.WriteHeader(http.StatusBadRequest)
 		if ctype == "application/json" {
@@ -371,6 +374,20 @@ func TestEchoedCredentialsAreRedactedInEveryEncoding(t *testing.T) {
 				_, err := oauth2flows.ClientCredentials(ctx, cfg)
 				return err
 			}},
+		// An indented HTML page: the refresh token straddles the snippet's
+		// cut, and whitespace folding brings its first characters into the
+		// message.
+		{name: "PrefixAtTheSnippetCut", ctype: "text/html", pad: 814, method: oauth2flows.ClientSecretPost,
+			call: func(ctx context.Context, cfg *oauth2flows.Config) error {
+				_, err := oauth2flows.Refresh(ctx, cfg, refresh)
+				return err
+			}, leaks: []string{url.QueryEscape(refresh)[:10]}},
+		// A password with a run of spaces, folded to one before scrubbing.
+		{name: "PasswordWithSpacesInHTML", ctype: "text/html", method: oauth2flows.ClientSecretPost,
+			call: func(ctx context.Context, cfg *oauth2flows.Config) error {
+				_, err := oauth2flows.PasswordCredentials(ctx, cfg, "alice", "open  sesame\tplease")
+				return err
+			}, leaks: []string{"open sesame please"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
