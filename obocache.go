@@ -112,15 +112,21 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 	}
 	c.mu.Lock()
 	f := c.flights[lk]
-	if f == nil {
+	if f == nil || !fresh {
+		// A call with claims answers a challenge the cached token failed: it
+		// runs its own exchange rather than join one made without the claims.
 		f = &inflight[*Token]{}
-		c.flights[lk] = f
+		if fresh {
+			c.flights[lk] = f
+		}
 	}
 	c.mu.Unlock()
 	return f.do(ctx, func(ctx context.Context) (*Token, error) {
 		defer func() {
 			c.mu.Lock()
-			delete(c.flights, lk)
+			if c.flights[lk] == f {
+				delete(c.flights, lk)
+			}
 			c.mu.Unlock()
 		}()
 		var sk string

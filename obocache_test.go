@@ -355,3 +355,42 @@ func TestOBOCacheKeyIncludesTheEndpointAndTheGrant(t *testing.T) {
 		})
 	}
 }
+
+func TestOBOCacheClaimsCallDoesNotJoinAFlightWithoutClaims(t *testing.T) {
+	const claims = `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`
+	gotPlain, release := make(chan struct{}), make(chan struct{})
+	var plainOnce sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		name := "plain"
+		if r.PostForm.Get("claims") == claims {
+			name = "claims"
+		} else {
+			plainOnce.Do(func() { close(gotPlain) })
+			<-release // the request without claims is still in flight
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"access_token":"%s","token_type":"Bearer","expires_in":3600}`, name)
+	}))
+	defer srv.Close()
+	defer close(release)
+	cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
+		Scopes: []string{"api://b/.default", "offline_access"}, Endpoint: oauth2flows.Endpoint{TokenURL: srv.URL + "/token"}}
+	cache := oauth2flows.NewOBOCache(cfg)
+
+	go func() { _, _ = cache.Token(context.Background(), "user-assertion") }()
+	<-gotPlain
+	done := make(chan *oauth2flows.Token, 1)
+	go func() {
+		tok, err := cache.Token(context.Background(), "user-assertion", oauth2flows.WithClaims(claims))
+		assert.NoError(t, err)
+		done <- tok
+	}()
+	select {
+	case tok := <-done:
+		require.NotNil(t, tok)
+		assert.Equal(t, "claims", tok.AccessToken, "the claims reached the server")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the claims call waited for the exchange without claims instead of sending its own")
+	}
+}
