@@ -130,7 +130,9 @@ func authorizeURL(cfg *Config, responseType, state string, o *options) (string, 
 	if st := q.Get("state"); len(st) < MinStateLength || len(q["state"]) != 1 {
 		return "", &ConfigError{Field: "state", Reason: "empty or shorter than 16 characters; use NewState (RFC 6749 §10.12)"}
 	}
-	if m, ok := q["code_challenge_method"]; ok && (len(m) != 1 || m[0] != "S256") {
+	// RFC 7636 §4.3: a code_challenge sent without a method means plain.
+	m, ok := q["code_challenge_method"]
+	if ok && (len(m) != 1 || m[0] != "S256") || !ok && q.Has("code_challenge") {
 		return "", &ConfigError{Field: "code_challenge_method", Reason: "only S256 is allowed, never plain (RFC 9700 §2.1.1)"}
 	}
 	u.RawQuery = q.Encode()

@@ -95,6 +95,10 @@ func TestAuthCodeURLRefusesUnsafeRequests(t *testing.T) {
 		{name: "PlainChallengeMethod", state: goodState, opts: []oauth2flows.Option{
 			oauth2flows.WithPKCE(oauth2flows.NewVerifier()), oauth2flows.WithParam("code_challenge_method", "plain"),
 		}, field: "code_challenge_method"},
+		// RFC 7636 §4.3: a code_challenge without a method is plain.
+		{name: "ChallengeWithoutMethodViaWithParam", state: goodState, opts: []oauth2flows.Option{
+			oauth2flows.WithParam("code_challenge", oauth2flows.NewVerifier()),
+		}, field: "code_challenge_method"},
 		{name: "ShortVerifier", state: goodState, opts: []oauth2flows.Option{oauth2flows.WithPKCE("too-short")}, field: "WithPKCE"},
 		{name: "VerifierWithReservedChars", state: goodState, opts: []oauth2flows.Option{oauth2flows.WithPKCE(strings.Repeat("a/", 30))}, field: "WithPKCE"},
 		{name: "NoClientID", state: goodState, cfg: func(c *oauth2flows.Config) { c.ClientID = "" }, field: "ClientID"},

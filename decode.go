@@ -212,10 +212,13 @@ func errorFromMembers(r *response, m members, redact []string) *Error {
 }
 
 // snippet returns the start of a body, whitespace folded, for an error
-// message.
+// message. The whole body is scrubbed first: cutting it could leave a
+// credential's prefix that no longer matches, and folding white space could
+// change a credential that holds a run of it.
 func snippet(b []byte, redact []string) string {
 	const n = 120
-	s := string(b[:min(len(b), 8*n)])
+	s := scrub(string(b), redact)
+	s = s[:min(len(s), 8*n)]
 	return safeText(strings.Join(strings.Fields(s), " "), redact, n)
 }
 

@@ -3,7 +3,9 @@ package oauth2flows_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -326,6 +328,92 @@ func TestNilConfigIsAConfigErrorNotAPanic(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var ce *oauth2flows.ConfigError
 			require.ErrorAs(t, call(), &ce)
+		})
+	}
+}
+
+// echoServer answers every token request with status and a body that
+// repeats what the request carried, as some servers and proxies do: the raw
+// password as decoded, the raw form (form-encoded) and the Authorization
+// header, after pad spaces.
+func echoServer(t *testing.T, ctype string, pad int) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(raw))
+		echo := strings.Repeat(" ", pad) + "password: " + form.Get("password") + " request: " + string(raw) +
+			" auth: " + r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", ctype)
+		w.WriteHeader(http.StatusBadRequest)
+		if ctype == "application/json" {
+			b, _ := json.Marshal(map[string]string{"error": "invalid_request", "error_description": echo})
+			_, _ = w.Write(b)
+			return
+		}
+		_, _ = w.Write([]byte("<html>" + echo + "</html>"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestEchoedCredentialsAreRedactedInEveryEncoding(t *testing.T) {
+	const (
+		secret   = "s3cr3t-p@ss:w+rd/=%&?"
+		password = "hunter2 &/+=? correct horse"
+		refresh  = "1//0gRefresh+Token/With=Slashes"
+	)
+	tests := []struct {
+		name   string
+		ctype  string
+		pad    int
+		method oauth2flows.AuthMethod
+		call   func(ctx context.Context, cfg *oauth2flows.Config) error
+		leaks  []string // values, or parts of them, that must not appear
+	}{
+		{name: "PasswordFormEncodedInJSON", ctype: "application/json", method: oauth2flows.ClientSecretPost,
+			call: func(ctx context.Context, cfg *oauth2flows.Config) error {
+				_, err := oauth2flows.PasswordCredentials(ctx, cfg, "alice", password)
+				return err
+			}},
+		{name: "RefreshFormEncodedInHTML", ctype: "text/html", method: oauth2flows.ClientSecretPost,
+			call: func(ctx context.Context, cfg *oauth2flows.Config) error {
+				_, err := oauth2flows.Refresh(ctx, cfg, refresh)
+				return err
+			}},
+		{name: "BasicHeaderEchoed", ctype: "application/json", method: oauth2flows.ClientSecretBasic,
+			call: func(ctx context.Context, cfg *oauth2flows.Config) error {
+				_, err := oauth2flows.ClientCredentials(ctx, cfg)
+				return err
+			}},
+		// An indented HTML page: the refresh token straddles the snippet's
+		// cut, and whitespace folding brings its first characters into the
+		// message.
+		{name: "PrefixAtTheSnippetCut", ctype: "text/html", pad: 814, method: oauth2flows.ClientSecretPost,
+			call: func(ctx context.Context, cfg *oauth2flows.Config) error {
+				_, err := oauth2flows.Refresh(ctx, cfg, refresh)
+				return err
+			}, leaks: []string{url.QueryEscape(refresh)[:10]}},
+		// A password with a run of spaces, folded to one before scrubbing.
+		{name: "PasswordWithSpacesInHTML", ctype: "text/html", method: oauth2flows.ClientSecretPost,
+			call: func(ctx context.Context, cfg *oauth2flows.Config) error {
+				_, err := oauth2flows.PasswordCredentials(ctx, cfg, "alice", "open  sesame\tplease")
+				return err
+			}, leaks: []string{"open sesame please"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := &oauth2flows.Config{ClientID: "client-1", ClientSecret: secret, AuthMethod: tt.method,
+				Endpoint: oauth2flows.Endpoint{TokenURL: echoServer(t, tt.ctype, tt.pad)},
+				Retry:    oauth2flows.RetryPolicy{MaxAttempts: 1}}
+			err := tt.call(context.Background(), cfg)
+			var oe *oauth2flows.Error
+			require.ErrorAs(t, err, &oe)
+			msg := err.Error() + " " + oe.Description + " " + oe.Body
+			basic := base64.StdEncoding.EncodeToString([]byte("client-1:" + url.QueryEscape(secret)))
+			for _, v := range append([]string{secret, password, refresh, basic}, tt.leaks...) {
+				assert.NotContains(t, msg, v)
+				assert.NotContains(t, msg, url.QueryEscape(v), "form-encoded %q", v)
+			}
 		})
 	}
 }

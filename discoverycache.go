@@ -54,7 +54,18 @@ func (c *DiscoveryCache) Discover(ctx context.Context, issuer string) (*Metadata
 		c.flights[issuer] = f
 	}
 	c.mu.Unlock()
-	md, err := f.do(ctx, func(ctx context.Context) (*Metadata, error) { return c.fetch(ctx, issuer) })
+	md, err := f.do(ctx, func(ctx context.Context) (*Metadata, error) {
+		// A finished flight leaves no entry behind, or every issuer that ever
+		// failed would stay in the map.
+		defer func() {
+			c.mu.Lock()
+			if c.flights[issuer] == f {
+				delete(c.flights, issuer)
+			}
+			c.mu.Unlock()
+		}()
+		return c.fetch(ctx, issuer)
+	})
 	if err != nil {
 		if ctx.Err() != nil && err == context.Cause(ctx) {
 			return nil, &DiscoveryError{Issuer: issuer, Reason: "gave up waiting for metadata", Err: err}

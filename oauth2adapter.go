@@ -62,6 +62,9 @@ func (s toOAuth2) Token() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	if tok == nil {
+		return nil, errors.New("oauth2flows: token source returned no token and no error")
+	}
 	t := tok.Token
 	return &t, nil
 }

@@ -87,3 +87,25 @@ func TestToOAuth2PassesErrors(t *testing.T) {
 	var ce *ConfigError
 	assert.ErrorAs(t, err, &ce)
 }
+
+type tokenSourceFunc func(ctx context.Context) (*Token, error)
+
+func (f tokenSourceFunc) Token(ctx context.Context) (*Token, error) { return f(ctx) }
+
+func TestToOAuth2SourceWithoutTokenOrErrorIsAnErrorNotAPanic(t *testing.T) {
+	tests := []struct {
+		name string
+		src  TokenSource
+	}{
+		{"NilNil", tokenSourceFunc(func(context.Context) (*Token, error) { return nil, nil })},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var tok *oauth2.Token
+			var err error
+			require.NotPanics(t, func() { tok, err = ToOAuth2(t.Context(), tt.src).Token() })
+			assert.Nil(t, tok)
+			assert.ErrorContains(t, err, "oauth2flows: ")
+		})
+	}
+}

@@ -28,6 +28,7 @@ import (
 type OBOCache struct {
 	cfg      *Config
 	exchange func(ctx context.Context, cfg *Config, assertion string, opts ...Option) (*Token, error)
+	grant    string     // exchange's grant_type, part of every key
 	store    TokenCache // shared second level; nil: the local index alone
 	skew     time.Duration
 	local    *localCache
@@ -43,7 +44,9 @@ type OBOCache struct {
 // client ID, the hex SHA-256 of the assertion and the parameters that shape
 // the token (sorted scopes or resources, requested token type), joined by
 // NUL bytes: never an assertion. Implementations must be safe for concurrent
-// use, and should treat their own failures as misses.
+// use, and should treat their own failures as misses. The token endpoint
+// and the grant follow the assertion's hash, so replicas of different
+// tenants or grants can share a store.
 type TokenCache interface {
 	// Get returns the token stored under key and the time until which it
 	// may be served.
@@ -69,11 +72,13 @@ func WithCacheSize(n int) CacheOption { return func(c *OBOCache) { c.local = new
 
 // WithTokenExchangeGrant makes the cache use RFC 8693 [TokenExchange]
 // (Auth0, Okta, Keycloak) instead of Entra's [OnBehalfOf].
-func WithTokenExchangeGrant() CacheOption { return func(c *OBOCache) { c.exchange = TokenExchange } }
+func WithTokenExchangeGrant() CacheOption {
+	return func(c *OBOCache) { c.exchange, c.grant = TokenExchange, GrantTypeTokenExchange }
+}
 
 // NewOBOCache returns a cache of On-Behalf-Of tokens for cfg's client.
 func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
-	c := &OBOCache{cfg: cfg, exchange: OnBehalfOf, skew: 5 * time.Minute,
+	c := &OBOCache{cfg: cfg, exchange: OnBehalfOf, grant: GrantTypeJWTBearer, skew: 5 * time.Minute,
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*Token]{}}
 	for _, o := range opts {
 		if o != nil {
@@ -107,15 +112,21 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 	}
 	c.mu.Lock()
 	f := c.flights[lk]
-	if f == nil {
+	if f == nil || !fresh {
+		// A call with claims answers a challenge the cached token failed: it
+		// runs its own exchange rather than join one made without the claims.
 		f = &inflight[*Token]{}
-		c.flights[lk] = f
+		if fresh {
+			c.flights[lk] = f
+		}
 	}
 	c.mu.Unlock()
 	return f.do(ctx, func(ctx context.Context) (*Token, error) {
 		defer func() {
 			c.mu.Lock()
-			delete(c.flights, lk)
+			if c.flights[lk] == f {
+				delete(c.flights, lk)
+			}
 			c.mu.Unlock()
 		}()
 		var sk string
@@ -156,9 +167,9 @@ func (c *OBOCache) servableUntil(tok *Token, assertion string) (time.Time, bool)
 }
 
 // localKey identifies a token in the in-memory index: a 128-bit keyed hash
-// (two maphash seeds drawn per cache) of the client, the assertion and the
-// parameters. A hit must cost less than SHA-256 of a 1.5 KB assertion
-// (about 900 ns here). The seeds are secret to the process, so a caller
+// (two maphash seeds drawn per cache) of the client, the assertion, the
+// token endpoint and grant, and the parameters. A hit must cost less than
+// SHA-256 of a 1.5 KB assertion (about 900 ns here). The seeds are secret to the process, so a caller
 // cannot aim a different assertion at another user's entry; and one who
 // knows the other user's assertion gains nothing by a collision.
 type localKey [2]uint64
@@ -172,6 +183,13 @@ func (c *OBOCache) localKey(assertion string, o *options) localKey {
 		h.WriteByte(0)
 		h.WriteString(assertion)
 		h.WriteByte(0)
+		// What server() names, written without building a string.
+		h.WriteString(c.cfg.Endpoint.TokenURL)
+		h.WriteByte(0)
+		h.WriteString(c.cfg.Endpoint.MTLSTokenURL)
+		h.WriteByte(0)
+		h.WriteString(c.grant)
+		h.WriteByte(0)
 		if o == nil && len(c.cfg.Scopes) == 1 {
 			h.WriteString(c.cfg.Scopes[0])
 		} else {
@@ -183,10 +201,18 @@ func (c *OBOCache) localKey(assertion string, o *options) localKey {
 }
 
 // storeKey is the shared store's key: client, hex SHA-256 of the assertion,
-// and the parameters that shape the token.
+// token endpoint and grant, and the parameters that shape the token.
 func (c *OBOCache) storeKey(assertion string, o *options) string {
 	sum := sha256.Sum256([]byte(assertion))
-	return c.cfg.ClientID + "\x00" + hex.EncodeToString(sum[:]) + "\x00" + c.params(o)
+	return c.cfg.ClientID + "\x00" + hex.EncodeToString(sum[:]) + "\x00" + c.server() + "\x00" + c.params(o)
+}
+
+// server names where and how the token is obtained: the token endpoint (and
+// its RFC 8705 alias) and the grant. The same client and assertion at another
+// tenant's endpoint, or through another grant, is another token; and Config
+// may be changed between calls.
+func (c *OBOCache) server() string {
+	return c.cfg.Endpoint.TokenURL + "\x00" + c.cfg.Endpoint.MTLSTokenURL + "\x00" + c.grant
 }
 
 // params canonicalises what shapes the token: sorted scopes, resources and

@@ -2,6 +2,7 @@ package oauth2flows_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -295,4 +296,101 @@ func TestOBOMiddlewareSendsDownstreamThroughConfigHTTPClient(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 	assert.EqualValues(t, 1, viaConfig.Load(), "the downstream call used Config.HTTPClient's transport")
+}
+
+// namedTokenEndpoint is a token endpoint that issues the access token
+// "<name>-<n>" for its n-th request, whatever the grant.
+func namedTokenEndpoint(t *testing.T, name string) (tokenURL string, hits *atomic.Int32) {
+	t.Helper()
+	hits = &atomic.Int32{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"access_token":"%s-%d","token_type":"Bearer","expires_in":3600}`, name, n)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/token", hits
+}
+
+func TestOBOCacheKeyIncludesTheEndpointAndTheGrant(t *testing.T) {
+	const assertion = "opaque-user-assertion"
+	tests := []struct {
+		name string
+		// second returns the cache for the second call, given the first
+		// call's cache and Config, and the URL of the other endpoint.
+		second func(first *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenCache, otherURL string) *oauth2flows.OBOCache
+		want   string // the access token the second call must get
+	}{
+		{name: "ReplicaOfAnotherTenantSharingTheStore", want: "other-1",
+			second: func(_ *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenCache, otherURL string) *oauth2flows.OBOCache {
+				c := *cfg
+				c.Endpoint.TokenURL = otherURL
+				return oauth2flows.NewOBOCache(&c, oauth2flows.WithCacheStore(store))
+			}},
+		{name: "ConfigEndpointChangedBetweenCalls", want: "other-1",
+			second: func(first *oauth2flows.OBOCache, cfg *oauth2flows.Config, _ oauth2flows.TokenCache, otherURL string) *oauth2flows.OBOCache {
+				cfg.Endpoint.TokenURL = otherURL
+				return first
+			}},
+		{name: "TokenExchangeCacheSharingTheStore", want: "first-2",
+			second: func(_ *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenCache, _ string) *oauth2flows.OBOCache {
+				return oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store), oauth2flows.WithTokenExchangeGrant())
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			firstURL, _ := namedTokenEndpoint(t, "first")
+			otherURL, _ := namedTokenEndpoint(t, "other")
+			cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
+				Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: firstURL}}
+			store := &recordingStore{m: map[string]*oauth2flows.Token{}, ttl: map[string]time.Time{}}
+			first := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store))
+			a, err := first.Token(context.Background(), assertion)
+			require.NoError(t, err)
+			require.Equal(t, "first-1", a.AccessToken)
+
+			b, err := tt.second(first, cfg, store, otherURL).Token(context.Background(), assertion)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, b.AccessToken, "a token from another endpoint or grant is not served")
+		})
+	}
+}
+
+func TestOBOCacheClaimsCallDoesNotJoinAFlightWithoutClaims(t *testing.T) {
+	const claims = `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`
+	gotPlain, release := make(chan struct{}), make(chan struct{})
+	var plainOnce sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		name := "plain"
+		if r.PostForm.Get("claims") == claims {
+			name = "claims"
+		} else {
+			plainOnce.Do(func() { close(gotPlain) })
+			<-release // the request without claims is still in flight
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"access_token":"%s","token_type":"Bearer","expires_in":3600}`, name)
+	}))
+	defer srv.Close()
+	defer close(release)
+	cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
+		Scopes: []string{"api://b/.default", "offline_access"}, Endpoint: oauth2flows.Endpoint{TokenURL: srv.URL + "/token"}}
+	cache := oauth2flows.NewOBOCache(cfg)
+
+	go func() { _, _ = cache.Token(context.Background(), "user-assertion") }()
+	<-gotPlain
+	done := make(chan *oauth2flows.Token, 1)
+	go func() {
+		tok, err := cache.Token(context.Background(), "user-assertion", oauth2flows.WithClaims(claims))
+		assert.NoError(t, err)
+		done <- tok
+	}()
+	select {
+	case tok := <-done:
+		require.NotNil(t, tok)
+		assert.Equal(t, "claims", tok.AccessToken, "the claims reached the server")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the claims call waited for the exchange without claims instead of sending its own")
+	}
 }

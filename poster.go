@@ -108,7 +108,7 @@ func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *respo
 	if err != nil {
 		return nil, nil, err
 	}
-	redact = redactions(cfg, form)
+	redact = redactions(cfg, form, header)
 	body := form.Encode()
 	resp, err = cfg.send(ctx, client, sendInfo{url: target, kind: r.kind, grant: r.grant, oneTime: r.oneTime}, header, body)
 	return resp, redact, err
@@ -166,11 +166,21 @@ func buildForm(cfg *Config, r *request, o *options) (url.Values, error) {
 }
 
 // redactions lists the credential values in a request, so that no error
-// string repeats them even when the server echoes them back.
-func redactions(cfg *Config, form url.Values) []string {
+// string repeats them even when the server echoes them back: each as sent
+// and form-encoded (a server or proxy may echo the raw body), and the
+// client_secret_basic credential as it went in the header.
+func redactions(cfg *Config, form url.Values, header http.Header) []string {
 	out := []string{cfg.ClientSecret}
 	for _, f := range sensitiveFields {
 		out = append(out, form[f]...)
+	}
+	for _, v := range out {
+		if e := url.QueryEscape(v); e != v {
+			out = append(out, e)
+		}
+	}
+	if basic, ok := strings.CutPrefix(header.Get("Authorization"), "Basic "); ok {
+		out = append(out, basic)
 	}
 	return out
 }
