@@ -59,7 +59,10 @@ type TokenCache interface {
 type CacheOption func(*OBOCache)
 
 // WithCacheStore adds storage shared by the replicas of a middle tier,
-// behind the in-memory index.
+// behind the in-memory index. Replicas that authenticate with different
+// client certificates must not share one: an RFC 8705 certificate-bound
+// token is usable only with the certificate it was issued to, and the key
+// does not name the certificate.
 func WithCacheStore(s TokenCache) CacheOption { return func(c *OBOCache) { c.store = s } }
 
 // WithCacheSkew sets how long before a token's expiry the cache stops
