@@ -52,7 +52,8 @@ type Client struct {
 	// TLSSubjectDN, TLSSANDNS, TLSSANURI, TLSSANIP and TLSSANEmail register
 	// a tls_client_auth client (RFC 8705 §2.1.2): its certificate must chain
 	// to a CA given to [WithMTLS] and match the field that is set (RFC 8705
-	// wants exactly one; if several are set, each must match). TLSSubjectDN
+	// wants exactly one; if several are set, each must match; with none set
+	// the client cannot authenticate). TLSSubjectDN
 	// is compared with the RFC 4514 form of crypto/x509's Name.String, e.g.
 	// "CN=client-a,O=Example".
 	TLSSubjectDN string
