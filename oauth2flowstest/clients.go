@@ -42,7 +42,10 @@ type Client struct {
 	PublicKey crypto.PublicKey
 
 	// RedirectURIs are the registered redirection URIs (RFC 6749 §3.1.2).
-	// When non-empty, a redirect_uri must equal one of them exactly.
+	// When non-empty, a redirect_uri must equal one of them exactly. Public
+	// clients and the implicit grant need at least one (§3.1.2.2); a
+	// confidential client without any may use any absolute URI with the
+	// code grant.
 	RedirectURIs []string
 
 	// GrantTypes restricts the grants the client may use (RFC 7591 §2), e.g.
