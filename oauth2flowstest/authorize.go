@@ -104,7 +104,7 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 		// RFC 9700 §2.1.1: plain must not be used; S256 only.
 		fail("invalid_request", "code_challenge_method must be S256")
 		return
-	case challenge != "" && len(challenge) != 43:
+	case challenge != "" && !challengeSyntax.MatchString(challenge):
 		fail("invalid_request", "code_challenge malformed")
 		return
 	}

@@ -3,6 +3,7 @@ package oauth2flowstest_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,6 +61,9 @@ func TestAuthorizeErrorsGoBackToTheClient(t *testing.T) {
 		fragment bool
 	}{
 		{"PlainPKCE", url.Values{"response_type": {"code"}, "code_challenge": {challenge}, "code_challenge_method": {"plain"}}, "invalid_request", false},
+		// RFC 7636 §4.2: an S256 challenge is the base64url of a SHA-256,
+		// 43 characters of [A-Za-z0-9_-]; anything else can never match.
+		{"ChallengeNotBase64URL", url.Values{"response_type": {"code"}, "code_challenge": {strings.Repeat("!", 43)}, "code_challenge_method": {"S256"}}, "invalid_request", false},
 		{"PKCEWithoutMethod", url.Values{"response_type": {"code"}, "code_challenge": {challenge}}, "invalid_request", false},
 		{"PublicClientWithoutPKCE", url.Values{"response_type": {"code"}}, "invalid_request", false},
 		{"UnsupportedResponseType", url.Values{"response_type": {"id_token"}}, "unsupported_response_type", false},
