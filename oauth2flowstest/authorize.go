@@ -37,7 +37,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, rec *Re
 		return
 	}
 	rec.ClientID = c.ID
-	redirect, ok := redirectFor(c, q.Get("redirect_uri"))
+	// RFC 6749 §3.1.2.2: public clients and implicit-grant clients MUST
+	// register their redirection endpoints.
+	mustRegister := c.public() || q.Get("response_type") == "token"
+	redirect, ok := redirectFor(c, q.Get("redirect_uri"), mustRegister)
 	if !ok {
 		authorizePage(w, http.StatusBadRequest, "redirect_uri missing, malformed or not registered for this client")
 		return
@@ -101,7 +104,7 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 		// RFC 9700 §2.1.1: plain must not be used; S256 only.
 		fail("invalid_request", "code_challenge_method must be S256")
 		return
-	case challenge != "" && len(challenge) != 43:
+	case challenge != "" && !challengeSyntax.MatchString(challenge):
 		fail("invalid_request", "code_challenge malformed")
 		return
 	}
@@ -174,8 +177,12 @@ func (s *Server) signedInUser(hint string) (*User, string) {
 
 // redirectFor returns where the authorization response goes (RFC 6749
 // §3.1.2): the redirect_uri when it is registered (exact match, RFC 9700
-// §2.1), or the only registered one when none is sent.
-func redirectFor(c *Client, requested string) (string, bool) {
+// §2.1), or the only registered one when none is sent. A client with none
+// registered may name any absolute URI, unless mustRegister.
+func redirectFor(c *Client, requested string, mustRegister bool) (string, bool) {
+	if mustRegister && len(c.RedirectURIs) == 0 {
+		return "", false
+	}
 	if requested == "" {
 		if len(c.RedirectURIs) == 1 {
 			return c.RedirectURIs[0], true

@@ -3,10 +3,13 @@ package oauth2flowstest_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
 )
 
 func TestAuthorizeCodeRedirectCarriesCodeStateAndIss(t *testing.T) {
@@ -22,7 +25,7 @@ func TestAuthorizeCodeRedirectCarriesCodeStateAndIss(t *testing.T) {
 }
 
 func TestAuthorizeRefusesWithoutRedirectingWhenClientOrRedirectIsBad(t *testing.T) {
-	srv := newServer(t)
+	srv := newServer(t, oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "unregistered-public", AuthMethod: oauth2flowstest.AuthNone}))
 	tests := []struct {
 		name string
 		q    url.Values
@@ -32,6 +35,12 @@ func TestAuthorizeRefusesWithoutRedirectingWhenClientOrRedirectIsBad(t *testing.
 		{"RedirectPrefixIsNotExact", url.Values{"response_type": {"code"}, "client_id": {"conf"}, "redirect_uri": {redirect + "/more"}}},
 		{"RelativeRedirect", url.Values{"response_type": {"code"}, "client_id": {"mid"}, "redirect_uri": {"/cb"}}},
 		{"NoRedirectAnywhere", url.Values{"response_type": {"code"}, "client_id": {"mid"}}},
+		// RFC 6749 §3.1.2.2: public clients and implicit-grant clients MUST
+		// register their redirect URIs; without, any site could take the code
+		// or token.
+		{"PublicClientWithoutRegistration", url.Values{"response_type": {"code"}, "client_id": {"unregistered-public"},
+			"redirect_uri": {"https://evil.example/cb"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}},
+		{"ImplicitWithoutRegistration", url.Values{"response_type": {"token"}, "client_id": {"mid"}, "redirect_uri": {"https://evil.example/cb"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +61,9 @@ func TestAuthorizeErrorsGoBackToTheClient(t *testing.T) {
 		fragment bool
 	}{
 		{"PlainPKCE", url.Values{"response_type": {"code"}, "code_challenge": {challenge}, "code_challenge_method": {"plain"}}, "invalid_request", false},
+		// RFC 7636 §4.2: an S256 challenge is the base64url of a SHA-256,
+		// 43 characters of [A-Za-z0-9_-]; anything else can never match.
+		{"ChallengeNotBase64URL", url.Values{"response_type": {"code"}, "code_challenge": {strings.Repeat("!", 43)}, "code_challenge_method": {"S256"}}, "invalid_request", false},
 		{"PKCEWithoutMethod", url.Values{"response_type": {"code"}, "code_challenge": {challenge}}, "invalid_request", false},
 		{"PublicClientWithoutPKCE", url.Values{"response_type": {"code"}}, "invalid_request", false},
 		{"UnsupportedResponseType", url.Values{"response_type": {"id_token"}}, "unsupported_response_type", false},

@@ -42,7 +42,10 @@ type Client struct {
 	PublicKey crypto.PublicKey
 
 	// RedirectURIs are the registered redirection URIs (RFC 6749 §3.1.2).
-	// When non-empty, a redirect_uri must equal one of them exactly.
+	// When non-empty, a redirect_uri must equal one of them exactly. Public
+	// clients and the implicit grant need at least one (§3.1.2.2); a
+	// confidential client without any may use any absolute URI with the
+	// code grant.
 	RedirectURIs []string
 
 	// GrantTypes restricts the grants the client may use (RFC 7591 §2), e.g.
@@ -52,7 +55,8 @@ type Client struct {
 	// TLSSubjectDN, TLSSANDNS, TLSSANURI, TLSSANIP and TLSSANEmail register
 	// a tls_client_auth client (RFC 8705 §2.1.2): its certificate must chain
 	// to a CA given to [WithMTLS] and match the field that is set (RFC 8705
-	// wants exactly one; if several are set, each must match). TLSSubjectDN
+	// wants exactly one; if several are set, each must match; with none set
+	// the client cannot authenticate). TLSSubjectDN
 	// is compared with the RFC 4514 form of crypto/x509's Name.String, e.g.
 	// "CN=client-a,O=Example".
 	TLSSubjectDN string

@@ -2,6 +2,7 @@ package oauth2flowstest
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/oauth2flows/oauth2flows"
 )
@@ -19,6 +20,8 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	if s.mtls != nil {
 		authMethods = append(authMethods, AuthTLSClientAuth, AuthSelfSignedTLSClientAuth)
 	}
+	// RFC 7662 §2.1: introspection needs real client authentication.
+	introspectMethods := slices.DeleteFunc(slices.Clone(authMethods), func(m string) bool { return m == AuthNone })
 	ep := s.Endpoint()
 	meta := map[string]any{
 		"issuer":                 ep.Issuer,
@@ -38,7 +41,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"token_endpoint_auth_signing_alg_values_supported":         authAlgs,
 		"revocation_endpoint_auth_methods_supported":               authMethods,
 		"revocation_endpoint_auth_signing_alg_values_supported":    authAlgs,
-		"introspection_endpoint_auth_methods_supported":            authMethods,
+		"introspection_endpoint_auth_methods_supported":            introspectMethods,
 		"introspection_endpoint_auth_signing_alg_values_supported": authAlgs,
 		"code_challenge_methods_supported":                         []string{"S256"},
 		"authorization_response_iss_parameter_supported":           true,

@@ -27,7 +27,8 @@ type Fault struct {
 	// §10.2.3): seconds, or an HTTP date.
 	RetryAfter string
 	// Delay holds the response back this long, in real time, or until the
-	// client gives up on the request.
+	// client gives up on the request. [Server.Close] cuts it short with a
+	// 503.
 	Delay time.Duration
 }
 
@@ -54,13 +55,16 @@ func (s *Server) takeFault(endpoint string) (Fault, bool) {
 	return q[0], true
 }
 
-func (f Fault) serve(w http.ResponseWriter, r *http.Request) {
+func (f Fault) serve(w http.ResponseWriter, r *http.Request, closing <-chan struct{}) {
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
+			return
+		case <-closing:
+			http.Error(w, "oauth2flowstest: server closed", http.StatusServiceUnavailable)
 			return
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"testing"
@@ -59,6 +60,34 @@ func TestInjectFaultDelayHonoursClientCancellation(t *testing.T) {
 	assert.True(t, errors.Is(err, context.DeadlineExceeded))
 	// Close waits for the handler; a delay that ignored the client would hang here.
 	srv.Close()
+}
+
+// A delayed fault whose client is still waiting must not hold Close (which
+// waits for every handler) for the rest of the delay.
+func TestCloseCutsShortAFaultDelay(t *testing.T) {
+	srv := oauth2flowstest.NewServer()
+	srv.InjectFault(oauth2flowstest.EndpointJWKS, 1, oauth2flowstest.Fault{Delay: time.Minute})
+	sent := make(chan struct{})
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { close(sent) },
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL()+"/jwks", nil)
+	require.NoError(t, err)
+	go func() {
+		if resp, err := srv.Client().Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-sent
+	time.Sleep(50 * time.Millisecond) // let the handler start waiting
+
+	closed := make(chan struct{})
+	go func() { srv.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for the fault's delay")
+	}
 }
 
 func TestInjectFaultDelayThenAnswers(t *testing.T) {

@@ -52,6 +52,7 @@ func (s *Server) grantClientCredentials(c *Client, form url.Values) (*tokenRespo
 		client:    c,
 		scope:     form.Get("scope"),
 		resources: form["resource"],
+		appOnly:   true,
 	})
 }
 

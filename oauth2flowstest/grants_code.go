@@ -11,6 +11,10 @@ import (
 // characters.
 var verifierSyntax = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 
+// challengeSyntax is an S256 code_challenge (RFC 7636 §4.2): the unpadded
+// base64url encoding of a SHA-256 hash.
+var challengeSyntax = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
 // s256 is RFC 7636 §4.2's S256 code challenge of a verifier.
 func s256(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))

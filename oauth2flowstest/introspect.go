@@ -5,11 +5,17 @@ import (
 )
 
 // handleIntrospect is the introspection endpoint (RFC 7662 §2). The caller
-// must authenticate as a registered client. Active tokens are described
-// with scope, client_id, sub, aud, iss, exp, iat and token_type (§2.2);
-// anything else, revoked, expired, rotated or unknown, is {"active":false}.
+// must authenticate as a registered confidential client. Active tokens are
+// described with scope, client_id, sub, aud, iss, exp, iat and token_type
+// (§2.2); anything else, revoked, expired, rotated or unknown, is
+// {"active":false}.
 func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request, rec *Request) {
-	form, _, e := s.postWithClient(w, r, rec, pathIntrospect)
+	form, c, e := s.postWithClient(w, r, rec, pathIntrospect)
+	if e == nil && c.public() {
+		// §2.1 requires client authentication, which a public client's
+		// client_id is not; §2.3 answers 401.
+		e = errInvalidClient("introspection requires client authentication", true)
+	}
 	if e != nil {
 		s.writeError(w, e)
 		return

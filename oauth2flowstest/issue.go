@@ -12,6 +12,7 @@ type issuance struct {
 	nonce     string
 	family    string // the refresh-token family to continue; "" starts one
 	act       *Actor
+	appOnly   bool // client credentials: no user behind the token
 }
 
 // issue mints the access token and, as asked, a refresh token and an ID
@@ -29,7 +30,7 @@ func (s *Server) issue(is issuance) (*tokenResponse, *oauthError) {
 	}
 	at, exp := s.mintAccessToken(grant{
 		subject: is.subject, clientID: is.client.ID, audience: aud, scope: scp, act: is.act, family: fam,
-		boundCert: is.client.boundCert,
+		boundCert: is.client.boundCert, appOnly: is.appOnly,
 	})
 	resp := &tokenResponse{
 		accessToken: at,

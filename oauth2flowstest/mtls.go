@@ -167,10 +167,19 @@ func (s *Server) checkPKICertificate(c *Client, chain []*x509.Certificate) *oaut
 		}},
 		{c.TLSSANEmail, func(v string) bool { return slices.Contains(leaf.EmailAddresses, v) }},
 	}
+	registered := false
 	for _, ch := range checks {
-		if ch.want != "" && !ch.ok(ch.want) {
+		if ch.want == "" {
+			continue
+		}
+		registered = true
+		if !ch.ok(ch.want) {
 			return errInvalidClient("the certificate's subject does not match the client's registration", false)
 		}
+	}
+	if !registered {
+		// Without a registered subject any certificate of the CA would do.
+		return errInvalidClient("client has no registered certificate subject or SAN (RFC 8705 §2.1.2)", false)
 	}
 	return nil
 }

@@ -105,3 +105,21 @@ func TestMTLSCertificateNextToASecretIsNotCertificateAuth(t *testing.T) {
 	assert.Nil(t, parseJWT(t, body["access_token"].(string))["cnf"], "only certificate authentication binds")
 	assert.Equal(t, oauth2flowstest.AuthClientSecretPost, srv.RequestsTo(oauth2flowstest.EndpointToken)[0].AuthMethod)
 }
+
+// RFC 8705 §2.1.2: a tls_client_auth client is recognised by the subject
+// or SAN it registered. Registered with none, the CA's word alone would let
+// any certificate it issued act as this client.
+func TestMTLSTLSClientAuthWithoutRegisteredSubjectIsRefused(t *testing.T) {
+	ca, err := oauth2flowstest.NewCertificateAuthority("test CA")
+	require.NoError(t, err)
+	someoneElse, err := ca.IssueClientCertificate("someone-else")
+	require.NoError(t, err)
+	srv := newServer(t, oauth2flowstest.WithMTLS(ca.Certificate),
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "svc", AuthMethod: oauth2flowstest.AuthTLSClientAuth}))
+
+	status, body := mtlsPost(t, srv, someoneElse, srv.Endpoint().MTLSTokenURL,
+		url.Values{"grant_type": {"client_credentials"}, "client_id": {"svc"}})
+	assert.Equal(t, http.StatusBadRequest, status, body)
+	assert.Equal(t, "invalid_client", body["error"])
+	assert.Nil(t, body["access_token"])
+}

@@ -9,12 +9,13 @@ import (
 
 // grantOnBehalfOf is Microsoft Entra's On-Behalf-Of flow: the RFC 7523
 // jwt-bearer grant with requested_token_use=on_behalf_of. A middle-tier API
-// (the calling client, which must be confidential) trades the access token
-// it received, whose aud must be its client ID or "api://"+ID, for a token
-// to a downstream API named by scope (v2) or resource (v1). The new token
-// keeps the user as sub; refresh and ID tokens come only with
-// offline_access and openid. requested_token_type saml1/saml2 returns an
-// unsigned SAML assertion, base64url-encoded, as Entra documents.
+// (the calling client, which must be confidential) trades the user's access
+// token it received (not an app-only one), whose aud must be its client ID
+// or "api://"+ID, for a token to a downstream API named by scope (v2) or
+// resource (v1). The new token keeps the user as sub; refresh and ID
+// tokens come only with offline_access and openid. requested_token_type
+// saml1/saml2 returns an unsigned SAML assertion, base64url-encoded, as
+// Entra documents.
 func (s *Server) grantOnBehalfOf(c *Client, form url.Values) (*tokenResponse, *oauthError) {
 	if form.Get("requested_token_use") != "on_behalf_of" {
 		return nil, errInvalidRequest("requested_token_use must be on_behalf_of")
@@ -45,6 +46,15 @@ func (s *Server) grantOnBehalfOf(c *Client, form url.Values) (*tokenResponse, *o
 	}
 	if !claims.hasAudience(c.ID) && !claims.hasAudience("api://"+c.ID) {
 		return nil, errInvalidGrant("assertion audience is not the calling client")
+	}
+	// Entra: "The OBO flow only works for user principals"; an app-only
+	// token has no user to act for.
+	s.mu.Lock()
+	e := s.store.access[claims.ID]
+	appOnly := e != nil && e.appOnly
+	s.mu.Unlock()
+	if appOnly {
+		return nil, errInvalidGrant("assertion is an app-only token; On-Behalf-Of needs a user's token")
 	}
 	switch rtt := form.Get("requested_token_type"); rtt {
 	case "":

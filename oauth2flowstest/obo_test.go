@@ -93,6 +93,17 @@ func TestOnBehalfOfRefusals(t *testing.T) {
 			func(a string) url.Values {
 				return oboForm(a, url.Values{"scope": {"api://b/.default"}, "requested_token_type": {oauth2flows.TokenTypeJWT}})
 			}, midAuth, "invalid_request"},
+		// Entra: "The OBO flow only works for user principals": an app-only
+		// token (client credentials) cannot be exchanged.
+		{"AppOnlyAssertion", func(s *oauth2flowstest.Server) string {
+			return oboAppOnlyToken(t, s)
+		}, func(a string) url.Values { return oboForm(a, url.Values{"scope": {"api://b/.default"}}) }, midAuth, "invalid_grant"},
+		{"IDTokenAsAssertion", func(s *oauth2flowstest.Server) string {
+			got := token(t, s, url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"alice-pw"},
+				"client_id": {"mid"}, "scope": {"openid"}}, midAuth)
+			require.NotEmpty(t, got.str("id_token"), got.Raw)
+			return got.str("id_token")
+		}, func(a string) url.Values { return oboForm(a, url.Values{"scope": {"api://b/.default"}}) }, midAuth, "invalid_grant"},
 		{"PublicClient", func(s *oauth2flowstest.Server) string { return s.IssueAccessToken("alice", "public") },
 			func(a string) url.Values {
 				return oboForm(a, url.Values{"scope": {"api://b/.default"}, "client_id": {"public"}})
@@ -146,4 +157,13 @@ func TestOnBehalfOfRefusesExpiredAssertion(t *testing.T) {
 	got := token(t, srv, oboForm(a, url.Values{"scope": {"api://b/.default"}}), midAuth)
 	assert.Equal(t, http.StatusBadRequest, got.Status)
 	assert.Equal(t, "invalid_grant", got.str("error"))
+}
+
+// oboAppOnlyToken is a client credentials token of client "conf" for the
+// middle tier "mid".
+func oboAppOnlyToken(t *testing.T, s *oauth2flowstest.Server) string {
+	t.Helper()
+	got := token(t, s, url.Values{"grant_type": {"client_credentials"}, "scope": {"api://mid/.default"}}, confAuth)
+	require.Equal(t, http.StatusOK, got.Status, got.Raw)
+	return got.str("access_token")
 }

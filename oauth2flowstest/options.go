@@ -73,7 +73,10 @@ func WithRefreshTokenLifetime(d time.Duration) Option {
 // verifying every token and client assertion. Fault delays use real time.
 // Client assertions are checked against it too, so a clock far from the
 // client's makes private_key_jwt and client_secret_jwt fail, as clock skew
-// would with a real server.
+// would with a real server. now is called from the server's request
+// goroutines while the test runs, so it must be safe for concurrent use:
+// keep a moving clock in an atomic (sync/atomic.Int64 offset) or behind a
+// mutex, not in a plain variable the test reassigns.
 func WithClock(now func() time.Time) Option {
 	return func(cfg *config) {
 		if now != nil {

@@ -48,6 +48,23 @@ func TestIntrospectRequiresClientAuthentication(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, got.Status)
 }
 
+// RFC 7662 §2.1: the endpoint requires client authentication; a public
+// client naming itself with client_id authenticates nobody, and §2.3 answers
+// 401. Otherwise anyone could probe which tokens are live.
+func TestIntrospectRefusesPublicClients(t *testing.T) {
+	srv := newServer(t)
+	tok := srv.IssueAccessToken("alice", "api://x", "read")
+	got := post(t, srv, "/introspect", url.Values{"token": {tok}, "client_id": {"public"}}, "")
+	assert.Equal(t, http.StatusUnauthorized, got.Status, got.Raw)
+	assert.Equal(t, "invalid_client", got.str("error"))
+	assert.Nil(t, got.Body["active"], "nothing about the token is disclosed")
+	assert.Equal(t, "no-store", got.Header.Get("Cache-Control"))
+
+	meta := do(t, srv, mustGet(t, srv.URL()+"/.well-known/oauth-authorization-server"))
+	assert.NotContains(t, meta.Body["introspection_endpoint_auth_methods_supported"], "none")
+	assert.Contains(t, meta.Body["revocation_endpoint_auth_methods_supported"], "none", "RFC 7009 §2.1 lets public clients revoke")
+}
+
 func TestRevoke(t *testing.T) {
 	tests := []struct {
 		name       string

@@ -39,6 +39,10 @@ type Server struct {
 	key     *ecdsa.PrivateKey
 	kid     string
 
+	// closing is closed by Close, to cut fault delays short.
+	closing   chan struct{}
+	closeOnce sync.Once
+
 	mu     sync.Mutex
 	store  store
 	log    []Request
@@ -53,6 +57,7 @@ func NewServer(opts ...Option) *Server {
 		clients: map[string]*Client{},
 		faults:  map[string][]Fault{},
 		store:   newStore(),
+		closing: make(chan struct{}),
 	}
 	for i := range s.cfg.clients {
 		c := s.cfg.clients[i]
@@ -67,7 +72,9 @@ func NewServer(opts ...Option) *Server {
 }
 
 // Close shuts the server down and blocks until all requests have finished.
+// Requests held back by a [Fault.Delay] are answered at once with 503.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
 	s.srv.Close()
 	if s.mtls != nil {
 		s.mtls.Close()
@@ -168,7 +175,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f, ok := s.takeFault(rec.Endpoint); ok {
-		f.serve(sw, r)
+		f.serve(sw, r, s.closing)
 		return
 	}
 

@@ -56,6 +56,7 @@ type accessEntry struct {
 	family   string
 	expires  time.Time
 	revoked  bool
+	appOnly  bool // issued to a client for itself (client credentials), no user
 }
 
 // family is every token descending from one authorization grant.

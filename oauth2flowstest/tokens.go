@@ -98,6 +98,7 @@ type grant struct {
 	family   string // refresh-token family, "" if none
 	// boundCert is the x5t#S256 the token is bound to (RFC 8705 §3), "" if none.
 	boundCert string
+	appOnly   bool // no user: the client acts for itself
 }
 
 // audClaim is a JWT "aud": a string when there is one audience (RFC 7519 §4.1.3).
@@ -138,7 +139,7 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 		c["cnf"] = map[string]string{"x5t#S256": g.boundCert}
 	}
 	s.mu.Lock()
-	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp}
+	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp, appOnly: g.appOnly}
 	s.mu.Unlock()
 	return s.sign("at+jwt", c), s.cfg.accessLifetime
 }
