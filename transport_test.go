@@ -245,11 +245,18 @@ func TestTransportRefreshErrors(t *testing.T) {
 
 			const waiters = 20
 			errs := make(chan error, waiters)
+			var blocked atomic.Int32
 			for range waiters {
-				go func() { _, err := get(t.Context(), client, resourceURL); errs <- err }()
+				ctx := &blockedCtx{Context: t.Context(), blocked: &blocked}
+				go func() { _, err := get(ctx, client, resourceURL); errs <- err }()
 			}
-			require.Eventually(t, func() bool { return endpoint.requests.Load() == 1 }, 5*time.Second, time.Millisecond)
-			close(endpoint.gate)
+			// Open the gate only once every caller waits on the one refresh;
+			// a caller arriving after the failure would rightly start another.
+			t.Cleanup(func() { closeOnce(endpoint.gate) }) // never leave the server blocked
+			require.Eventually(t, func() bool {
+				return blocked.Load() == waiters && endpoint.requests.Load() == 1
+			}, 5*time.Second, time.Millisecond)
+			closeOnce(endpoint.gate)
 			for range waiters {
 				err := <-errs
 				var urlErr *url.Error
@@ -614,6 +621,27 @@ func testResponse(req *http.Request, status int, header http.Header) *http.Respo
 }
 
 // get sends one GET through c and returns the error, closing any body.
+func closeOnce(ch chan struct{}) {
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+}
+
+// blockedCtx counts the callers that have started to wait on it: a caller
+// of the Transport asks for Done only when it blocks on a renewal.
+type blockedCtx struct {
+	context.Context
+	blocked *atomic.Int32
+	once    sync.Once
+}
+
+func (c *blockedCtx) Done() <-chan struct{} {
+	c.once.Do(func() { c.blocked.Add(1) })
+	return c.Context.Done()
+}
+
 func get(ctx context.Context, c *http.Client, u string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
