@@ -106,3 +106,34 @@ type ConfigError struct {
 func (e *ConfigError) Error() string {
 	return "oauth2flows: " + e.Field + ": " + e.Reason
 }
+
+// TokenTypeError is returned for a request when the token cannot be sent as
+// a bearer token (RFC 6750 §1.2): its token_type is not "Bearer", e.g. RFC
+// 8693 §2.2.1's "N_A", or it is a SAML assertion issued by On-Behalf-Of.
+// The Transport never sends such a token.
+type TokenTypeError struct {
+	TokenType       string
+	IssuedTokenType string
+}
+
+// Error implements error.
+func (e *TokenTypeError) Error() string {
+	msg := "oauth2flows: token of type " + strconv.Quote(e.TokenType)
+	if e.IssuedTokenType != "" {
+		msg += " (issued_token_type " + strconv.Quote(e.IssuedTokenType) + ")"
+	}
+	return msg + " cannot be sent as a bearer token"
+}
+
+// SaveError is returned for a request when the token saver of
+// [WithTokenSaver] failed. The token is kept and saving is retried before
+// it is used.
+type SaveError struct {
+	Err error // what the saver returned
+}
+
+// Error implements error.
+func (e *SaveError) Error() string { return "oauth2flows: token saver: " + e.Err.Error() }
+
+// Unwrap returns the saver's error.
+func (e *SaveError) Unwrap() error { return e.Err }
