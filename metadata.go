@@ -1,52 +1,26 @@
 package oauth2flows
 
-import (
-	"encoding/json"
-	"fmt"
-)
-
-// serverMetadata is the part of RFC 8414 §2 authorization server metadata
-// that fills an [Endpoint].
-type serverMetadata struct {
-	Issuer                string `json:"issuer"`
-	AuthorizationEndpoint string `json:"authorization_endpoint"`
-	TokenEndpoint         string `json:"token_endpoint"`
-	RevocationEndpoint    string `json:"revocation_endpoint"`
-	IntrospectionEndpoint string `json:"introspection_endpoint"`
-	// RFC 8705 §5.
-	MTLSEndpointAliases struct {
-		TokenEndpoint         string `json:"token_endpoint"`
-		RevocationEndpoint    string `json:"revocation_endpoint"`
-		IntrospectionEndpoint string `json:"introspection_endpoint"`
-	} `json:"mtls_endpoint_aliases"`
-}
+import "encoding/json"
 
 // EndpointFromMetadata builds an [Endpoint] from an authorization server
-// metadata document (RFC 8414 §2, or OpenID Connect Discovery), including
-// the RFC 8705 §5 mtls_endpoint_aliases that certificate authentication
-// uses. When issuer is not empty, the document's "issuer" must equal it
-// (RFC 8414 §3.3), as it must for a document fetched from that issuer's
-// /.well-known/oauth-authorization-server.
+// metadata document already in hand (RFC 8414 §2, or OpenID Connect
+// Discovery), including the RFC 8705 §5 mtls_endpoint_aliases that
+// certificate authentication uses; [Discover] fetches the document instead.
+// When issuer is not empty, the document's "issuer" must equal it
+// (RFC 8414 §3.3). Failures are a [*DiscoveryError].
 func EndpointFromMetadata(issuer string, metadata []byte) (Endpoint, error) {
-	var m serverMetadata
+	fail := func(reason string, err error) (Endpoint, error) {
+		return Endpoint{}, &DiscoveryError{Issuer: issuer, Reason: reason, Err: err}
+	}
+	var m Metadata
 	if err := json.Unmarshal(metadata, &m); err != nil {
-		return Endpoint{}, fmt.Errorf("oauth2flows: malformed authorization server metadata: %w", err)
+		return fail("malformed document", err)
 	}
 	if issuer != "" && m.Issuer != issuer {
-		return Endpoint{}, fmt.Errorf("oauth2flows: metadata issuer %q is not %q (RFC 8414 §3.3)", m.Issuer, issuer)
+		return fail("document is for another issuer, not an exact match (RFC 8414 §3.3)", nil)
 	}
 	if m.TokenEndpoint == "" {
-		return Endpoint{}, fmt.Errorf("oauth2flows: authorization server metadata has no token_endpoint")
+		return fail("document has no token_endpoint", nil)
 	}
-	a := m.MTLSEndpointAliases
-	return Endpoint{
-		Issuer:               m.Issuer,
-		AuthURL:              m.AuthorizationEndpoint,
-		TokenURL:             m.TokenEndpoint,
-		RevocationURL:        m.RevocationEndpoint,
-		IntrospectionURL:     m.IntrospectionEndpoint,
-		MTLSTokenURL:         a.TokenEndpoint,
-		MTLSRevocationURL:    a.RevocationEndpoint,
-		MTLSIntrospectionURL: a.IntrospectionEndpoint,
-	}, nil
+	return m.Endpoint(), nil
 }

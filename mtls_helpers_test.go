@@ -44,9 +44,11 @@ func TestEndpointFromMetadataFillsMTLSAliases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := oauth2flows.EndpointFromMetadata(tt.issuer, []byte(tt.metadata))
-			require.Error(t, err)
+			ep, err := oauth2flows.EndpointFromMetadata(tt.issuer, []byte(tt.metadata))
+			var de *oauth2flows.DiscoveryError
+			require.ErrorAs(t, err, &de)
 			assert.Contains(t, err.Error(), "oauth2flows:")
+			assert.Equal(t, oauth2flows.Endpoint{}, ep)
 		})
 	}
 }
