@@ -2,7 +2,6 @@ package oauth2flows_test
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -157,13 +156,4 @@ func (w *leakWatch) secret(vs ...string) {
 	w.mu.Lock()
 	w.secrets = append(w.secrets, vs...)
 	w.mu.Unlock()
-}
-
-// tokenForm returns the forms the token endpoint received.
-func tokenForms(srv *oauth2flowstest.Server) []url.Values {
-	var out []url.Values
-	for _, r := range srv.RequestsTo(oauth2flowstest.EndpointToken) {
-		out = append(out, r.Form)
-	}
-	return out
 }

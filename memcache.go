@@ -73,10 +73,3 @@ func (m *localCache) evict() {
 		delete(m.entries, lruKey)
 	}
 }
-
-// len reports the number of entries, for tests of the bound.
-func (m *localCache) len() int {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return len(m.entries)
-}

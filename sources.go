@@ -141,7 +141,8 @@ func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
 // assertion, the access token the middle-tier API received; see
 // [OnBehalfOf]. It runs the grant again with the same assertion when the
 // token expires, so it lives as long as the assertion: one source per
-// incoming token, for example for the duration of one request. A token
+// incoming token, for example for the duration of one request. To share
+// tokens across requests and users, use [OBOCache.Source]. A token
 // asked as SAML ([WithRequestedTokenType]) is not a bearer token and a
 // [Transport] refuses to send it.
 func OnBehalfOfSource(cfg *Config, assertion string, opts ...Option) TokenSource {

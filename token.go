@@ -19,10 +19,6 @@ type Token struct {
 	IssuedTokenType string `json:"issued_token_type,omitempty"` // RFC 8693 / SAML OBO
 }
 
-// tokenTypeNA is RFC 8693 §2.2.1's token_type for a token that is not an
-// access token usable as a bearer.
-const tokenTypeNA = "N_A"
-
 // IsBearer reports whether the token may be sent as "Authorization: Bearer"
 // (RFC 6750 §2.1). Token types other than bearer, such as RFC 8693's "N_A",
 // and SAML assertions issued by On-Behalf-Of are not.
