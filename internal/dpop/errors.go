@@ -12,6 +12,8 @@ var (
 	ErrURL = errors.New("dpop: URL must be absolute http(s) with an ASCII host")
 	// ErrNonce: the nonce is empty, too long or not 1*NQCHAR (RFC 9449 §8.1).
 	ErrNonce = errors.New("dpop: malformed nonce")
+	// ErrATH: an ath that is not the base64url SHA-256 that [ATH] gives.
+	ErrATH = errors.New("dpop: malformed ath")
 	// ErrChallenge: a WWW-Authenticate header that does not parse, or
 	// exceeds this package's bounds.
 	ErrChallenge = errors.New("dpop: malformed WWW-Authenticate challenge")

@@ -88,9 +88,17 @@ type Claims struct {
 	// Nonce is the server's latest DPoP-Nonce for URL's origin, "" for none
 	// (RFC 9449 §8). See [Nonces].
 	Nonce string
-	// AccessToken, when set, adds ath: the base64url SHA-256 of the token
-	// (RFC 9449 §4.2), for requests to a resource server (§7).
-	AccessToken string
+	// ATH, when set, is the ath claim of a request to a resource server
+	// (RFC 9449 §4.2, §7): [ATH] of the access token sent with it. It is
+	// computed once per token, not per request.
+	ATH string
+}
+
+// ATH returns the ath claim for accessToken: the base64url (unpadded)
+// SHA-256 of its ASCII bytes (RFC 9449 §4.2).
+func ATH(accessToken string) string {
+	sum := sha256.Sum256([]byte(accessToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // Proof returns a fresh DPoP proof JWT for one request (RFC 9449 §4.2):
@@ -98,13 +106,17 @@ type Claims struct {
 // iat, then nonce and ath when given. The claims are appended by hand to
 // stack buffers (no map, no encoding/json), so a proof costs one signature
 // plus a fixed, small number of allocations.
-// Errors: [ErrMethod], [ErrURL], [ErrNonce], and those of [jws.Sign].
+// Errors: [ErrMethod], [ErrURL], [ErrNonce], [ErrATH], and those of
+// [jws.Sign].
 func (p *Prover) Proof(c Claims) (string, error) {
 	if !isToken(c.Method) {
 		return "", ErrMethod
 	}
 	if c.Nonce != "" && !validNonce(c.Nonce) {
 		return "", ErrNonce
+	}
+	if c.ATH != "" && !validATH(c.ATH) {
+		return "", ErrATH
 	}
 	enc := base64.RawURLEncoding
 
@@ -128,10 +140,9 @@ func (p *Prover) Proof(c Claims) (string, error) {
 		b = append(b, c.Nonce...) // NQCHAR: nothing to escape
 		b = append(b, '"')
 	}
-	if c.AccessToken != "" {
-		ath := sha256.Sum256([]byte(c.AccessToken))
+	if c.ATH != "" {
 		b = append(b, `,"ath":"`...)
-		b = enc.AppendEncode(b, ath[:])
+		b = append(b, c.ATH...) // checked: base64url
 		b = append(b, '"')
 	}
 	b = append(b, '}')
@@ -151,6 +162,20 @@ func (p *Prover) Proof(c Claims) (string, error) {
 	}
 	out.Write(sig)
 	return out.String(), nil
+}
+
+// validATH: 43 base64url characters, the form of a SHA-256 hash.
+func validATH(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // isToken reports whether s is an RFC 9110 §5.6.2 token, the syntax of a

@@ -23,7 +23,7 @@ var benchClaims = []struct {
 	}},
 	{"resource", func(tb testing.TB) dpop.Claims {
 		return dpop.Claims{Method: "GET", URL: mustURL(tb, "https://api.example.com/v1/accounts?limit=10"),
-			Nonce: "eyJ7S_zG.eyJH0-Z.HX4w-7v", AccessToken: strings.Repeat("t", 800)}
+			Nonce: "eyJ7S_zG.eyJH0-Z.HX4w-7v", ATH: dpop.ATH(strings.Repeat("t", 800))}
 	}},
 }
 

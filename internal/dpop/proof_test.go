@@ -95,21 +95,25 @@ func TestProofVerifiesWithGolangJWT(t *testing.T) {
 		alg     string
 		wantAlg string
 		claims  dpop.Claims
+		token   string // the access token whose ath the proof carries
 	}{
 		{"ES256 token request", ec, "", "ES256",
-			dpop.Claims{Method: "POST", URL: mustURL(t, "https://AS.example.com:443/token?x=1#f")}},
+			dpop.Claims{Method: "POST", URL: mustURL(t, "https://AS.example.com:443/token?x=1#f")}, ""},
 		{"ES256 via KMS with nonce and ath", kmsKey{ec}, "", "ES256",
-			dpop.Claims{Method: "GET", URL: mustURL(t, "https://rs.example/api/v1"), Nonce: "eyJ7S_zG.eyJH0-Z.HX4w-7v", AccessToken: "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"}},
+			dpop.Claims{Method: "GET", URL: mustURL(t, "https://rs.example/api/v1"), Nonce: "eyJ7S_zG.eyJH0-Z.HX4w-7v"}, "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"},
 		{"RS256", rk, "", "RS256",
-			dpop.Claims{Method: "POST", URL: mustURL(t, "http://127.0.0.1:8080/token")}},
+			dpop.Claims{Method: "POST", URL: mustURL(t, "http://127.0.0.1:8080/token")}, ""},
 		{"PS256 via KMS", kmsKey{rk}, "PS256", "PS256",
-			dpop.Claims{Method: "PUT", URL: mustURL(t, "https://rs.example/x"), AccessToken: "tok"}},
+			dpop.Claims{Method: "PUT", URL: mustURL(t, "https://rs.example/x")}, "tok"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := dpop.NewProver(tt.key, tt.alg)
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantAlg, p.Alg())
+			if tt.token != "" {
+				tt.claims.ATH = dpop.ATH(tt.token)
+			}
 			before := time.Now().Unix()
 			proof, err := p.Proof(tt.claims)
 			require.NoError(t, err)
@@ -147,8 +151,8 @@ func TestProofVerifiesWithGolangJWT(t *testing.T) {
 			assert.InDelta(t, before, got.IAT, 2)
 			assert.Len(t, got.JTI, 22) // 128 bits
 			assert.Equal(t, tt.claims.Nonce, got.Nonce)
-			if tt.claims.AccessToken != "" {
-				sum := sha256.Sum256([]byte(tt.claims.AccessToken))
+			if tt.token != "" {
+				sum := sha256.Sum256([]byte(tt.token))
 				assert.Equal(t, base64.RawURLEncoding.EncodeToString(sum[:]), got.ATH)
 			} else {
 				assert.Empty(t, got.ATH)
@@ -163,7 +167,7 @@ func TestProofATHRFC9449(t *testing.T) {
 	p, err := dpop.NewProver(ecKey(t), "")
 	require.NoError(t, err)
 	proof, err := p.Proof(dpop.Claims{Method: "GET", URL: mustURL(t, "https://resource.example.org/protectedresource"),
-		AccessToken: "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"})
+		ATH: dpop.ATH("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU")})
 	require.NoError(t, err)
 	payload, err := base64.RawURLEncoding.DecodeString(strings.Split(proof, ".")[1])
 	require.NoError(t, err)
@@ -232,6 +236,8 @@ func TestProofRefusesBadInput(t *testing.T) {
 		{"nonce with quote", dpop.Claims{Method: "GET", URL: ok, Nonce: `a"b`}, dpop.ErrNonce},
 		{"nonce with space", dpop.Claims{Method: "GET", URL: ok, Nonce: "a b"}, dpop.ErrNonce},
 		{"nonce too long", dpop.Claims{Method: "GET", URL: ok, Nonce: strings.Repeat("n", dpop.MaxNonceLen+1)}, dpop.ErrNonce},
+		{"ath not a hash", dpop.Claims{Method: "GET", URL: ok, ATH: "the-access-token"}, dpop.ErrATH},
+		{"ath with quote", dpop.Claims{Method: "GET", URL: ok, ATH: `"` + dpop.ATH("t")[1:]}, dpop.ErrATH},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,7 +300,7 @@ func TestProverConcurrent(t *testing.T) {
 		go func() {
 			var err error
 			for range 50 {
-				if _, err = p.Proof(dpop.Claims{Method: "POST", URL: u, AccessToken: "t"}); err != nil {
+				if _, err = p.Proof(dpop.Claims{Method: "POST", URL: u, ATH: dpop.ATH("t")}); err != nil {
 					break
 				}
 			}
