@@ -14,8 +14,7 @@ import (
 	"github.com/oauth2flows/oauth2flows/internal/jws"
 )
 
-// HeaderName is the request header that carries a proof, and the response
-// header that carries a nonce is [NonceHeader] (RFC 9449 §4.1, §8).
+// HeaderName is the request header that carries a proof (RFC 9449 §4.1).
 const HeaderName = "DPoP"
 
 // Prover makes DPoP proofs (RFC 9449 §4) with one key. Everything that does
