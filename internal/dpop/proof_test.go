@@ -311,3 +311,54 @@ func TestProverConcurrent(t *testing.T) {
 		require.NoError(t, <-errs)
 	}
 }
+
+// TestProofLongURL: claims beyond the stack buffers still make a valid proof.
+func TestProofLongURL(t *testing.T) {
+	p, err := dpop.NewProver(ecKey(t), "")
+	require.NoError(t, err)
+	long := "https://rs.example/" + strings.Repeat("segment/", 300)
+	proof, err := p.Proof(dpop.Claims{Method: "GET", URL: mustURL(t, long), Nonce: strings.Repeat("n", dpop.MaxNonceLen), ATH: dpop.ATH("t")})
+	require.NoError(t, err)
+	var c proofClaims
+	_, err = jwt.ParseWithClaims(proof, &c, func(tok *jwt.Token) (any, error) {
+		return keyFromJWK(t, tok.Header["jwk"].(map[string]any)), nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, long, c.HTU)
+}
+
+// FuzzProofURL: whatever URL a caller passes, Proof either refuses it with
+// ErrURL or makes claims that are valid JSON with an htu free of query and
+// fragment.
+func FuzzProofURL(f *testing.F) {
+	for _, s := range []string{"https://as.example/token?x#y", "HTTP://[::1]:80/a%2fb", "https://a/\"", "https://u:p@h:/", "http://h/%zz"} {
+		f.Add(s)
+	}
+	p, err := dpop.NewProver(ecKey(f), "")
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return
+		}
+		proof, err := p.Proof(dpop.Claims{Method: "GET", URL: u})
+		if err != nil {
+			if !errors.Is(err, dpop.ErrURL) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		payload, err := base64.RawURLEncoding.DecodeString(strings.Split(proof, ".")[1])
+		require.NoError(t, err)
+		var c proofClaims
+		if err := json.Unmarshal(payload, &c); err != nil {
+			t.Fatalf("claims are not JSON: %s", payload)
+		}
+		if strings.ContainsAny(c.HTU, "?#") {
+			t.Fatalf("htu %q keeps a query or fragment", c.HTU)
+		}
+		if !strings.HasPrefix(c.HTU, "https://") && !strings.HasPrefix(c.HTU, "http://") {
+			t.Fatalf("htu %q", c.HTU)
+		}
+	})
+}
