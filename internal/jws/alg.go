@@ -19,11 +19,25 @@ const (
 // want is checked against the key. Only key.Public is called.
 // Errors: [ErrKeyType], [ErrCurve], [ErrAlgMismatch].
 func ChooseAlg(key crypto.Signer, want string) (string, error) {
-	if key == nil {
+	// A nil key, typed or not, is refused here rather than panicking in
+	// Public.
+	switch k := key.(type) {
+	case nil:
 		return "", ErrKeyType
+	case *ecdsa.PrivateKey:
+		if k == nil {
+			return "", ErrKeyType
+		}
+	case *rsa.PrivateKey:
+		if k == nil {
+			return "", ErrKeyType
+		}
 	}
 	switch pub := key.Public().(type) {
 	case *rsa.PublicKey:
+		if pub == nil || pub.N == nil {
+			return "", ErrKeyType
+		}
 		switch want {
 		case "", RS256:
 			return RS256, nil
@@ -31,6 +45,9 @@ func ChooseAlg(key crypto.Signer, want string) (string, error) {
 			return PS256, nil
 		}
 	case *ecdsa.PublicKey:
+		if pub == nil {
+			return "", ErrKeyType
+		}
 		if pub.Curve != elliptic.P256() {
 			return "", ErrCurve
 		}

@@ -78,6 +78,10 @@ func TestChooseAlg(t *testing.T) {
 		{"ec P-384", ec384, "", "", jws.ErrCurve},
 		{"ed25519", ed, "", "", jws.ErrKeyType},
 		{"nil", nil, "", "", jws.ErrKeyType},
+		{"typed nil ECDSA", (*ecdsa.PrivateKey)(nil), "", "", jws.ErrKeyType},
+		{"typed nil RSA", (*rsa.PrivateKey)(nil), "", "", jws.ErrKeyType},
+		{"signer with nil public key", badSigner{pub: (*ecdsa.PublicKey)(nil)}, "", "", jws.ErrKeyType},
+		{"signer with empty RSA public key", badSigner{pub: &rsa.PublicKey{}}, "", "", jws.ErrKeyType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
