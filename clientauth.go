@@ -2,20 +2,16 @@ package oauth2flows
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/asn1"
 	"encoding/base64"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/oauth2flows/oauth2flows/internal/jws"
 )
 
 // clientAssertionType is RFC 7523 §2.2's client_assertion_type.
@@ -149,25 +145,16 @@ func (c *Config) clientAssertion(m AuthMethod) (string, error) {
 // assertionAlg picks the JWS algorithm (RFC 7518 §3.1) for key, or checks
 // the one asked for fits the key.
 func assertionAlg(key crypto.Signer, want string) (string, error) {
-	switch pub := key.Public().(type) {
-	case *rsa.PublicKey:
-		switch want {
-		case "", "RS256":
-			return "RS256", nil
-		case "PS256":
-			return "PS256", nil
-		}
-	case *ecdsa.PublicKey:
-		if pub.Curve != elliptic.P256() {
-			return "", &ConfigError{Field: "PrivateKey", Reason: "ECDSA keys must use P-256 (ES256)"}
-		}
-		if want == "" || want == "ES256" {
-			return "ES256", nil
-		}
-	default:
+	alg, err := jws.ChooseAlg(key, want)
+	switch {
+	case errors.Is(err, jws.ErrCurve):
+		return "", &ConfigError{Field: "PrivateKey", Reason: "ECDSA keys must use P-256 (ES256)"}
+	case errors.Is(err, jws.ErrKeyType):
 		return "", &ConfigError{Field: "PrivateKey", Reason: "key must be RSA or ECDSA P-256"}
+	case err != nil:
+		return "", &ConfigError{Field: "AssertionAlg", Reason: "algorithm " + want + " does not fit the key"}
 	}
-	return "", &ConfigError{Field: "AssertionAlg", Reason: "algorithm " + want + " does not fit the key"}
+	return alg, nil
 }
 
 // signWith signs t through the crypto.Signer interface, so keys held in an
@@ -177,41 +164,15 @@ func signWith(t *jwt.Token, key crypto.Signer, alg string) (string, error) {
 	if err != nil {
 		return "", &ConfigError{Field: "PrivateKey", Reason: "cannot encode client assertion"}
 	}
-	digest := sha256.Sum256([]byte(input))
-	var opts crypto.SignerOpts = crypto.SHA256
-	if alg == "PS256" {
-		opts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
-	}
-	sig, err := key.Sign(rand.Reader, digest[:], opts)
-	if err != nil {
+	sig, err := jws.Sign(key, alg, []byte(input))
+	if errors.Is(err, jws.ErrMalformedSignature) {
+		return "", &ConfigError{Field: "PrivateKey", Reason: "signer returned a malformed ECDSA signature"}
+	} else if err != nil {
 		return "", &ConfigError{Field: "PrivateKey", Reason: "signing the client assertion failed"}
-	}
-	if alg == "ES256" {
-		// crypto.Signer gives ASN.1 DER; JWS wants r||s (RFC 7518 §3.4).
-		if sig, err = ecdsaRaw(sig); err != nil {
-			return "", &ConfigError{Field: "PrivateKey", Reason: "signer returned a malformed ECDSA signature"}
-		}
 	}
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
-func ecdsaRaw(der []byte) ([]byte, error) {
-	var s struct{ R, S *big.Int }
-	if _, err := asn1.Unmarshal(der, &s); err != nil {
-		return nil, err
-	}
-	if s.R == nil || s.S == nil || s.R.Sign() <= 0 || s.S.Sign() <= 0 || s.R.BitLen() > 256 || s.S.BitLen() > 256 {
-		return nil, errors.New("ECDSA signature out of range")
-	}
-	out := make([]byte, 64)
-	s.R.FillBytes(out[:32])
-	s.S.FillBytes(out[32:])
-	return out, nil
-}
-
-// thumbprintS256 is the base64url SHA-256 of a DER certificate, the form of
-// "x5t#S256" (RFC 7515 §4.1.8, RFC 8705 §3.1).
-func thumbprintS256(der []byte) string {
-	sum := sha256.Sum256(der)
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
+// thumbprintS256 is the "x5t#S256" of a DER certificate (RFC 7515 §4.1.8,
+// RFC 8705 §3.1).
+func thumbprintS256(der []byte) string { return jws.CertThumbprintS256(der) }
