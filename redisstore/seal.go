@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"hash"
 	"sync"
 
@@ -15,8 +14,9 @@ import (
 )
 
 // Stored value layout. Sealed: formatSealed | key id (8) | nonce (12) |
-// AES-256-GCM ciphertext and tag, with additional data adPrefix | key id |
-// Redis key name. Plain (WithInsecurePlaintext only): formatPlain | JSON.
+// AES-256-GCM ciphertext and tag of the encoded token (codec.go), with
+// additional data adPrefix | key id | Redis key name. Plain
+// (WithInsecurePlaintext only): formatPlain | encoded token.
 const (
 	formatPlain  byte = 0
 	formatSealed byte = 1
@@ -84,32 +84,30 @@ func additionalData(id []byte, redisKey string) []byte {
 
 // seal encodes tok for storage under redisKey; k nil means plaintext.
 func seal(k *sealKey, redisKey string, tok *oauth2flows.Token) ([]byte, error) {
-	js, err := json.Marshal(tok)
-	if err != nil {
-		return nil, err
-	}
 	if k == nil {
-		return append([]byte{formatPlain}, js...), nil
+		return encodeToken([]byte{formatPlain}, tok), nil
 	}
-	out := make([]byte, 1+keyIDLen+nonceLen, 1+keyIDLen+nonceLen+len(js)+k.aead.Overhead())
+	payload := encodeToken(nil, tok)
+	out := make([]byte, 1+keyIDLen+nonceLen, 1+keyIDLen+nonceLen+len(payload)+k.aead.Overhead())
 	out[0] = formatSealed
 	copy(out[1:], k.id[:])
 	nonce := out[1+keyIDLen:]
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	return k.aead.Seal(out, nonce, js, additionalData(k.id[:], redisKey)), nil
+	return k.aead.Seal(out, nonce, payload, additionalData(k.id[:], redisKey)), nil
 }
 
-// open decodes a value stored under redisKey with k (nil: plaintext). The
-// caller picks k by the value's key id (keyID). Errors never hold the value.
+// open decodes a value stored under redisKey with k (nil: plaintext),
+// overwriting v. The caller picks k by the value's key id (keyID). Errors
+// never hold the value.
 func open(k *sealKey, redisKey string, v []byte) (*oauth2flows.Token, error) {
-	var js []byte
+	var payload []byte
 	switch {
 	case len(v) == 0:
 		return nil, &ValueError{Reason: "empty"}
 	case k == nil && v[0] == formatPlain:
-		js = v[1:]
+		payload = v[1:]
 	case k == nil:
 		return nil, &ValueError{Reason: "sealed, and this store has no encryption key"}
 	case v[0] == formatPlain:
@@ -121,15 +119,16 @@ func open(k *sealKey, redisKey string, v []byte) (*oauth2flows.Token, error) {
 	default:
 		id := v[1 : 1+keyIDLen]
 		var err error
-		js, err = k.aead.Open(nil, v[1+keyIDLen:1+keyIDLen+nonceLen], v[1+keyIDLen+nonceLen:], additionalData(id, redisKey))
+		ct := v[1+keyIDLen+nonceLen:]
+		// In place: v is the caller's own copy of what Redis returned.
+		payload, err = k.aead.Open(ct[:0], v[1+keyIDLen:1+keyIDLen+nonceLen], ct, additionalData(id, redisKey))
 		if err != nil {
 			return nil, &ValueError{Reason: "authentication failed (tampered, moved, or another key with the same id)"}
 		}
 	}
-	tok := new(oauth2flows.Token)
-	if err := json.Unmarshal(js, tok); err != nil {
-		// The JSON error is not kept: it may quote part of the token.
-		return nil, &ValueError{Reason: "not a token"}
+	tok, err := decodeToken(payload)
+	if err != nil {
+		return nil, &ValueError{Reason: err.Error()}
 	}
 	return tok, nil
 }

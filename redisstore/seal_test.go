@@ -25,7 +25,7 @@ func FuzzOpen(f *testing.F) {
 	f.Add(append([]byte{formatPlain}, `{"access_token":1}`...))
 	f.Fuzz(func(t *testing.T, v []byte) {
 		for _, key := range []*sealKey{k, nil} {
-			tok, err := open(key, rk, v)
+			tok, err := open(key, rk, append([]byte(nil), v...))
 			if err != nil {
 				var ve *ValueError
 				if !errors.As(err, &ve) || tok != nil {
