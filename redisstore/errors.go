@@ -1,5 +1,11 @@
 package redisstore
 
+import (
+	"context"
+	"errors"
+	"net"
+)
+
 // prefix starts every error message of this package.
 const prefix = "oauth2flows: redisstore: "
 
@@ -33,6 +39,13 @@ func (e *RedisError) Error() string {
 
 // Unwrap returns the cause.
 func (e *RedisError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the call ran out of time: its bound
+// ([WithTimeout]), the caller's deadline, or the client's own timeouts.
+func (e *RedisError) Timeout() bool {
+	var ne net.Error
+	return errors.Is(e.Err, context.DeadlineExceeded) || errors.As(e.Err, &ne) && ne.Timeout()
+}
 
 // ValueError is returned by [Store.Load] when the value stored under a key
 // cannot be used: it was sealed under a key this store does not have, it

@@ -105,6 +105,10 @@ func (s *Store) Lock(ctx context.Context, key string) (oauth2flows.TokenLease, e
 	for {
 		res, err := s.run(ctx, lockScript, []string{l.keys.lock, l.keys.fence}, l.owner, ttl, s.fenceTTL())
 		if err != nil {
+			// The script may have run with its reply lost: give up a
+			// lease we may hold, rather than leave it to its TTL. In the
+			// background, bounded: the caller is not kept waiting.
+			go func() { _, _ = s.run(l.ctx, releaseScript, []string{l.keys.lock}, l.owner) }()
 			return nil, s.fail(ctx, "lock", &RedisError{Op: "lock", Err: err})
 		}
 		r, ok := res.([]any)
@@ -142,7 +146,8 @@ func (s *Store) fenceTTL() string {
 func (s *Store) run(ctx context.Context, sc *redis.Script, keys []string, args ...any) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return sc.Run(ctx, s.client, keys, args...).Result()
+	res, err := sc.Run(ctx, s.client, keys, args...).Result()
+	return res, deadline(ctx, err)
 }
 
 // lease is a [oauth2flows.TokenLease] of a [Store].

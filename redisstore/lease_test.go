@@ -70,6 +70,7 @@ func TestLockWaitEndsWithContext(t *testing.T) {
 	var re *RedisError
 	require.ErrorAs(t, err, &re)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.True(t, re.Timeout())
 	assert.Less(t, time.Since(start), 300*time.Millisecond)
 }
 
@@ -275,6 +276,24 @@ func TestRedisStoppedAndRestarted(t *testing.T) {
 	put(t, s, "k", testToken("at", "rt", time.Time{}), time.Time{})
 	held, err := s.Lock(ctx, "held")
 	require.NoError(t, err)
+
+	// A Redis that hangs (paused: it accepts nothing and answers nothing)
+	// costs each call its bound, not more.
+	require.NoError(t, r.cmd.Process.Signal(syscall.SIGSTOP))
+	for _, op := range []string{"load", "lock"} {
+		start := time.Now()
+		var err error
+		if op == "load" {
+			_, err = s.Load(ctx, "k")
+		} else {
+			_, err = s.Lock(ctx, "other")
+		}
+		var re *RedisError
+		require.ErrorAs(t, err, &re, op)
+		assert.True(t, re.Timeout(), op)
+		assert.Less(t, time.Since(start), bound+300*time.Millisecond, op+" on a paused Redis")
+	}
+	require.NoError(t, r.cmd.Process.Signal(syscall.SIGCONT))
 
 	r.stop()
 	calls := []struct {

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/oauth2flows/oauth2flows"
@@ -130,5 +131,15 @@ func (s *Store) get(ctx context.Context, rk string) ([]byte, error) {
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
-	return v, err
+	return v, deadline(ctx, err)
+}
+
+// deadline makes the error of a call whose context ended (the caller's, or
+// the store's bound) wrap the context's error too: the client reports a
+// socket deadline as an i/o timeout.
+func deadline(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w: %w", ctx.Err(), err)
+	}
+	return err
 }
