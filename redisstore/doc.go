@@ -39,7 +39,7 @@
 // id and the Redis key bound as additional data; Redis keys are
 // HMAC-SHA-256 hashes of the store keys, which may name a user. Without a
 // key, New refuses to store tokens ([ConfigError]); [WithInsecurePlaintext]
-// allows plain JSON, for tests. [WithDecryptionKeys] and [WithNameKey]
+// keeps them unsealed, for tests. [WithDecryptionKeys] and [WithNameKey]
 // rotate keys.
 //
 // # The lease

@@ -80,7 +80,9 @@ const (
 )
 
 // Lock takes the renewal lease of key, waiting while another holder has it,
-// until ctx ends. While held, the lease is extended in the background every
+// until ctx ends: one replica redeems a refresh token (RFC 6749 §6) while
+// the others wait, so that a rotating refresh token (RFC 9700 §4.14.2) is
+// never redeemed twice. While held, the lease is extended in the background every
 // TTL/3 ([WithLockTTL]); call Unlock when done. Each lease carries a fencing
 // token, so that [oauth2flows.TokenLease.Store] of a lease that lapsed and
 // was taken by another fails with [oauth2flows.ErrLeaseLost].

@@ -49,7 +49,7 @@ func WithEncryptionKey(key []byte) Option {
 }
 
 // WithDecryptionKeys adds keys that open values but never seal new ones:
-// the keys of a rotation. Each value names the key that sealed it, so values
+// the keys of a rotation (NIST SP 800-57 Part 1 §5.3, cryptoperiods). Each value names the key that sealed it, so values
 // sealed before a rotation stay readable. Rotate from K1 to K2 in three
 // deployments, keeping the Redis key names with [WithNameKey](K1) from the
 // first on:
@@ -74,8 +74,8 @@ func WithDecryptionKeys(keys ...[]byte) Option {
 	}
 }
 
-// WithNameKey sets the 32-byte key of the HMAC-SHA-256 that names Redis
-// keys; by default it is the [WithEncryptionKey]. Replicas share tokens and
+// WithNameKey sets the 32-byte key of the HMAC-SHA-256 (RFC 2104) that
+// names Redis keys; by default it is the [WithEncryptionKey]. Replicas share tokens and
 // leases only under the same names, so keep the name key when the
 // encryption key changes (see [WithDecryptionKeys]): a replica whose names
 // differ neither sees the others' tokens nor waits for their renewals.
@@ -91,13 +91,15 @@ func WithNameKey(key []byte) Option {
 }
 
 // WithInsecurePlaintext lets a store without an encryption key keep tokens
-// as plain JSON, readable by anyone who can read Redis. For tests only. It
+// unsealed, readable by anyone who can read Redis, against RFC 6749 §10.3
+// (access tokens are kept confidential in storage). For tests only. It
 // has no effect when [WithEncryptionKey] is given.
 func WithInsecurePlaintext() Option {
 	return func(c *config) { c.plaintext = true }
 }
 
-// WithLockTTL sets the lease of a renewal lock taken by [Store.Lock]
+// WithLockTTL sets the lease of a renewal lock taken by [Store.Lock], the
+// lock under which one replica redeems a refresh token (RFC 6749 §6)
 // (default [DefaultLockTTL]). The holder extends it every TTL/3 while it
 // holds it, so a renewal may take longer than the TTL; a holder that dies
 // stops extending it, and the lease ends at most TTL later.

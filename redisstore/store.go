@@ -11,7 +11,8 @@ import (
 )
 
 // Store is a [oauth2flows.TokenStore] in Redis, shared by the replicas of a
-// service. It is safe for concurrent use. Make it with [New].
+// service: the tokens of RFC 6749 §5.1 and RFC 8693 §2.2 that they obtain,
+// sealed. It is safe for concurrent use. Make it with [New].
 type Store struct {
 	client  redis.UniversalClient
 	err     error                       // set when New could not configure the store
@@ -96,8 +97,8 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 	return err
 }
 
-// Load returns the token stored under key, or (nil, nil) when there is
-// none. A value it cannot open or parse is a [*ValueError]; a failed or
+// Load returns the token (RFC 6749 §5.1) stored under key, or (nil, nil)
+// when there is none. A value it cannot open or parse is a [*ValueError]; a failed or
 // timed-out Redis call a [*RedisError].
 func (s *Store) Load(ctx context.Context, key string) (*oauth2flows.Token, error) {
 	if s.err != nil {
