@@ -195,8 +195,8 @@ func (l *lease) renew() {
 // otherwise it returns an error wrapping [oauth2flows.ErrLeaseLost].
 func (l *lease) Store(ctx context.Context, tok *oauth2flows.Token, expires time.Time) error {
 	s := l.s
-	if tok == nil {
-		return s.fail(ctx, "store", &ConfigError{Field: "tok", Reason: "nil token"})
+	if tok == nil || tok.AccessToken == "" {
+		return s.fail(ctx, "store", &ConfigError{Field: "tok", Reason: "no access token"})
 	}
 	v, err := seal(s.cur, l.keys.token, tok)
 	if err != nil {

@@ -154,6 +154,23 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+func TestStoreRefusesATokenWithoutAccessToken(t *testing.T) {
+	c := freshDB(t, 3)
+	ctx := context.Background()
+	s := New(c, WithEncryptionKey(newKey(t)))
+	l, err := s.Lock(ctx, "k")
+	require.NoError(t, err)
+	defer l.Unlock(ctx)
+	for _, tok := range []*oauth2flows.Token{nil, {}} {
+		var ce *ConfigError
+		require.ErrorAs(t, l.Store(ctx, tok, time.Time{}), &ce)
+		assert.Equal(t, "tok", ce.Field)
+	}
+	n, err := c.Exists(ctx, s.keys("k").token).Result()
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
+
 func TestValueSealedWithoutKeyIsAnErrorInPlaintextStore(t *testing.T) {
 	c := freshDB(t, 3)
 	ctx := context.Background()
