@@ -1,0 +1,89 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// BenchmarkL2Hit compares a Load that finds a token (GET, AES-256-GCM open,
+// JSON decode) with the bare go-redis GET of the same value, on one client
+// and one redis-server. "bare" and "load" time each alone; "ratio"
+// alternates them and reports load/get, the figure the goal (<= 1.3x) is
+// about.
+func BenchmarkL2Hit(b *testing.B) {
+	c := freshDB(b, 11)
+	ctx := context.Background()
+	s := New(c, WithEncryptionKey(newKey(b)))
+	// Entra-sized: a 1.2 kB access token, a 1 kB ID token, a refresh token.
+	tok := testToken(jwtLike(1200), jwtLike(800), time.Now().Add(time.Hour))
+	tok.IDToken = jwtLike(1000)
+	put(b, s, "user", tok, tok.Expiry)
+	rk := s.keys("user").token
+	v, err := c.Get(ctx, rk).Bytes()
+	require.NoError(b, err)
+	b.Logf("stored value: %d bytes", len(v))
+
+	b.Run("bare", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Get(ctx, rk).Bytes(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("load", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if t, err := s.Load(ctx, "user"); err != nil || t == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ratio", func(b *testing.B) {
+		b.ReportAllocs()
+		var get, load time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			if _, err := c.Get(ctx, rk).Bytes(); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			if t, err := s.Load(ctx, "user"); err != nil || t == nil {
+				b.Fatal(err)
+			}
+			get += t1.Sub(t0)
+			load += time.Since(t1)
+		}
+		b.ReportMetric(float64(load)/float64(get), "load/get")
+	})
+}
+
+// BenchmarkOpen is the CPU cost a Load adds to the GET: naming, opening and
+// decoding, without Redis.
+func BenchmarkOpen(b *testing.B) {
+	s := New(nil, WithEncryptionKey(newKey(b)))
+	k, err := newSealKey(newKey(b))
+	require.NoError(b, err)
+	s.cur, s.namer = k, k
+	tok := testToken(jwtLike(1200), jwtLike(800), time.Now().Add(time.Hour))
+	tok.IDToken = jwtLike(1000)
+	rk := s.keys("user").token
+	v, err := seal(k, rk, tok)
+	require.NoError(b, err)
+	buf := make([]byte, len(v)) // Load opens what GET returned, in place
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := open(k, s.keys("user").token, append(buf[:0], v...)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func jwtLike(n int) string {
+	return strings.Repeat(base64.RawURLEncoding.EncodeToString([]byte("0123456789abcdef")), n/22+1)[:n]
+}

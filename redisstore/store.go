@@ -1,0 +1,146 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/oauth2flows/oauth2flows"
+	"github.com/redis/go-redis/v9"
+)
+
+// Store is a [oauth2flows.TokenStore] in Redis, shared by the replicas of a
+// service: the tokens of RFC 6749 §5.1 and RFC 8693 §2.2 that they obtain,
+// sealed. It is safe for concurrent use. Make it with [New].
+type Store struct {
+	client  redis.UniversalClient
+	err     error                       // set when New could not configure the store
+	cur     *sealKey                    // seals new values; nil with WithInsecurePlaintext
+	namer   *sealKey                    // names Redis keys; nil with WithInsecurePlaintext
+	byID    map[[keyIDLen]byte]*sealKey // every key that opens values
+	lockTTL time.Duration
+	timeout time.Duration
+	prefix  string
+	onError func(ctx context.Context, op string, err error)
+}
+
+var _ oauth2flows.TokenStore = (*Store)(nil)
+
+// New returns a store of tokens in Redis through client, for the root
+// package's WithCacheStore and WithTokenStore.
+//
+// Without [WithEncryptionKey] (or [WithInsecurePlaintext], for tests) the
+// store refuses to keep tokens: every call returns a [ConfigError] and sends
+// nothing to Redis. So does every call of a store given a bad option. The
+// callers in the root package treat the error as a miss and report it, so a
+// misconfigured store costs token requests but never a user's request.
+func New(client redis.UniversalClient, opts ...Option) *Store {
+	c := config{lockTTL: DefaultLockTTL, timeout: DefaultTimeout, prefix: DefaultPrefix}
+	for _, o := range opts {
+		o(&c)
+	}
+	s := &Store{client: client, lockTTL: c.lockTTL, timeout: c.timeout, prefix: c.prefix, onError: c.onError}
+	switch {
+	case len(c.errs) > 0:
+		s.err = c.errs[0]
+	case client == nil:
+		s.err = &ConfigError{Field: "client", Reason: "nil Redis client"}
+	case len(c.keys) == 0 && !c.plaintext:
+		s.err = &ConfigError{Field: "WithEncryptionKey", Reason: "no encryption key: the store refuses to keep tokens readable (WithInsecurePlaintext allows it in tests)"}
+	case len(c.keys) > 0:
+		s.byID = make(map[[keyIDLen]byte]*sealKey)
+		for i, raw := range append(c.keys, c.oldKeys...) {
+			k, err := newSealKey(raw)
+			if err != nil {
+				s.err = &ConfigError{Field: "WithEncryptionKey", Reason: "unusable key"}
+				break
+			}
+			if i == 0 {
+				s.cur = k
+			}
+			if _, dup := s.byID[k.id]; !dup {
+				s.byID[k.id] = k
+			}
+		}
+		s.namer = s.cur
+		if c.nameKey != nil && s.err == nil {
+			s.namer, _ = newSealKey(c.nameKey)
+		}
+	}
+	return s
+}
+
+// redisKeys are the Redis keys of one store key. The hashed part is a hash
+// tag ({...}) so that all three live in one Redis Cluster slot, as the Lua
+// scripts of the lease need.
+type redisKeys struct {
+	token, lock, fence string
+}
+
+func (s *Store) keys(key string) redisKeys {
+	var h string
+	if s.namer == nil {
+		h = plainName(key)
+	} else {
+		h = s.namer.name(key)
+	}
+	base := s.prefix + "{" + h + "}:"
+	return redisKeys{token: base + "t", lock: base + "l", fence: base + "f"}
+}
+
+// fail reports err to the error handler and returns it.
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	if s.onError != nil {
+		s.onError(ctx, op, err)
+	}
+	return err
+}
+
+// Load returns the token (RFC 6749 §5.1) stored under key, or (nil, nil)
+// when there is none. A value it cannot open or parse is a [*ValueError]; a failed or
+// timed-out Redis call a [*RedisError].
+func (s *Store) Load(ctx context.Context, key string) (*oauth2flows.Token, error) {
+	if s.err != nil {
+		return nil, s.fail(ctx, "load", s.err)
+	}
+	rk := s.keys(key).token
+	v, err := s.get(ctx, rk)
+	if err != nil {
+		return nil, s.fail(ctx, "load", &RedisError{Op: "load", Err: err})
+	}
+	if v == nil {
+		return nil, nil
+	}
+	k := s.cur
+	if id, ok := keyID(v); ok && k != nil {
+		if k = s.byID[id]; k == nil {
+			return nil, s.fail(ctx, "load", &ValueError{Reason: "sealed under a key this store does not have"})
+		}
+	}
+	tok, err := open(k, rk, v)
+	if err != nil {
+		return nil, s.fail(ctx, "load", err)
+	}
+	return tok, nil
+}
+
+func (s *Store) get(ctx context.Context, rk string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	v, err := s.client.Get(ctx, rk).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	return v, deadline(ctx, err)
+}
+
+// deadline makes the error of a call whose context ended (the caller's, or
+// the store's bound) wrap the context's error too: the client reports a
+// socket deadline as an i/o timeout.
+func deadline(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w: %w", ctx.Err(), err)
+	}
+	return err
+}
