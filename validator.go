@@ -23,8 +23,8 @@ const (
 	// One minute covers NTP-synchronised hosts with room to spare, and
 	// lets an expired token be used for at most a minute more.
 	DefaultLeeway = time.Minute
-	// DefaultMaxTokenSize bounds a token before it is parsed. Entra access
-	// tokens carrying the group claim's 200-group limit stay under 12 KiB.
+	// DefaultMaxTokenSize bounds a token before it is parsed. An Entra
+	// access token at the group claim's 200-group limit is about 12 KiB.
 	DefaultMaxTokenSize = 16 << 10
 )
 

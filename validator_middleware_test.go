@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -102,4 +103,24 @@ func TestValidatorMiddlewareQuotesRealm(t *testing.T) {
 	v.Middleware(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, 401, rec.Code)
 	assert.Equal(t, `Bearer realm="orders \"prod\""`, rec.Header().Get("WWW-Authenticate"))
+}
+
+// When the key set cannot be fetched, the middleware answers 503 without a
+// challenge: the token may be fine, the client should not drop it.
+func TestValidatorMiddlewareKeysUnavailable(t *testing.T) {
+	iss := newVIssuer(t)
+	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{})
+	clock := newFakeClock()
+	oauth2flows.SetValidatorClock(v, clock.Now)
+	clock.Advance(2 * time.Minute)
+	tok := mint(t, jwt.SigningMethodRS256, vRSAKey2(), map[string]any{"kid": "rotated-in"}, vClaims(iss.URL()))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the fetch the unknown kid starts cannot be waited for
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/orders", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec := httptest.NewRecorder()
+	v.Middleware(http.NotFoundHandler()).ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Empty(t, rec.Header().Get("WWW-Authenticate"))
+	assert.NotContains(t, rec.Body.String(), tok)
 }

@@ -473,3 +473,42 @@ func TestPrincipalHidesTheTokenAndDecodesClaims(t *testing.T) {
 	require.NoError(t, p.Claims(&extra))
 	assert.Equal(t, "Alice", extra.Name)
 }
+
+// Entra's v1 and v2 access tokens carry the client in "appid" and "azp";
+// RFC 9068 tokens in "client_id".
+func TestValidatorReadsEntraV1AndV2Claims(t *testing.T) {
+	iss := newVIssuer(t)
+	const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	v1 := newTestValidator(t, iss, oauth2flows.ValidatorConfig{Issuer: "https://sts.windows.net/{tenantid}/"})
+	v2 := newTestValidator(t, iss, oauth2flows.ValidatorConfig{Issuer: "https://login.microsoftonline.com/{tenantid}/v2.0"})
+	entra := func(issuer string, extra jwt.MapClaims) string {
+		c := vClaims(issuer)
+		delete(c, "client_id")
+		c["tid"], c["oid"] = tid, "5f0f5c5e-0000-0000-0000-000000000001"
+		for k, v := range extra {
+			c[k] = v
+		}
+		return mint(t, jwt.SigningMethodRS256, vRSAKey(), map[string]any{"kid": vKidRSA, "typ": "JWT"}, c)
+	}
+	tests := []struct {
+		name   string
+		v      *oauth2flows.Validator
+		token  string
+		client string
+		roles  []string
+	}{
+		{"v1 user token", v1, entra("https://sts.windows.net/"+tid+"/", jwt.MapClaims{"ver": "1.0", "appid": "app-v1"}), "app-v1", nil},
+		{"v2 daemon token", v2, entra("https://login.microsoftonline.com/"+tid+"/v2.0",
+			jwt.MapClaims{"ver": "2.0", "azp": "app-v2", "roles": []string{"Orders.Sync"}, "scp": nil}), "app-v2", []string{"Orders.Sync"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := tt.v.Validate(context.Background(), tt.token)
+			require.NoError(t, err)
+			assert.Equal(t, tt.client, p.ClientID)
+			assert.Equal(t, tid, p.TenantID)
+			assert.Equal(t, "5f0f5c5e-0000-0000-0000-000000000001", p.ObjectID)
+			assert.Equal(t, tt.roles, p.Roles)
+		})
+	}
+}
