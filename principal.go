@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ func (p *Principal) Claims(dst any) error {
 		return errors.New("oauth2flows: Principal.Raw has a malformed payload")
 	}
 	if err := json.Unmarshal(payload, dst); err != nil {
-		return errors.New("oauth2flows: decoding the token's claims: " + err.Error())
+		return fmt.Errorf("oauth2flows: decoding the token's claims: %w", err)
 	}
 	return nil
 }
