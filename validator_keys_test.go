@@ -3,6 +3,10 @@ package oauth2flows_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -116,4 +120,52 @@ func TestValidatorKeepsKeysWhenRefreshFails(t *testing.T) {
 	require.Eventually(t, func() bool { return iss.jwksHits.Load() == 2 }, 5*time.Second, 10*time.Millisecond)
 	time.Sleep(50 * time.Millisecond)
 	assert.EqualValues(t, 2, iss.jwksHits.Load(), "one failed refresh, then the rate limit")
+}
+
+// The key set is fetched with ValidatorConfig.HTTPClient (here trusting a
+// TLS test server), and a redirect is never followed: keys from wherever
+// it points would be trusted.
+func TestValidatorKeySetClientAndRedirects(t *testing.T) {
+	iss := newVIssuer(t)
+	ctx := context.Background()
+	tlsKeys := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, iss.JWKSURL(), http.StatusFound)
+			return
+		}
+		resp, err := http.Get(iss.JWKSURL())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	tlsKeys.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusting client's handshake failure
+	tlsKeys.StartTLS()
+	t.Cleanup(tlsKeys.Close)
+
+	v, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+		Issuer: iss.URL(), Audiences: []string{vAudience}, JWKSURL: tlsKeys.URL + "/jwks", HTTPClient: tlsKeys.Client(),
+	})
+	require.NoError(t, err)
+	_, err = v.Validate(ctx, mintRS256(t, vClaims(iss.URL())))
+	require.NoError(t, err)
+
+	_, err = oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+		Issuer: iss.URL(), Audiences: []string{vAudience}, JWKSURL: tlsKeys.URL + "/moved", HTTPClient: tlsKeys.Client(),
+	})
+	var de *oauth2flows.DiscoveryError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, http.StatusFound, de.StatusCode, "the redirect is not followed")
+
+	_, err = oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+		Issuer: iss.URL(), Audiences: []string{vAudience}, JWKSURL: tlsKeys.URL + "/jwks",
+	})
+	require.ErrorAs(t, err, &de, "without the test CA the TLS key set is not trusted")
+
+	//nolint:staticcheck // a nil context is what is tested
+	_, err = v.Validate(nil, "a.b.c") //lint:ignore SA1012 tested
+	var ce *oauth2flows.ConfigError
+	require.ErrorAs(t, err, &ce)
 }
