@@ -89,7 +89,10 @@ type ValidatorConfig struct {
 	// as Microsoft.Identity.Web's RequiredScopeOrAppPermission does: a
 	// user's token has scopes, a daemon's has roles. A token lacking them
 	// fails with [ReasonInsufficientScope], which
-	// [Validator.Middleware] answers with 403 (RFC 6750 §3.1).
+	// [Validator.Middleware] answers with 403 (RFC 6750 §3.1). Setting
+	// one of them is advised: an ID token issued to the API's own client
+	// ID has the right "iss" and "aud", and "typ" "JWT" like most access
+	// tokens, but carries neither scopes nor roles.
 	RequiredScopes []string
 	RequiredRoles  []string
 	// Tenants, when not empty, are the only "tid" values accepted.
@@ -105,7 +108,8 @@ type ValidatorConfig struct {
 	HTTPClient *http.Client
 	// KeyCacheTTL is how long the key set is used before it is fetched
 	// again; zero means one hour. A token signed with a key not yet in the
-	// set causes a fetch at once, so rotation needs no restart.
+	// set causes a fetch at once, unless one ran within KeyRefetchInterval,
+	// so rotation needs no restart.
 	KeyCacheTTL time.Duration
 	// KeyRefetchInterval is the least time between two fetches of the key
 	// set, whatever causes them, so that tokens with forged "kid"s cannot
