@@ -1,0 +1,161 @@
+package oauth2flows
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Principal is who a validated access token speaks for: its claims
+// (RFC 9068 §2.2, with Entra's), as [Validator.Validate] checked them.
+// Raw is the token itself, a credential: the String and LogValue methods
+// leave it out so that logging a Principal does not leak it.
+type Principal struct {
+	Issuer   string    // "iss"
+	Subject  string    // "sub"
+	Audience []string  // "aud"
+	Scopes   []string  // "scp" (Entra, fosite) or "scope" (RFC 9068 §2.2.3), split on spaces
+	Roles    []string  // "roles" (Entra app roles, RFC 9068 §7.2.1)
+	TenantID string    // "tid", when present
+	Expiry   time.Time // "exp"
+	Raw      string    // the token as received: the assertion for On-Behalf-Of
+
+	ClientID string    // the client the token was issued to: "client_id" (RFC 9068), "azp" (Entra v2), "appid" (Entra v1)
+	ObjectID string    // "oid": Entra's stable ID of the user or service principal
+	ID       string    // "jti"
+	IssuedAt time.Time // "iat"; zero when absent
+}
+
+// Claims decodes every claim of the token into dst, such as a struct with
+// the claims a caller needs beyond Principal's fields, or a
+// map[string]any. The token was validated; decoding it again costs only
+// when asked for.
+func (p *Principal) Claims(dst any) error {
+	parts := strings.Split(p.Raw, ".")
+	if len(parts) != 3 {
+		return errors.New("oauth2flows: Principal.Raw is not a JWT")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return errors.New("oauth2flows: Principal.Raw has a malformed payload")
+	}
+	if err := json.Unmarshal(payload, dst); err != nil {
+		return fmt.Errorf("oauth2flows: decoding the token's claims: %w", err)
+	}
+	return nil
+}
+
+// String describes the principal without its token.
+func (p *Principal) String() string {
+	return "Principal{iss=" + p.Issuer + " sub=" + p.Subject + " tid=" + p.TenantID + " client=" + p.ClientID + "}"
+}
+
+// LogValue implements slog.LogValuer: the claims, without the token.
+func (p *Principal) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("iss", p.Issuer),
+		slog.String("sub", p.Subject),
+		slog.String("tid", p.TenantID),
+		slog.String("client_id", p.ClientID),
+		slog.Any("scopes", p.Scopes),
+		slog.Any("roles", p.Roles),
+		slog.Time("exp", p.Expiry),
+	)
+}
+
+// principalKey is the context key of the Principal.
+type principalKey struct{}
+
+// PrincipalFromContext returns the Principal that [Validator.Middleware]
+// put in a request's context, and whether there is one.
+func PrincipalFromContext(ctx context.Context) (*Principal, bool) {
+	if ctx == nil {
+		return nil, false
+	}
+	p, ok := ctx.Value(principalKey{}).(*Principal)
+	return p, ok && p != nil
+}
+
+// contextWithPrincipal returns ctx carrying p.
+func contextWithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// accessClaims are the claims Validate reads, decoded once by golang-jwt.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	Scp      spaceList `json:"scp"`
+	Scope    spaceList `json:"scope"`
+	Roles    spaceList `json:"roles"`
+	TenantID string    `json:"tid"`
+	ObjectID string    `json:"oid"`
+	ClientID string    `json:"client_id"`
+	AZP      string    `json:"azp"`
+	AppID    string    `json:"appid"`
+}
+
+// principal builds the Principal of validated claims.
+func (c *accessClaims) principal(raw string) *Principal {
+	p := &Principal{
+		Issuer:   c.Issuer,
+		Subject:  c.Subject,
+		Audience: c.Audience,
+		Scopes:   c.Scp,
+		Roles:    c.Roles,
+		TenantID: c.TenantID,
+		Raw:      raw,
+		ClientID: c.ClientID,
+		ObjectID: c.ObjectID,
+		ID:       c.ID,
+	}
+	if p.Scopes == nil {
+		p.Scopes = c.Scope
+	}
+	if p.ClientID == "" {
+		p.ClientID = c.AZP
+	}
+	if p.ClientID == "" {
+		p.ClientID = c.AppID
+	}
+	if c.ExpiresAt != nil {
+		p.Expiry = c.ExpiresAt.Time
+	}
+	if c.IssuedAt != nil {
+		p.IssuedAt = c.IssuedAt.Time
+	}
+	return p
+}
+
+// spaceList is a claim that is either a space-separated string (Entra's
+// "scp", RFC 9068's "scope") or an array of strings (fosite's "scp",
+// Entra's "roles").
+type spaceList []string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (l *spaceList) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*l = nil
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*l = strings.Fields(s)
+		return nil
+	}
+	var a []string
+	if err := json.Unmarshal(b, &a); err != nil {
+		return errors.New("a list claim is neither a string nor an array of strings")
+	}
+	*l = a
+	return nil
+}
