@@ -56,15 +56,6 @@ func (s *Server) startMTLS() {
 	s.mtls.StartTLS()
 }
 
-// MTLSURL returns the base URL of the listener that serves the RFC 8705 §5
-// mtls_endpoint_aliases, or "" without [WithMTLS].
-func (s *Server) MTLSURL() string {
-	if s.mtls == nil {
-		return ""
-	}
-	return s.mtls.URL
-}
-
 // RootCAs returns a pool that trusts the server's HTTPS listener, for
 // oauth2flows.WithRootCAs; nil without [WithMTLS]. The certificate is
 // net/http/httptest's, valid for 127.0.0.1, ::1 and example.com; the same

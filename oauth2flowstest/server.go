@@ -95,9 +95,9 @@ func (s *Server) Endpoint() oauth2flows.Endpoint {
 		IntrospectionURL: s.URL() + pathIntrospect,
 	}
 	if s.mtls != nil {
-		e.MTLSTokenURL = s.MTLSURL() + pathToken
-		e.MTLSRevocationURL = s.MTLSURL() + pathRevoke
-		e.MTLSIntrospectionURL = s.MTLSURL() + pathIntrospect
+		e.MTLSTokenURL = s.mtls.URL + pathToken
+		e.MTLSRevocationURL = s.mtls.URL + pathRevoke
+		e.MTLSIntrospectionURL = s.mtls.URL + pathIntrospect
 	}
 	return e
 }
