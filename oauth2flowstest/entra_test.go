@@ -111,6 +111,9 @@ func TestEntraClientCredentials(t *testing.T) {
 	}{
 		{"Default", "api://orders/.default", http.StatusOK, "", 0},
 		{"GraphDefault", "https://graph.microsoft.com/.default", http.StatusOK, "", 0},
+		// MSAL adds OpenID scopes to every request; Entra ignores them.
+		{"DefaultWithOpenIDScopes", "api://orders/.default openid offline_access profile", http.StatusOK, "", 0},
+		{"OpenIDScopesOnly", "openid profile", http.StatusBadRequest, "invalid_request", 900144},
 		{"NamedScope", "api://orders/read", http.StatusBadRequest, "invalid_scope", 1002012},
 		{"BareScope", "User.Read", http.StatusBadRequest, "invalid_scope", 1002012},
 		{"DefaultWithoutResource", "/.default", http.StatusBadRequest, "invalid_scope", 1002012},
@@ -134,7 +137,7 @@ func TestEntraClientCredentials(t *testing.T) {
 			assert.NotContains(t, got.Body, "scope", "Entra's client credentials responses carry none")
 			assert.NotContains(t, got.Body, "refresh_token")
 			c := parseJWT(t, got.str("access_token"))
-			res, _ := strings.CutSuffix(tt.scope, "/.default")
+			res, _, _ := strings.Cut(tt.scope, "/.default")
 			assert.Equal(t, res, c["aud"])
 			assert.Equal(t, entraTID, c["tid"])
 			assert.Equal(t, c["oid"], c["sub"])
@@ -183,6 +186,20 @@ func TestEntraUserTokens(t *testing.T) {
 	var ci map[string]string
 	require.NoError(t, json.Unmarshal(raw, &ci))
 	assert.Equal(t, map[string]string{"uid": at["oid"].(string), "utid": tid}, ci)
+
+	// The token request may add OpenID scopes (MSAL does), not others.
+	loc, err = srv.Authorize(t.Context(), srv.URL()+v2+"/authorize?"+url.Values{
+		"response_type": {"code"}, "client_id": {"conf"}, "redirect_uri": {redirect}, "scope": {"api://orders/read"},
+	}.Encode())
+	require.NoError(t, err)
+	msal := post(t, srv, v2+"/token", url.Values{
+		"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {redirect},
+		"scope": {"api://orders/read api://orders/write openid offline_access profile"},
+	}, confAuth)
+	require.Equal(t, http.StatusOK, msal.Status, msal.Raw)
+	assert.Equal(t, "api://orders/read openid offline_access profile", msal.str("scope"))
+	assert.NotEmpty(t, msal.str("id_token"))
+	assert.Equal(t, "read", parseJWT(t, msal.str("access_token"))["scp"])
 
 	// Without client_info=1, none.
 	pw := post(t, srv, v2+"/token", url.Values{"grant_type": {"password"}, "username": {"alice"},

@@ -66,6 +66,24 @@ func (s *Server) grantedScope(scope string) string {
 	return strings.Join(append(api, oidc...), " ")
 }
 
+// redeemedScope is the scope of tokens for a code issued for scope, when
+// the token request asks for requested. The generic profile grants what
+// the authorization request asked for. Entra v2 also grants the OpenID
+// scopes the token request adds, which need no consent: MSAL asks for
+// openid, profile and offline_access there and not in the authorization
+// URL.
+func (s *Server) redeemedScope(scope, requested string) string {
+	if s.cfg.entra == nil {
+		return scope
+	}
+	for _, sc := range strings.Fields(requested) {
+		if oidcScope(sc) && !hasScope(scope, sc) {
+			scope = strings.TrimSpace(scope + " " + sc)
+		}
+	}
+	return scope
+}
+
 // entraCheck applies Entra's rules on a token request before its grant:
 // client credentials on v2 need exactly one scope, {resource}/.default
 // (AADSTS1002012), since an app's permissions are its consented ones, not
@@ -77,7 +95,8 @@ func (s *Server) entraCheck(r *http.Request, grantType string, form url.Values) 
 	if er := entraRequestOf(r); er != nil && er.v1 {
 		return nil // v1 names the resource with resource=
 	}
-	scopes := strings.Fields(form.Get("scope"))
+	// MSAL adds the OpenID scopes to every request; Entra ignores them here.
+	scopes := slices.DeleteFunc(strings.Fields(form.Get("scope")), oidcScope)
 	if len(scopes) == 0 {
 		return errInvalidRequest("scope missing: the request body must contain the 'scope' parameter")
 	}
