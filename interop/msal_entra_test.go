@@ -2,7 +2,11 @@ package interop
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -284,4 +288,32 @@ func TestSDKAuth0StyleTokenExchange(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, oe.StatusCode)
 	assert.Equal(t, "access_denied", oe.Code)
 	assert.False(t, errors.Is(err, oauth2flows.ErrReauthRequired))
+}
+
+// MSAL's certificate credential: a client assertion signed with the
+// app's key, whose aud is the tenant's token endpoint.
+func TestMSALCertificateCredentialAgainstEntraProfile(t *testing.T) {
+	key := clientRSAKey(t)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "daemon"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+
+	const certApp = "9d1c4f2a-6b3e-4c5d-8e7f-0a1b2c3d4e5f"
+	srv := entraServer(t, oauth2flowstest.WithClient(oauth2flowstest.Client{ID: certApp, PublicKey: &key.PublicKey}))
+	cred, err := confidential.NewCredFromCert([]*x509.Certificate{cert}, key)
+	require.NoError(t, err)
+	app, err := confidential.New(srv.URL()+"/"+entraTID, certApp, cred, confidential.WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+
+	res, err := app.AcquireTokenByCredential(context.Background(), []string{"api://orders/.default"})
+	require.NoError(t, err)
+	_, err = srv.VerifyAccessToken(res.AccessToken)
+	require.NoError(t, err)
+	reqs := srv.RequestsTo(oauth2flowstest.EndpointToken)
+	require.Len(t, reqs, 1)
+	assert.Equal(t, oauth2flowstest.AuthPrivateKeyJWT, reqs[0].AuthMethod)
+	assert.Empty(t, reqs[0].Form.Get("client_secret"))
 }
