@@ -33,7 +33,8 @@ type entraProfile struct {
 // [Server.URL] is https, and [Server.Client] and [Server.RootCAs] trust its
 // certificate. The generic paths stay served. tenant is a GUID or a domain
 // name such as "contoso.onmicrosoft.com"; the tokens' "tid" is tenant when
-// it is a GUID, else a GUID derived from it.
+// it is a GUID, else a GUID derived from it. An empty tenant is a GUID
+// the server makes up.
 //
 // Paths, for {tenant} the tenant, its tid, "common" or "organizations":
 //
@@ -56,6 +57,9 @@ type entraProfile struct {
 // every other request to that host goes where it was addressed.
 func WithEntra(tenant string) Option {
 	return func(cfg *config) {
+		if tenant == "" {
+			tenant = guidFrom("tenant")
+		}
 		id := tenant
 		if !isGUIDish(tenant) {
 			id = guidFrom("tenant:" + tenant)
@@ -66,12 +70,15 @@ func WithEntra(tenant string) Option {
 
 // EntraEndpoint returns the server's Entra v2 endpoints for tenant, like
 // oauth2flows.EntraEndpoint does for the real cloud: tenant is the one given
-// to [WithEntra], its tid, "common" or "organizations". The Issuer is the
-// tenant's, which "common" and "organizations" do not have. Without
-// [WithEntra] it returns [Server.Endpoint].
+// to [WithEntra] ("" for that one), its tid, "common" or "organizations".
+// The Issuer is the tenant's, which "common" and "organizations" do not
+// have. Without [WithEntra] it returns [Server.Endpoint].
 func (s *Server) EntraEndpoint(tenant string) oauth2flows.Endpoint {
 	if s.cfg.entra == nil {
 		return s.Endpoint()
+	}
+	if tenant == "" {
+		tenant = s.cfg.entra.tenant
 	}
 	base := s.URL() + "/" + tenant + "/oauth2/v2.0"
 	e := oauth2flows.Endpoint{

@@ -85,6 +85,13 @@ func TestEntraEndpointNamesTheTenantsURLs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, claims.Issuer, e.Issuer, "the tenant's issuer, with its tid")
 	assert.Empty(t, srv.EntraEndpoint("common").Issuer, "common has no single issuer")
+	anon := newEntra(t, "")
+	got := post(t, anon, strings.TrimPrefix(anon.EntraEndpoint("").TokenURL, anon.URL()),
+		url.Values{"grant_type": {"client_credentials"}, "scope": {"api://x/.default"}}, basic("daemon", "s"))
+	require.Equal(t, http.StatusOK, got.Status, got.Raw)
+	assert.Equal(t, strings.TrimSuffix(anon.EntraEndpoint("").Issuer, "/v2.0"),
+		anon.URL()+"/"+parseJWT(t, got.str("access_token"))["tid"].(string), "an empty tenant is a made-up tid")
+
 	generic := newServer(t)
 	assert.Equal(t, generic.Endpoint(), generic.EntraEndpoint("x"), "without WithEntra, the generic endpoints")
 }
