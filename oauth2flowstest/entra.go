@@ -69,7 +69,8 @@ func WithEntra(tenant string) Option {
 }
 
 // EntraEndpoint returns the server's Entra v2 endpoints for tenant, like
-// oauth2flows.EntraEndpoint does for the real cloud: tenant is the one given
+// oauth2flows.EntraEndpoint does for the real cloud (Entra has no
+// revocation or introspection endpoint): tenant is the one given
 // to [WithEntra] ("" for that one), its tid, "common" or "organizations".
 // The Issuer is the tenant's, which "common" and "organizations" do not
 // have. Without [WithEntra] it returns [Server.Endpoint].
@@ -87,6 +88,10 @@ func (s *Server) EntraEndpoint(tenant string) oauth2flows.Endpoint {
 	}
 	if s.cfg.entra.knows(tenant) {
 		e.Issuer = s.issuer()
+	}
+	if s.mtls != nil {
+		g := s.genericEndpoint()
+		e.MTLSTokenURL, e.MTLSRevocationURL, e.MTLSIntrospectionURL = g.MTLSTokenURL, g.MTLSRevocationURL, g.MTLSIntrospectionURL
 	}
 	return e
 }

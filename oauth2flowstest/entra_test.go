@@ -85,6 +85,10 @@ func TestEntraEndpointNamesTheTenantsURLs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, claims.Issuer, e.Issuer, "the tenant's issuer, with its tid")
 	assert.Empty(t, srv.EntraEndpoint("common").Issuer, "common has no single issuer")
+	assert.Equal(t, e, srv.Endpoint(), "Endpoint is the tenant's")
+	meta := getJSON(t, srv, "/.well-known/oauth-authorization-server")
+	assert.Equal(t, srv.URL(), meta.str("issuer"), "the generic metadata keeps the generic layout")
+	assert.Equal(t, srv.URL()+"/token", meta.str("token_endpoint"))
 	anon := newEntra(t, "")
 	got := post(t, anon, strings.TrimPrefix(anon.EntraEndpoint("").TokenURL, anon.URL()),
 		url.Values{"grant_type": {"client_credentials"}, "scope": {"api://x/.default"}}, basic("daemon", "s"))

@@ -90,8 +90,18 @@ func (s *Server) Close() {
 func (s *Server) URL() string { return s.srv.URL }
 
 // Endpoint returns the server's endpoints for an [oauth2flows.Config].
-// With [WithMTLS] it includes the RFC 8705 §5 mtls_endpoint_aliases.
+// With [WithMTLS] it includes the RFC 8705 §5 mtls_endpoint_aliases; with
+// [WithEntra] it is the tenant's [Server.EntraEndpoint].
 func (s *Server) Endpoint() oauth2flows.Endpoint {
+	if s.cfg.entra != nil {
+		return s.EntraEndpoint(s.cfg.entra.tenant)
+	}
+	return s.genericEndpoint()
+}
+
+// genericEndpoint is the generic layout's endpoints, which the RFC 8414
+// metadata names.
+func (s *Server) genericEndpoint() oauth2flows.Endpoint {
 	e := oauth2flows.Endpoint{
 		Issuer:           s.URL(),
 		AuthURL:          s.URL() + pathAuthorize,
