@@ -30,8 +30,9 @@ type entraProfile struct {
 }
 
 // WithEntra serves Microsoft Entra ID's layout and rules for tenant over TLS:
-// [Server.URL] is https, and [Server.Client] and [Server.RootCAs] trust its
-// certificate. The generic paths stay served. tenant is a GUID or a domain
+// [Server.URL] is https, [Server.Client] and [Server.RootCAs] trust its
+// certificate, and [Server.Endpoint] is the tenant's [Server.EntraEndpoint].
+// The generic paths stay served. tenant is a GUID or a domain
 // name such as "contoso.onmicrosoft.com"; the tokens' "tid" is tenant when
 // it is a GUID, else a GUID derived from it. An empty tenant is a GUID
 // the server makes up.
@@ -146,19 +147,18 @@ var entraRoutes = map[string]struct {
 	path string
 	v1   bool
 }{
-	"/oauth2/v2.0/authorize":                       {pathAuthorize, false},
-	"/oauth2/v2.0/token":                           {pathToken, false},
-	"/oauth2/v2.0/devicecode":                      {pathEntraDeviceCode, false},
-	"/oauth2/v2.0/logout":                          {pathEntraLogout, false},
-	"/v2.0/.well-known/openid-configuration":       {pathEntraMetadata, false},
-	"/discovery/v2.0/keys":                         {pathJWKS, false},
-	"/oauth2/authorize":                            {pathAuthorize, true},
-	"/oauth2/token":                                {pathToken, true},
-	"/oauth2/logout":                               {pathEntraLogout, true},
-	"/.well-known/openid-configuration":            {pathEntraMetadata, true},
-	"/discovery/keys":                              {pathJWKS, true},
-	"/discovery/instance":                          {pathEntraInstanceDiscovery, false}, // /common only
-	"/v2.0/.well-known/oauth-authorization-server": {pathEntraMetadata, false},
+	"/oauth2/v2.0/authorize":                 {pathAuthorize, false},
+	"/oauth2/v2.0/token":                     {pathToken, false},
+	"/oauth2/v2.0/devicecode":                {pathEntraDeviceCode, false},
+	"/oauth2/v2.0/logout":                    {pathEntraLogout, false},
+	"/v2.0/.well-known/openid-configuration": {pathEntraMetadata, false},
+	"/discovery/v2.0/keys":                   {pathJWKS, false},
+	"/oauth2/authorize":                      {pathAuthorize, true},
+	"/oauth2/token":                          {pathToken, true},
+	"/oauth2/logout":                         {pathEntraLogout, true},
+	"/.well-known/openid-configuration":      {pathEntraMetadata, true},
+	"/discovery/keys":                        {pathJWKS, true},
+	"/discovery/instance":                    {pathEntraInstanceDiscovery, false}, // /common only
 }
 
 // route returns the generic path that serves r, and r with its Entra

@@ -43,27 +43,20 @@ func (s *Server) handleEntraMetadata(w http.ResponseWriter, r *http.Request) {
 		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
 		"claims_supported": []string{"sub", "iss", "aud", "exp", "iat", "nbf", "name", "preferred_username",
 			"oid", "tid", "ver", "nonce", "azp", "scp", "roles"},
-		"code_challenge_methods_supported":               []string{"S256"},
-		"request_uri_parameter_supported":                false,
-		"frontchannel_logout_supported":                  true,
-		"http_logout_supported":                          true,
-		"tenant_region_scope":                            "WW",
-		"cloud_instance_name":                            "microsoftonline.com",
-		"cloud_graph_host_name":                          "graph.windows.net",
-		"msgraph_host":                                   "graph.microsoft.com",
-		"rbac_url":                                       "https://pas.windows.net",
-		"kerberos_endpoint":                              s.URL() + "/" + er.tenant + "/kerberos",
-		"grant_types_supported":                          nil, // Entra does not list them
-		"device_authorization_endpoint":                  base + "/devicecode",
-		"authorization_response_iss_parameter_supported": nil,
+		"code_challenge_methods_supported": []string{"S256"},
+		"request_uri_parameter_supported":  false,
+		"frontchannel_logout_supported":    true,
+		"http_logout_supported":            true,
+		"tenant_region_scope":              "WW",
+		"cloud_instance_name":              "microsoftonline.com",
+		"cloud_graph_host_name":            "graph.windows.net",
+		"msgraph_host":                     "graph.microsoft.com",
+		"rbac_url":                         "https://pas.windows.net",
+		"kerberos_endpoint":                s.URL() + "/" + er.tenant + "/kerberos",
+		"device_authorization_endpoint":    base + "/devicecode",
 	}
 	if er.v1 {
 		delete(meta, "device_authorization_endpoint")
-	}
-	for k, v := range meta {
-		if v == nil {
-			delete(meta, k)
-		}
 	}
 	writeJSON(w, http.StatusOK, meta)
 }
