@@ -156,3 +156,42 @@ func ExampleServer_RequestsTo() {
 	// POST client_credentials api://orders/.default
 	// svc client_secret_basic 200
 }
+
+// Run code written for Microsoft Entra ID against the test server: Entra's
+// paths over TLS, and Entra's refusals with their AADSTS codes.
+func ExampleWithEntra() {
+	srv := oauth2flowstest.NewServer(
+		oauth2flowstest.WithEntra("contoso.onmicrosoft.com"),
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "daemon", Secret: "s3cret", Roles: []string{"Orders.Read.All"}}),
+	)
+	defer srv.Close()
+	fmt.Println(strings.TrimPrefix(srv.Endpoint().TokenURL, srv.URL()))
+
+	for _, scope := range []string{"api://orders/read", "api://orders/.default"} {
+		resp, err := srv.Client().PostForm(srv.Endpoint().TokenURL, url.Values{
+			"grant_type": {"client_credentials"}, "scope": {scope},
+			"client_id": {"daemon"}, "client_secret": {"s3cret"},
+		})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		var body struct {
+			Error       string `json:"error"`
+			ErrorCodes  []int  `json:"error_codes"`
+			AccessToken string `json:"access_token"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if body.Error != "" {
+			fmt.Println(resp.StatusCode, body.Error, body.ErrorCodes)
+			continue
+		}
+		claims, _ := srv.VerifyAccessToken(body.AccessToken)
+		fmt.Println(resp.StatusCode, claims.Audience, claims.Roles, claims.Subject == claims.ObjectID)
+	}
+	// Output:
+	// /contoso.onmicrosoft.com/oauth2/v2.0/token
+	// 400 invalid_scope [1002012]
+	// 200 [api://orders] [Orders.Read.All] true
+}
