@@ -250,13 +250,13 @@ func TestSDKEntraFlowsAgainstEntraProfile(t *testing.T) {
 	assert.Equal(t, []int{500131}, oe.ErrorCodes)
 }
 
-// Auth0-style token exchange (RFC 8693) against the generic profile: the
-// API names the audience it wants, errors are {"error",
-// "error_description"}, and a refused exchange is Auth0's 403
-// access_denied (injected: the server has no Auth0 layout).
+// Auth0-style token exchange (RFC 8693) against the Auth0 layout: the API
+// posts to /oauth/token and names the audience it wants, errors are
+// {"error","error_description"}, and a refused exchange is Auth0's 403
+// access_denied.
 func TestSDKAuth0StyleTokenExchange(t *testing.T) {
-	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret",
-		Audiences: []string{"https://api-a.example.com"}}))
+	srv := oauth2flowstest.NewServer(oauth2flowstest.WithAuth0(), oauth2flowstest.WithClient(oauth2flowstest.Client{
+		ID: "api-a", Secret: "api-a-secret", Audiences: []string{"https://api-a.example.com"}}))
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
 	cfg := &oauth2flows.Config{ClientID: "api-a", ClientSecret: "api-a-secret", Endpoint: srv.Endpoint()}
@@ -268,25 +268,26 @@ func TestSDKAuth0StyleTokenExchange(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "auth0|alice", claims.Subject)
 	assert.Equal(t, []string{"https://orders.example.com"}, []string(claims.Audience))
+	assert.True(t, strings.HasSuffix(cfg.Endpoint.TokenURL, "/oauth/token"), cfg.Endpoint.TokenURL)
 	form := srv.RequestsTo(oauth2flowstest.EndpointToken)[0].Form
 	assert.Equal(t, "https://orders.example.com", form.Get("audience"))
 
-	// A subject token for another API: the server refuses it (RFC 8693
-	// §2.2.2), in the plain RFC 6749 §5.2 shape.
-	_, err = oauth2flows.TokenExchange(ctx, cfg, srv.IssueAccessToken("auth0|alice", "https://billing.example.com"),
-		oauth2flows.WithAudience("https://orders.example.com"))
+	// Auth0 requires the audience.
+	_, err = oauth2flows.TokenExchange(ctx, cfg, incoming)
 	var oe *oauth2flows.Error
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, http.StatusBadRequest, oe.StatusCode)
 	assert.Equal(t, "invalid_request", oe.Code)
 	assert.Empty(t, oe.ErrorCodes)
 
-	srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusForbidden,
-		Body: `{"error":"access_denied","error_description":"Client is not authorized to access \"https://orders.example.com\"."}`})
-	_, err = oauth2flows.TokenExchange(ctx, cfg, incoming, oauth2flows.WithAudience("https://orders.example.com"))
+	// A subject token for another API: 403 access_denied, in the plain
+	// RFC 6749 §5.2 shape.
+	_, err = oauth2flows.TokenExchange(ctx, cfg, srv.IssueAccessToken("auth0|alice", "https://billing.example.com"),
+		oauth2flows.WithAudience("https://orders.example.com"))
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, http.StatusForbidden, oe.StatusCode)
 	assert.Equal(t, "access_denied", oe.Code)
+	assert.Empty(t, oe.ErrorCodes)
 	assert.False(t, errors.Is(err, oauth2flows.ErrReauthRequired))
 }
 

@@ -86,9 +86,16 @@
 //
 // On-Behalf-Of and RFC 8693 token exchange accept an incoming token only
 // when it was issued for the calling client: its aud is the client's ID,
-// "api://"+ID or one of its [Client.Audiences]. The server has no Auth0
-// layout (/oauth/token); Auth0-style exchange, with audience, runs against
-// the generic one, and Auth0's 403 access_denied is a [Fault] away.
+// "api://"+ID or one of its [Client.Audiences].
+//
+// # Auth0
+//
+// [WithAuth0] adds Auth0's layout: the token endpoint is also at
+// /oauth/token, token exchange requires an audience, and a refused
+// exchange is 403 access_denied, with RFC 6749's
+// {"error","error_description"} errors. Auth0's other rules (an audience
+// for client credentials, its /authorize parameters, rules and actions)
+// are not reproduced.
 //
 // # Microsoft Entra ID
 //

@@ -162,10 +162,14 @@ var entraRoutes = map[string]struct {
 }
 
 // route returns the generic path that serves r, and r with its Entra
-// context. Without [WithEntra], or for a path that is not Entra's, it is
+// context. Auth0's /oauth/token is the token endpoint with [WithAuth0].
+// Without [WithEntra], or for a path that is not Entra's, it is
 // r.URL.Path. An unknown tenant is routed to a handler that refuses it
 // as Entra does (AADSTS90002).
 func (s *Server) route(w http.ResponseWriter, r *http.Request) (string, *http.Request) {
+	if s.cfg.auth0 && r.URL.Path == pathAuth0Token {
+		return pathToken, r
+	}
 	p := s.cfg.entra
 	if p == nil {
 		return r.URL.Path, r

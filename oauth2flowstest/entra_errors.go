@@ -43,6 +43,7 @@ var entraCodes = []struct {
 	{"scope (v2) or resource (v1) required", entraCode{aadsts: 900144}},
 	{"requested_token_use must be on_behalf_of", entraCode{aadsts: 900144}},
 	{"scope missing", entraCode{aadsts: 900144}},
+	{"audience is required", entraCode{aadsts: 900144}},
 	{"client_assertion_type must be", entraCode{aadsts: 9002313}},
 	{"more than one client authentication method used", entraCode{aadsts: 9002313}},
 	{"parameter ", entraCode{aadsts: 9002313}},

@@ -11,7 +11,8 @@ import (
 // valid access tokens of this server, typed access_token or jwt, and the
 // subject token must have been issued for the client: its aud names the
 // client's ID, "api://"+ID or one of its [Client.Audiences] (otherwise
-// invalid_request, §2.2.2; with [WithEntra], AADSTS500131). The new
+// invalid_request, §2.2.2; with [WithEntra], AADSTS500131; with
+// [WithAuth0], 403 access_denied). The new
 // token keeps the subject's sub; its aud is every audience and resource
 // asked for (a single string when one), and with an actor it carries
 // act {sub: actor} nesting the subject's own act (§4.1). It is an access
@@ -24,10 +25,10 @@ func (s *Server) grantTokenExchange(c *Client, form url.Values) (*tokenResponse,
 		return nil, e
 	}
 	// RFC 8693 §2.2.2: a subject token the client may not use is an
-	// invalid_request. The check keeps a client from trading a token it
-	// took from a request meant for another service.
+	// invalid_request (Auth0: access_denied). The check keeps a client from
+	// trading a token it took from a request meant for another service.
 	if !c.mayActFor(subject) {
-		return nil, errInvalidRequest("subject_token was not issued for this client or an audience it may act for")
+		return nil, s.exchangeRefused("subject_token was not issued for this client or an audience it may act for")
 	}
 	actor, e := s.exchangeToken(form, "actor_token", false)
 	if e != nil {

@@ -18,6 +18,7 @@ type config struct {
 	now             func() time.Time
 	refreshPolicy   RefreshTokenPolicy // 0: the profile's default
 	entra           *entraProfile      // nil: the generic profile
+	auth0           bool               // WithAuth0
 	entraV1         bool
 	formResponses   bool
 	mtls            bool

@@ -109,6 +109,9 @@ func (s *Server) genericEndpoint() oauth2flows.Endpoint {
 		RevocationURL:    s.URL() + pathRevoke,
 		IntrospectionURL: s.URL() + pathIntrospect,
 	}
+	if s.cfg.auth0 {
+		e.TokenURL = s.URL() + pathAuth0Token
+	}
 	if s.mtls != nil {
 		e.MTLSTokenURL = s.mtls.URL + pathToken
 		e.MTLSRevocationURL = s.mtls.URL + pathRevoke

@@ -73,7 +73,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, rec *Reques
 		s.writeError(w, errUnauthorizedClient("client is not registered for this grant type"))
 		return
 	}
-	if e := s.entraCheck(r, grantType, form); e != nil {
+	if e := s.profileCheck(r, grantType, form); e != nil {
 		s.writeError(w, e)
 		return
 	}
