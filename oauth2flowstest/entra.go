@@ -280,3 +280,11 @@ func (t *instanceDiscoveryTransport) RoundTrip(r *http.Request) (*http.Response,
 	r2.URL.Host, r2.Host = to.Host, to.Host
 	return t.base.RoundTrip(r2)
 }
+
+// CloseIdleConnections closes the idle connections of the transport it
+// wraps, for http.Client.CloseIdleConnections (MSAL calls it).
+func (t *instanceDiscoveryTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
