@@ -110,6 +110,37 @@ var entraCodes = []struct {
 	{"subject_token is not a valid", entraCode{aadsts: 50013}},
 	{"actor_token is not a valid", entraCode{aadsts: 50013}},
 	{"subject_token was not issued for", entraCode{aadsts: 500131}},
+
+	// The device flow, PAR, DPoP and the jwt-bearer grant (served by other
+	// files of the package). Entra has no PAR or DPoP: their refusals are
+	// its generic "request is malformed or invalid".
+	{"device_code missing", entraCode{aadsts: 900144}},
+	{"unknown device code", entraCode{aadsts: 9002313}},
+	{"device code already used", entraCode{aadsts: 70000}},
+	{"device code was issued to another client", entraCode{aadsts: 70000}},
+	{"malformed assertion", entraCode{aadsts: 50027}},
+	{"assertion has no ", entraCode{aadsts: 50027}},
+	{"assertion audience is not this server", entraCode{aadsts: 700212}},
+	{"the assertion's issuer is not trusted", entraCode{aadsts: 700211}},
+	{"assertion expires too far in the future", entraCode{aadsts: 50013}},
+	{"assertion rejected: ", entraCode{aadsts: 50013}},
+	{"assertion replayed", entraCode{aadsts: 50013}},
+	{"name the API with a scope or a resource", entraCode{aadsts: 70011}},
+	{"client_id is required in a pushed authorization request", entraCode{aadsts: 900144}},
+	{"the pushed authorization request endpoint accepts POST only", entraCode{aadsts: 900561}},
+	{"request objects", entraCode{aadsts: 9002313}},
+	{"request_uri must not be pushed", entraCode{aadsts: 9002313}},
+	{"response_type missing", entraCode{aadsts: 900144}},
+	{"response_type must be", entraCode{aadsts: 70005}},
+	{"redirect_uri missing, malformed or not registered", entraCode{aadsts: 50011}},
+	{"PKCE code_challenge required", entraCode{aadsts: 9002325}},
+	{"code_challenge malformed", entraCode{aadsts: 501491}},
+	{"code_challenge_method", entraCode{aadsts: 9002313}},
+	{"a DPoP proof is required", entraCode{aadsts: 9002313}},
+	{"typ must be dpop+jwt", entraCode{aadsts: 9002313}},
+	{"dpop_jkt", entraCode{aadsts: 9002313}},
+	{"the code is bound to dpop_jkt", entraCode{aadsts: 9002313}},
+	{"refresh token is DPoP-bound", entraCode{aadsts: 9002313, suberror: "bad_token"}},
 }
 
 // entraCodeFor returns Entra's code for a refusal.
