@@ -137,7 +137,7 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 // §4.2.2). Deprecated by RFC 9700 §2.1.2, served for legacy clients.
 func (s *Server) authorizeImplicit(w http.ResponseWriter, r *http.Request, c *Client, u *User, redirect string, q url.Values) {
 	scope := q.Get("scope")
-	aud, scp, e := audienceFor(scope, q["resource"], c.ID)
+	aud, scp, e := s.audienceFor(scope, q["resource"], c.ID)
 	if e != nil {
 		s.redirectError(w, r, redirect, true, q.Get("state"), e.code, e.description)
 		return

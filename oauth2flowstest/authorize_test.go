@@ -2,8 +2,10 @@ package oauth2flowstest_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -133,4 +135,44 @@ func TestAuthorizeHelperReturnsRedirect(t *testing.T) {
 	_, err = srv.Authorize(t.Context(), srv.Endpoint().AuthURL+"?"+q.Encode())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "redirect_uri")
+}
+
+// Authorize must not touch the client Client returns: tests share it, in
+// parallel, and expect it to keep following redirects.
+func TestAuthorizeLeavesTheSharedClientFollowingRedirects(t *testing.T) {
+	srv := newServer(t)
+	hop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/from" {
+			http.Redirect(w, r, "/to", http.StatusFound)
+			return
+		}
+		_, _ = w.Write([]byte("arrived"))
+	}))
+	t.Cleanup(hop.Close)
+	q := url.Values{"response_type": {"code"}, "client_id": {"conf"}, "redirect_uri": {redirect}}
+
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			loc, err := srv.Authorize(t.Context(), srv.Endpoint().AuthURL+"?"+q.Encode())
+			if assert.NoError(t, err) {
+				assert.NotEmpty(t, loc.Query().Get("code"))
+			}
+		})
+		wg.Go(func() {
+			resp, err := srv.Client().Get(hop.URL + "/from")
+			if assert.NoError(t, err) {
+				resp.Body.Close()
+				assert.Equal(t, http.StatusOK, resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+
+	assert.Nil(t, srv.Client().CheckRedirect)
+	resp, err := srv.Client().Get(hop.URL + "/from")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "/to", resp.Request.URL.Path)
 }

@@ -22,7 +22,9 @@ func (s *Server) Authorize(ctx context.Context, authURL string) (*url.URL, error
 	if err != nil {
 		return nil, fmt.Errorf("oauth2flowstest: authorization request: %w", err)
 	}
-	c := s.Client()
+	// A copy: the client Client returns is shared by every test using the
+	// server, and must keep following redirects.
+	c := *s.Client()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)
 	if err != nil {

@@ -53,13 +53,6 @@ func NewCertificateAuthority(commonName string) (*CertificateAuthority, error) {
 	return &CertificateAuthority{Certificate: cert, key: key}, nil
 }
 
-// CertPool returns a pool holding only the CA's certificate.
-func (ca *CertificateAuthority) CertPool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(ca.Certificate)
-	return p
-}
-
 // IssueClientCertificate issues a TLS client certificate (extended key
 // usage clientAuth) signed by the CA, with subject CN=commonName and the
 // given DNS subject alternative names, for a tls_client_auth client

@@ -70,9 +70,26 @@ type Client struct {
 	// it authenticates with any one of them, so rotation can be tested.
 	SelfSignedCertificates []*x509.Certificate
 
+	// Audiences are the resources the client serves besides its own ID and
+	// "api://"+ID: an incoming token for one of them may be traded by the
+	// client with On-Behalf-Of or token exchange (RFC 8693 §2.1).
+	Audiences []string
+
+	// Roles are the app roles granted to the client, the "roles" claim of
+	// its app-only tokens with [WithEntra].
+	Roles []string
+
 	// boundCert is set on the per-request copy made by certificate
 	// authentication: the x5t#S256 that issued access tokens are bound to.
 	boundCert string
+}
+
+// mayActFor reports whether an incoming token is one the client may trade:
+// issued for the client itself, as its ID or "api://"+ID, or for one of
+// its [Client.Audiences].
+func (c *Client) mayActFor(t *Claims) bool {
+	return t.hasAudience(c.ID) || t.hasAudience("api://"+c.ID) ||
+		slices.ContainsFunc(c.Audiences, t.hasAudience)
 }
 
 // public reports whether the client has no credentials (RFC 6749 §2.1).

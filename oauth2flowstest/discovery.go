@@ -22,7 +22,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	}
 	// RFC 7662 §2.1: introspection needs real client authentication.
 	introspectMethods := slices.DeleteFunc(slices.Clone(authMethods), func(m string) bool { return m == AuthNone })
-	ep := s.Endpoint()
+	ep := s.genericEndpoint()
 	meta := map[string]any{
 		"issuer":                 ep.Issuer,
 		"authorization_endpoint": ep.AuthURL,

@@ -74,4 +74,79 @@
 //
 // [WithEntraV1Responses] and [WithFormResponses] reshape successful token
 // responses like Entra's v1 endpoint and GitHub; [WithClock] controls time.
+//
+// # Refresh tokens
+//
+// [WithRefreshTokenPolicy] chooses what a refresh does with the token it
+// was given: [RotateRevokeFamily] (the default: reuse of a rotated token
+// revokes its family, RFC 9700 §4.14.2), [RotateKeepOld] (Entra's: the old
+// one stays valid) or [NoRotation].
+//
+// # Token exchange
+//
+// On-Behalf-Of and RFC 8693 token exchange accept an incoming token only
+// when it was issued for the calling client: its aud is the client's ID,
+// "api://"+ID or one of its [Client.Audiences].
+//
+// # Auth0
+//
+// [WithAuth0] adds Auth0's layout: the token endpoint is also at
+// /oauth/token, token exchange requires an audience, and a refused
+// exchange is 403 access_denied, with RFC 6749's
+// {"error","error_description"} errors. Auth0's other rules (an audience
+// for client credentials, its /authorize parameters, rules and actions)
+// are not reproduced.
+//
+// # Microsoft Entra ID
+//
+// [WithEntra] serves Entra's paths over TLS, next to the generic ones, so
+// that MSAL and code written for Entra run against it unchanged:
+//
+//	srv := oauth2flowstest.NewServer(oauth2flowstest.WithEntra(tenantID),
+//		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: appID, Secret: secret}))
+//	cfg := &oauth2flows.Config{ClientID: appID, ClientSecret: secret,
+//		Endpoint: srv.EntraEndpoint(tenantID), HTTPClient: srv.Client()}
+//	// MSAL Go: confidential.New(srv.URL()+"/"+tenantID, appID, cred,
+//	//	confidential.WithHTTPClient(srv.Client()))
+//
+// Where the test server ends and Entra begins:
+//
+//	Entra behaviour                                          here   what a user's test would miss where not
+//	-------------------------------------------------------  -----  ----------------------------------------
+//	/{tenant}/oauth2/v2.0/{authorize,token,logout}           yes
+//	v1 /{tenant}/oauth2/{authorize,token}                    yes
+//	v2 and v1 openid-configuration, /discovery/v2.0/keys     yes
+//	/{tenant}/oauth2/v2.0/devicecode                         yes    (served by the generic device endpoint)
+//	/common, /organizations; unknown tenant: AADSTS90002     yes
+//	/consumers, regional and sovereign hosts, aliases        no     authority and cloud configuration errors
+//	AAD instance discovery (/common/discovery/instance)      yes    (via Client(), which routes MSAL's GET)
+//	issuer {URL}/{tid}/v2.0, "{tenantid}" for common         yes
+//	userinfo_endpoint, end_session_endpoint                  yes    userinfo takes any user token, not only Graph's;
+//	                                                                sign-out keeps no session, only redirects
+//	cloud_instance_name, msgraph_host, tenant_region_scope   yes
+//	client credentials need {resource}/.default (1002012)    yes
+//	bare scope is Graph's; two resources: AADSTS28000        yes
+//	granted scopes in scope; none for client credentials     yes
+//	consent, app permissions, resource registrations         no     AADSTS65001 consent_required, 500011 unknown
+//	                                                                resource, scopes the app was never granted
+//	AADSTS error_codes on every token-endpoint refusal       yes    (one code per refusal; Entra may send more)
+//	trace_id, correlation_id (client-request-id), timestamp  yes
+//	suberror                                                 some   only bad_token and client_mismatch; others
+//	                                                                (basic_action, consent_required) via Fault
+//	AADSTS codes in authorization-endpoint redirects         no     redirect errors carry RFC 6749 fields only
+//	conditional access, MFA, claims challenges               no     inject them with Fault and EntraError
+//	throttling (429, Retry-After), outages                   no     inject them with Fault
+//	ext_expires_in; v1 string numbers and resource           yes
+//	client_info when client_info=1                           yes
+//	refresh_in                                               no     MSAL's early refresh; it refreshes on expiry
+//	oid, tid, ver; preferred_username, name (user)           yes
+//	roles (Client.Roles), sub=oid, idtyp=app (app-only)      yes
+//	pairwise sub, appid, uti, rh, amr, acr, wids, groups     no     code reading those claims gets nothing
+//	RS256 signatures, signing-key rollover                   no     tokens are ES256; rollover is not exercised
+//	v1 tokens (iss https://sts.windows.net/{tid}/)           no     v1 paths issue v2-shaped tokens
+//	old refresh token valid after use (RotateKeepOld)        yes
+//	refresh-token inactivity expiry, revocation by admin     no     AADSTS700082/50173 only with WithClock or Fault
+//	OBO: user token for the calling client (50013, 500131)   yes
+//	client secret; certificate assertion, aud = token URL    yes
+//	federated credentials, managed identity, PoP tokens      no     those flows cannot run against the server
 package oauth2flowstest

@@ -59,6 +59,9 @@ func (s *Server) writeError(w http.ResponseWriter, e *oauthError) {
 	if e.description != "" {
 		body["error_description"] = e.description
 	}
+	if s.cfg.entra != nil {
+		body = s.entraError(w.Header(), e)
+	}
 	s.writeBody(w, e.status, body)
 }
 

@@ -8,7 +8,11 @@ import (
 
 // grantTokenExchange is RFC 8693 token exchange (§2.1). The subject token,
 // and the actor token when given (both it and its type, or neither), must be
-// valid access tokens of this server, typed access_token or jwt. The new
+// valid access tokens of this server, typed access_token or jwt, and the
+// subject token must have been issued for the client: its aud names the
+// client's ID, "api://"+ID or one of its [Client.Audiences] (otherwise
+// invalid_request, §2.2.2; with [WithEntra], AADSTS500131; with
+// [WithAuth0], 403 access_denied). The new
 // token keeps the subject's sub; its aud is every audience and resource
 // asked for (a single string when one), and with an actor it carries
 // act {sub: actor} nesting the subject's own act (§4.1). It is an access
@@ -19,6 +23,12 @@ func (s *Server) grantTokenExchange(c *Client, form url.Values) (*tokenResponse,
 	subject, e := s.exchangeToken(form, "subject_token", true)
 	if e != nil {
 		return nil, e
+	}
+	// RFC 8693 §2.2.2: a subject token the client may not use is an
+	// invalid_request (Auth0: access_denied). The check keeps a client from
+	// trading a token it took from a request meant for another service.
+	if !c.mayActFor(subject) {
+		return nil, s.exchangeRefused("subject_token was not issued for this client or an audience it may act for")
 	}
 	actor, e := s.exchangeToken(form, "actor_token", false)
 	if e != nil {
@@ -37,7 +47,7 @@ func (s *Server) grantTokenExchange(c *Client, form url.Values) (*tokenResponse,
 	if scpSource == "" {
 		scpSource = subject.Scope
 	}
-	aud, scp, e := audienceFor(scpSource, targets, c.ID)
+	aud, scp, e := s.audienceFor(scpSource, targets, c.ID)
 	if e != nil {
 		return nil, e
 	}

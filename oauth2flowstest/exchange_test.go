@@ -73,9 +73,28 @@ func TestTokenExchange(t *testing.T) {
 		assert.Equal(t, "mid", parseJWT(t, got.str("access_token"))["aud"])
 	})
 	t.Run("PublicClientMayExchange", func(t *testing.T) {
-		got := token(t, srv, exchangeForm(subject, url.Values{"client_id": {"public"}}), "")
+		mine := srv.IssueAccessToken("alice", "public", "read")
+		got := token(t, srv, exchangeForm(mine, url.Values{"client_id": {"public"}}), "")
 		assert.Equal(t, http.StatusOK, got.Status, got.Raw)
 	})
+}
+
+// A subject token is the client's to trade when it was issued for the
+// client, as its ID or api://ID, or for a resource it serves.
+func TestTokenExchangeAcceptsSubjectsForTheClientsAudiences(t *testing.T) {
+	srv := newServer(t, oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "orders", Secret: "s",
+		Audiences: []string{"https://orders.example.com"}}))
+	for _, aud := range []string{"orders", "api://orders", "https://orders.example.com"} {
+		t.Run(aud, func(t *testing.T) {
+			got := token(t, srv, exchangeForm(srv.IssueAccessToken("alice", aud), url.Values{"audience": {"api://stock"}}), basic("orders", "s"))
+			require.Equal(t, http.StatusOK, got.Status, got.Raw)
+			assert.Equal(t, "api://stock", parseJWT(t, got.str("access_token"))["aud"])
+		})
+	}
+	got := token(t, srv, exchangeForm(srv.IssueAccessToken("alice", "https://billing.example.com"), nil), basic("orders", "s"))
+	assert.Equal(t, http.StatusBadRequest, got.Status, got.Raw)
+	assert.Equal(t, "invalid_request", got.str("error"))
+	assert.Contains(t, got.str("error_description"), "subject_token was not issued for this client")
 }
 
 func TestTokenExchangeRefusals(t *testing.T) {
@@ -102,6 +121,10 @@ func TestTokenExchangeRefusals(t *testing.T) {
 		{"UnsupportedRequestedType", exchangeForm(subject, url.Values{"requested_token_type": {oauth2flows.TokenTypeSAML2}}), "invalid_request"},
 		{"RelativeResource", exchangeForm(subject, url.Values{"resource": {"/api"}}), "invalid_target"},
 		{"RepeatedScope", exchangeForm(subject, url.Values{"scope": {"a", "b"}}), "invalid_request"},
+		// RFC 8693 §2.2.2: a subject token meant for another service is not
+		// the client's to trade.
+		{"SubjectForAnotherAudience", exchangeForm(srv.IssueAccessToken("alice", "api://billing"), nil), "invalid_request"},
+		{"SubjectWithoutAudience", exchangeForm(srv.IssueAccessToken("alice", ""), nil), "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

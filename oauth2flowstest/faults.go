@@ -123,24 +123,13 @@ func entraDefaultCode(code string) (int, bool) {
 // empty, is the claims challenge a client must pass back (Entra's
 // interaction_required and Conditional Access responses).
 func EntraError(code, description, claims string) string {
-	var codes []int
+	var ec entraCode
 	if m := aadstsCode.FindStringSubmatch(description); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		codes = []int{n}
-	} else if n, ok := entraDefaultCode(code); ok {
-		codes = []int{n}
+		ec.aadsts, _ = strconv.Atoi(m[1])
+	} else {
+		ec.aadsts, _ = entraDefaultCode(code)
 	}
-	ts := time.Now().UTC().Format("2006-01-02 15:04:05Z")
-	trace, corr := uuid(), uuid()
-	body := map[string]any{
-		"error": code,
-		"error_description": fmt.Sprintf("%s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
-			description, trace, corr, ts),
-		"error_codes":    codes,
-		"timestamp":      ts,
-		"trace_id":       trace,
-		"correlation_id": corr,
-	}
+	body := entraErrorBody(ec, code, description, uuid(), uuid(), "", time.Now())
 	if claims != "" {
 		body["claims"] = claims
 	}

@@ -59,13 +59,14 @@ func (s *Server) grantAuthorizationCode(c *Client, form url.Values) (*tokenRespo
 	}
 	e.used = true
 	e.family = s.store.newFamily()
+	scope := s.redeemedScope(e.scope, form.Get("scope"))
 	is := issuance{
 		subject:   e.subject,
 		client:    c,
-		scope:     e.scope,
+		scope:     scope,
 		resources: e.resources,
 		refresh:   true,
-		idToken:   hasScope(e.scope, "openid"),
+		idToken:   hasScope(scope, "openid"),
 		nonce:     e.nonce,
 		family:    e.family,
 	}

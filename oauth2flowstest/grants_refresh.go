@@ -3,9 +3,10 @@ package oauth2flowstest
 import "net/url"
 
 // grantRefreshToken is the refresh_token grant (RFC 6749 §6). The token is
-// bound to its client; the scope may narrow, never widen. By default the
-// refresh token rotates, and presenting a rotated one again revokes the
-// whole family (RFC 9700 §4.14.2).
+// bound to its client; the scope may narrow, never widen. What happens to
+// the token presented is the server's [RefreshTokenPolicy]: by default it
+// rotates, and presenting a rotated one again revokes the whole family
+// (RFC 9700 §4.14.2).
 func (s *Server) grantRefreshToken(c *Client, form url.Values) (*tokenResponse, *oauthError) {
 	rt := form.Get("refresh_token")
 	if rt == "" {
@@ -36,8 +37,9 @@ func (s *Server) grantRefreshToken(c *Client, form url.Values) (*tokenResponse, 
 		}
 		scope = req
 	}
-	rotate := !s.cfg.noRotation
-	if rotate {
+	policy := s.cfg.refreshTokenPolicy()
+	rotate := policy != NoRotation
+	if policy == RotateRevokeFamily {
 		e.rotated = true
 	}
 	subject, granted, resources, fam := e.subject, e.scope, e.resources, e.family

@@ -151,7 +151,7 @@ func merge(vs ...url.Values) url.Values {
 // authorize follows nothing: it returns the redirect Location, parsed.
 func authorize(t *testing.T, srv *oauth2flowstest.Server, q url.Values) (*http.Response, *url.URL) {
 	t.Helper()
-	c := srv.Client()
+	c := *srv.Client() // a copy: the server's client keeps following redirects
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Get(srv.URL() + "/authorize?" + q.Encode())
 	require.NoError(t, err)

@@ -64,7 +64,7 @@ func (s *Server) introspect(token string) map[string]any {
 			"active":     true,
 			"token_type": "refresh_token",
 			"sub":        e.subject,
-			"iss":        s.URL(),
+			"iss":        s.issuer(),
 			"client_id":  e.clientID,
 			"exp":        e.expires.Unix(),
 		}

@@ -18,7 +18,7 @@ type issuance struct {
 // issue mints the access token and, as asked, a refresh token and an ID
 // token, and records them in the store (RFC 6749 §5.1).
 func (s *Server) issue(is issuance) (*tokenResponse, *oauthError) {
-	aud, scp, e := audienceFor(is.scope, is.resources, is.client.ID)
+	aud, scp, e := s.audienceFor(is.scope, is.resources, is.client.ID)
 	if e != nil {
 		return nil, e
 	}
@@ -36,8 +36,10 @@ func (s *Server) issue(is issuance) (*tokenResponse, *oauthError) {
 		accessToken: at,
 		tokenType:   "Bearer",
 		expiresIn:   exp,
-		scope:       is.scope,
+		scope:       s.grantedScope(is.scope),
 		resource:    aud[0],
+		subject:     is.subject,
+		appOnly:     is.appOnly,
 	}
 	if is.refresh {
 		granted := is.granted

@@ -1,6 +1,7 @@
 package oauth2flowstest
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -51,31 +52,37 @@ func WithMTLS(clientCAs ...*x509.Certificate) Option {
 // registration (a CA for tls_client_auth, none for self-signed), so it is
 // done by client authentication, which answers invalid_client.
 func (s *Server) startMTLS() {
-	s.mtls = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.mtls = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveHTTP(w, r.WithContext(context.WithValue(r.Context(), mtlsListenerKey{}, true)))
+	}))
 	s.mtls.TLS = &tls.Config{ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12}
 	s.mtls.StartTLS()
 }
 
-// MTLSURL returns the base URL of the listener that serves the RFC 8705 §5
-// mtls_endpoint_aliases, or "" without [WithMTLS].
-func (s *Server) MTLSURL() string {
-	if s.mtls == nil {
-		return ""
-	}
-	return s.mtls.URL
-}
-
-// RootCAs returns a pool that trusts the server's HTTPS listener, for
-// oauth2flows.WithRootCAs; nil without [WithMTLS]. The certificate is
-// net/http/httptest's, valid for 127.0.0.1, ::1 and example.com; the same
-// pool trusts [NewMTLSResourceServer].
+// RootCAs returns a pool that trusts the server's HTTPS listeners, for a
+// tls.Config's RootCAs; nil without [WithMTLS] or [WithEntra]. The
+// certificate is net/http/httptest's, valid for 127.0.0.1, ::1 and
+// example.com; the same pool trusts [NewMTLSResourceServer].
 func (s *Server) RootCAs() *x509.CertPool {
-	if s.mtls == nil {
+	p := x509.NewCertPool()
+	switch {
+	case s.mtls != nil:
+		p.AddCert(s.mtls.Certificate())
+	case s.cfg.entra != nil:
+		p.AddCert(s.srv.Certificate())
+	default:
 		return nil
 	}
-	p := x509.NewCertPool()
-	p.AddCert(s.mtls.Certificate())
 	return p
+}
+
+// mtlsListenerKey marks the requests of the mtls_endpoint_aliases listener
+// in their context: with WithEntra the main listener is TLS too.
+type mtlsListenerKey struct{}
+
+func onMTLSListener(r *http.Request) bool {
+	on, _ := r.Context().Value(mtlsListenerKey{}).(bool)
+	return on
 }
 
 // mtlsAliased reports whether the mTLS listener serves path.

@@ -85,9 +85,10 @@ func TestMTLSBoundTokenIntrospectsWithCnf(t *testing.T) {
 
 func TestMTLSListenerServesOnlyAliases(t *testing.T) {
 	srv := newServer(t, oauth2flowstest.WithMTLS())
+	mtlsBase := strings.TrimSuffix(srv.Endpoint().MTLSTokenURL, "/token")
 	for _, path := range []string{"/authorize", "/.well-known/oauth-authorization-server", "/jwks"} {
 		t.Run(path, func(t *testing.T) {
-			resp, err := srv.Client().Get(srv.MTLSURL() + path)
+			resp, err := srv.Client().Get(mtlsBase + path)
 			require.NoError(t, err)
 			resp.Body.Close()
 			assert.Equal(t, http.StatusNotFound, resp.StatusCode)

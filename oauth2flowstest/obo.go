@@ -10,8 +10,9 @@ import (
 // grantOnBehalfOf is Microsoft Entra's On-Behalf-Of flow: the RFC 7523
 // jwt-bearer grant with requested_token_use=on_behalf_of. A middle-tier API
 // (the calling client, which must be confidential) trades the user's access
-// token it received (not an app-only one), whose aud must be its client ID
-// or "api://"+ID, for a token to a downstream API named by scope (v2) or
+// token it received (not an app-only one), whose aud must be its client ID,
+// "api://"+ID or one of its [Client.Audiences] (Entra: invalid_grant,
+// AADSTS500131), for a token to a downstream API named by scope (v2) or
 // resource (v1). The new token keeps the user as sub; refresh and ID
 // tokens come only with offline_access and openid. requested_token_type
 // saml1/saml2 returns an unsigned SAML assertion, base64url-encoded, as
@@ -44,7 +45,7 @@ func (s *Server) grantOnBehalfOf(c *Client, form url.Values) (*tokenResponse, *o
 		// Entra: AADSTS50013 / AADSTS500133, invalid_grant.
 		return nil, errInvalidGrant("assertion is not a valid, unexpired access token of this server")
 	}
-	if !claims.hasAudience(c.ID) && !claims.hasAudience("api://"+c.ID) {
+	if !c.mayActFor(claims) {
 		return nil, errInvalidGrant("assertion audience is not the calling client")
 	}
 	// Entra: "The OBO flow only works for user principals"; an app-only
@@ -77,7 +78,7 @@ func (s *Server) grantOnBehalfOf(c *Client, form url.Values) (*tokenResponse, *o
 // returns it base64url-encoded in access_token, token_type Bearer, with
 // issued_token_type naming the SAML version.
 func (s *Server) oboSAML(c *Client, subject, scope string, resources []string, tokenType string) (*tokenResponse, *oauthError) {
-	aud, _, e := audienceFor(scope, resources, c.ID)
+	aud, _, e := s.audienceFor(scope, resources, c.ID)
 	if e != nil {
 		return nil, e
 	}

@@ -16,7 +16,9 @@ type config struct {
 	accessLifetime  time.Duration
 	refreshLifetime time.Duration
 	now             func() time.Time
-	noRotation      bool
+	refreshPolicy   RefreshTokenPolicy // 0: the profile's default
+	entra           *entraProfile      // nil: the generic profile
+	auth0           bool               // WithAuth0
 	entraV1         bool
 	formResponses   bool
 	mtls            bool
@@ -44,6 +46,8 @@ func WithClient(c Client) Option {
 		c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
 		c.GrantTypes = append([]string(nil), c.GrantTypes...)
 		c.SelfSignedCertificates = append([]*x509.Certificate(nil), c.SelfSignedCertificates...)
+		c.Audiences = append([]string(nil), c.Audiences...)
+		c.Roles = append([]string(nil), c.Roles...)
 		c.boundCert = ""
 		cfg.clients = append(cfg.clients, c)
 	}
@@ -85,13 +89,10 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithoutRefreshTokenRotation makes the refresh_token grant return no new
-// refresh token, so the client keeps using the one it has (RFC 6749 §6:
-// issuing a new one is optional). By default refresh tokens rotate and a
-// rotated one is refused on reuse, revoking its family (RFC 9700 §4.14.2).
-func WithoutRefreshTokenRotation() Option {
-	return func(cfg *config) { cfg.noRotation = true }
-}
+// WithoutRefreshTokenRotation is WithRefreshTokenPolicy([NoRotation]).
+//
+// Deprecated: use [WithRefreshTokenPolicy].
+func WithoutRefreshTokenRotation() Option { return WithRefreshTokenPolicy(NoRotation) }
 
 // WithEntraV1Responses shapes token responses like Microsoft Entra's v1
 // endpoint: expires_in, ext_expires_in, expires_on and not_before are JSON

@@ -62,7 +62,7 @@ func (s *Server) parseOwnJWT(token string) (*Claims, bool) {
 	c := &Claims{}
 	_, err := jwt.ParseWithClaims(token, c, func(*jwt.Token) (any, error) { return &s.key.PublicKey, nil },
 		jwt.WithValidMethods([]string{"ES256"}), jwt.WithoutClaimsValidation())
-	return c, err == nil && c.Issuer == s.URL()
+	return c, err == nil && c.Issuer == s.issuer()
 }
 
 // postWithClient reads a POST form and authenticates the client, as the

@@ -34,6 +34,7 @@ const maxBody = 1 << 20
 type Server struct {
 	cfg     config
 	srv     *httptest.Server
+	client  *http.Client     // Client's answer with WithEntra; nil otherwise
 	mtls    *httptest.Server // RFC 8705 §5 aliases; nil without WithMTLS
 	clients map[string]*Client
 	key     *ecdsa.PrivateKey
@@ -64,7 +65,11 @@ func NewServer(opts ...Option) *Server {
 		s.clients[c.ID] = &c
 	}
 	s.key, s.kid = newSigningKey()
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	if s.cfg.entra != nil {
+		s.startEntra() // over TLS, as Entra and MSAL require
+	} else {
+		s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	}
 	if s.cfg.mtls {
 		s.startMTLS()
 	}
@@ -85,8 +90,18 @@ func (s *Server) Close() {
 func (s *Server) URL() string { return s.srv.URL }
 
 // Endpoint returns the server's endpoints for an [oauth2flows.Config].
-// With [WithMTLS] it includes the RFC 8705 §5 mtls_endpoint_aliases.
+// With [WithMTLS] it includes the RFC 8705 §5 mtls_endpoint_aliases; with
+// [WithEntra] it is the tenant's [Server.EntraEndpoint].
 func (s *Server) Endpoint() oauth2flows.Endpoint {
+	if s.cfg.entra != nil {
+		return s.EntraEndpoint(s.cfg.entra.tenant)
+	}
+	return s.genericEndpoint()
+}
+
+// genericEndpoint is the generic layout's endpoints, which the RFC 8414
+// metadata names.
+func (s *Server) genericEndpoint() oauth2flows.Endpoint {
 	e := oauth2flows.Endpoint{
 		Issuer:           s.URL(),
 		AuthURL:          s.URL() + pathAuthorize,
@@ -94,10 +109,13 @@ func (s *Server) Endpoint() oauth2flows.Endpoint {
 		RevocationURL:    s.URL() + pathRevoke,
 		IntrospectionURL: s.URL() + pathIntrospect,
 	}
+	if s.cfg.auth0 {
+		e.TokenURL = s.URL() + pathAuth0Token
+	}
 	if s.mtls != nil {
-		e.MTLSTokenURL = s.MTLSURL() + pathToken
-		e.MTLSRevocationURL = s.MTLSURL() + pathRevoke
-		e.MTLSIntrospectionURL = s.MTLSURL() + pathIntrospect
+		e.MTLSTokenURL = s.mtls.URL + pathToken
+		e.MTLSRevocationURL = s.mtls.URL + pathRevoke
+		e.MTLSIntrospectionURL = s.mtls.URL + pathIntrospect
 	}
 	return e
 }
@@ -107,6 +125,9 @@ func (s *Server) Endpoint() oauth2flows.Endpoint {
 // listener; it presents no client certificate, but oauth2flows adds
 // Config.Certificate to a clone of its transport.
 func (s *Server) Client() *http.Client {
+	if s.client != nil {
+		return s.client
+	}
 	if s.mtls != nil {
 		return s.mtls.Client()
 	}
@@ -132,22 +153,23 @@ func endpointName(path string) string {
 	case pathOAuthMetadata, pathOIDCMetadata:
 		return EndpointDiscovery
 	}
-	return ""
+	return entraEndpointName(path)
 }
 
 // serveHTTP records every request, applies injected faults, then hands the
 // request to its endpoint's handler.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	path, r := s.route(w, r)
 	rec := &Request{
-		Endpoint: endpointName(r.URL.Path),
+		Endpoint: endpointName(path),
 		Method:   r.Method,
 		Header:   r.Header.Clone(),
-		MTLS:     r.TLS != nil,
+		MTLS:     onMTLSListener(r),
 	}
 	if cert := peerCertificate(r); cert != nil {
 		rec.ClientCertThumbprint = oauth2flows.CertificateThumbprint(cert)
 	}
-	if rec.MTLS && !mtlsAliased(r.URL.Path) {
+	if rec.MTLS && !mtlsAliased(path) {
 		rec.Endpoint = ""
 	}
 	sw := &statusWriter{ResponseWriter: w}
@@ -170,7 +192,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Form = r.URL.Query()
 	}
 
-	if rec.MTLS && !mtlsAliased(r.URL.Path) {
+	if rec.MTLS && !mtlsAliased(path) {
 		http.NotFound(sw, r) // only the RFC 8705 §5 aliases are served over mTLS
 		return
 	}
@@ -179,7 +201,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	switch r.URL.Path {
+	switch path {
 	case pathAuthorize:
 		s.handleAuthorize(sw, r, rec)
 	case pathToken:
@@ -193,7 +215,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case pathOAuthMetadata, pathOIDCMetadata:
 		s.handleDiscovery(sw, r)
 	default:
-		http.NotFound(sw, r)
+		if !s.serveEntra(sw, r, path) {
+			http.NotFound(sw, r)
+		}
 	}
 }
 

@@ -51,7 +51,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, rec *Reques
 		s.writeError(w, e)
 		return
 	}
-	c, e := s.authenticateClient(&authInput{r: r, form: form, endpoint: s.URL() + pathToken}, rec)
+	// The URL posted to is a valid client assertion audience: with
+	// WithEntra, the tenant's token endpoint.
+	c, e := s.authenticateClient(&authInput{r: r, form: form, endpoint: s.URL() + r.URL.Path}, rec)
 	if e != nil {
 		s.writeError(w, e)
 		return
@@ -71,11 +73,16 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, rec *Reques
 		s.writeError(w, errUnauthorizedClient("client is not registered for this grant type"))
 		return
 	}
+	if e := s.profileCheck(r, grantType, form); e != nil {
+		s.writeError(w, e)
+		return
+	}
 	resp, e := grant(s, c, form)
 	if e != nil {
 		s.writeError(w, e)
 		return
 	}
+	s.entraDecorate(r, form, c, resp)
 	s.writeToken(w, resp)
 }
 
@@ -121,6 +128,11 @@ type tokenResponse struct {
 	idToken         string
 	issuedTokenType string
 	resource        string // Entra v1 "resource"
+
+	subject string         // the user, or the client for app-only tokens
+	appOnly bool           // client credentials: no user behind the token
+	v1      bool           // shaped like Entra v1's (WithEntra's v1 paths)
+	extra   map[string]any // more members, e.g. Entra's client_info
 }
 
 // writeToken sends a token response in the server's configured shape.
@@ -130,7 +142,7 @@ func (s *Server) writeToken(w http.ResponseWriter, t *tokenResponse) {
 		"token_type":   t.tokenType,
 	}
 	secs := int64(t.expiresIn / time.Second)
-	if s.cfg.entraV1 {
+	if s.cfg.entraV1 || t.v1 {
 		// Entra v1 sends its numbers as strings.
 		now := s.now().Unix()
 		body["expires_in"] = strconv.FormatInt(secs, 10)
@@ -150,6 +162,9 @@ func (s *Server) writeToken(w http.ResponseWriter, t *tokenResponse) {
 		if v != "" {
 			body[k] = v
 		}
+	}
+	for k, v := range t.extra {
+		body[k] = v
 	}
 	s.writeBody(w, http.StatusOK, body)
 }

@@ -28,6 +28,11 @@ type Claims struct {
 	Act *Actor `json:"act,omitempty"`
 	// Cnf is the confirmation claim of a sender-constrained token (RFC 7800 §3.1).
 	Cnf map[string]string `json:"cnf,omitempty"`
+	// Roles, ObjectID and TenantID are Entra's "roles" (the app roles of an
+	// app-only token), "oid" and "tid", set with [WithEntra].
+	Roles    []string `json:"roles,omitempty"`
+	ObjectID string   `json:"oid,omitempty"`
+	TenantID string   `json:"tid,omitempty"`
 }
 
 // Actor is the RFC 8693 §4.1 "act" claim: who acts for the subject, with any
@@ -115,7 +120,7 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 	jti := randomString()
 	exp := now.Add(s.cfg.accessLifetime)
 	c := jwt.MapClaims{
-		"iss": s.URL(),
+		"iss": s.issuer(),
 		"sub": g.subject,
 		"iat": now.Unix(),
 		"nbf": now.Unix(),
@@ -138,6 +143,7 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 	if g.boundCert != "" {
 		c["cnf"] = map[string]string{"x5t#S256": g.boundCert}
 	}
+	s.entraAccessClaims(c, g)
 	s.mu.Lock()
 	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp, appOnly: g.appOnly}
 	s.mu.Unlock()
@@ -148,7 +154,7 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 func (s *Server) mintIDToken(subject, clientID, nonce string) string {
 	now := s.now()
 	c := jwt.MapClaims{
-		"iss":       s.URL(),
+		"iss":       s.issuer(),
 		"sub":       subject,
 		"aud":       clientID,
 		"azp":       clientID,
@@ -162,6 +168,7 @@ func (s *Server) mintIDToken(subject, clientID, nonce string) string {
 	if u := s.userBySubject(subject); u != nil && u.Username != "" {
 		c["preferred_username"] = u.Username
 	}
+	s.entraIDClaims(c, subject)
 	return s.sign("JWT", c)
 }
 
@@ -193,7 +200,7 @@ func (s *Server) VerifyAccessToken(token string) (*Claims, error) {
 		return &s.key.PublicKey, nil
 	},
 		jwt.WithValidMethods([]string{"ES256"}),
-		jwt.WithIssuer(s.URL()),
+		jwt.WithIssuer(s.issuer()),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(s.now),
 	)
