@@ -37,7 +37,8 @@ func ExampleOnBehalfOf() {
 // Auth0 and other RFC 8693 servers: exchange the incoming token for one to
 // another audience.
 func ExampleTokenExchange() {
-	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}))
+	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret",
+		Audiences: []string{"https://api-a.example.com"}}))
 	defer srv.Close()
 	incoming := srv.IssueAccessToken("alice", "https://api-a.example.com")
 
