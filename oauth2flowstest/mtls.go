@@ -66,7 +66,7 @@ func (s *Server) MTLSURL() string {
 }
 
 // RootCAs returns a pool that trusts the server's HTTPS listener, for
-// oauth2flows.WithRootCAs; nil without [WithMTLS]. The certificate is
+// tls.Config.RootCAs (for oauth2flows.NewMTLSClient); nil without [WithMTLS]. The certificate is
 // net/http/httptest's, valid for 127.0.0.1, ::1 and example.com; the same
 // pool trusts [NewMTLSResourceServer].
 func (s *Server) RootCAs() *x509.CertPool {
