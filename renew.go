@@ -3,78 +3,183 @@ package oauth2flows
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 )
 
-// wait returns a usable token state, renewing the token unless another
-// renewal runs already, in which case it waits for that one. st is what the
-// caller found: nil, not yet saved, not a bearer, or expired.
-func (t *Transport) wait(ctx context.Context, st *tokenState) (*tokenState, error) {
-	if t.src == nil {
-		return nil, &ConfigError{Field: "TokenSource", Reason: "nil"}
+// renewal is the one renewal path of this package: it holds the current
+// token of a grant, in the form the [Transport]'s hot path reads with one
+// atomic load, and renews it single-flight. The sources of this package
+// ([RefreshTokenSource] and the others) are a renewal over their grant; a
+// Transport over one of them shares that renewal, and a Transport over any
+// other source gets its own, whose grant asks that source.
+//
+// A refresh reads in this file from top to bottom:
+//
+//  1. current: a valid token is returned at once; in its refresh window it
+//     also starts a renewal in the background (renewInBackground).
+//  2. Otherwise every caller joins one renewal job (flight), bounded by
+//     renewTimeout, and waits for it or for its own context.
+//  3. The job (renew) saves a token the saver has not accepted yet, or
+//     takes a token another job installed since the caller looked, or asks
+//     the grant for a new one and installs it.
+//  4. install stores the token before saving it, so that a rotated refresh
+//     token is never lost, then hands it to the saver (save); requests use
+//     it once the saver returned nil.
+type renewal struct {
+	// grant gets a token newer than last (nil before the first). For a
+	// foreign source it is the source's Token, which may return last again.
+	grant func(ctx context.Context, last *Token) (*Token, error)
+
+	state      atomic.Pointer[tokenState]
+	flight     inflight[*tokenState]
+	background atomic.Bool // a proactive renewal was started and has not ended
+	policy     atomic.Pointer[renewPolicy]
+}
+
+// renewPolicy is what the Transport options add to a renewal.
+type renewPolicy struct {
+	saver func(ctx context.Context, tok *Token) error // nil: none
+	skew  time.Duration
+}
+
+var defaultPolicy = &renewPolicy{skew: DefaultRefreshSkew}
+
+func newRenewal(grant func(ctx context.Context, last *Token) (*Token, error), seed *Token) *renewal {
+	r := &renewal{grant: grant}
+	if seed != nil {
+		r.state.Store(newTokenState(seed, DefaultRefreshSkew, true))
 	}
-	if st != nil && st.saved && st.err != nil && time.Now().Before(st.expireAt) {
-		return nil, st.err // a refused token stays refused until it expires
+	return r
+}
+
+// tokenState is one token as the hot path needs it. It is immutable once
+// stored, but for guard; a change stores a new one.
+type tokenState struct {
+	tok       *Token
+	header    []string  // Authorization value, computed once per token
+	expireAt  time.Time // not used from then on; far future for no expiry
+	refreshAt time.Time // renewed in the background from then on
+	saved     bool      // the saver has returned nil for tok, or there is no saver
+	err       error     // why tok cannot be sent, e.g. *TokenTypeError
+	ready     bool      // saved: it may be handed out
+	sendable  bool      // ready and no err: the hot path may send it
+}
+
+// never stands for "no expiry", so that the hot path has one comparison.
+var never = time.Unix(1<<40, 0)
+
+const (
+	// DefaultRefreshSkew is how long before expiry a token is renewed in the
+	// background, unless [WithRefreshSkew] says otherwise.
+	DefaultRefreshSkew = time.Minute
+	// expiryDelta keeps a token from expiring in flight: it is treated as
+	// expired this long (at most a tenth of its lifetime) before its Expiry.
+	expiryDelta = 10 * time.Second
+	// renewTimeout bounds one renewal, saving included. It runs detached
+	// from the requests waiting for it, so it needs its own limit.
+	renewTimeout = time.Minute
+)
+
+// current returns a state that may be handed out, renewing the token first
+// when it is missing or expired. A state whose token cannot be sent as a
+// bearer (err set) is returned as is until it expires.
+func (r *renewal) current(ctx context.Context) (*tokenState, error) {
+	st := r.state.Load()
+	now := time.Now()
+	if st != nil && st.ready && now.Before(st.expireAt) {
+		if !now.Before(st.refreshAt) {
+			r.renewInBackground(ctx, st)
+		}
+		return st, nil
 	}
-	c, _ := t.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return t.renew(ctx, st) })
-	st, err := c.wait(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if st.err != nil {
-		return nil, st.err
-	}
-	return st, nil
+	c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, st, false) })
+	return c.wait(ctx)
 }
 
 // renewInBackground starts one renewal of st, unless one is running.
 // Requests go on with st meanwhile.
-func (t *Transport) renewInBackground(ctx context.Context, st *tokenState) {
-	if !t.background.CompareAndSwap(false, true) {
+func (r *renewal) renewInBackground(ctx context.Context, st *tokenState) {
+	if !r.background.CompareAndSwap(false, true) {
 		return
 	}
-	if _, started := t.flight.start(ctx, func(ctx context.Context) (*tokenState, error) {
-		defer t.background.Store(false)
-		next, err := t.renew(ctx, st)
-		if err != nil {
-			t.postpone(st, err)
-		}
-		return next, err
+	if _, started := r.flight.start(ctx, func(ctx context.Context) (next *tokenState, err error) {
+		defer r.background.Store(false)
+		defer func() {
+			if err != nil {
+				r.postpone(st, err)
+			}
+		}()
+		return r.renew(ctx, st, false)
 	}); !started {
-		t.background.Store(false)
+		r.background.Store(false)
 	}
+}
+
+// forceRenew renews used after a resource server rejected it with 401
+// invalid_token (RFC 6750 §3.1). It returns the state to retry with, or nil
+// when there is none.
+func (r *renewal) forceRenew(ctx context.Context, used *tokenState) (*tokenState, error) {
+	c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, used, true) })
+	st, err := c.wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if sameToken(st.tok, used.tok) {
+		return nil, nil
+	}
+	return st, nil
 }
 
 // postpone delays the next background renewal of st after one failed, so
 // that a failing server is not asked again on every request: by a quarter
 // of the time left, or until expiry when the grant is dead (invalid_grant),
 // where the waiting requests get the error.
-func (t *Transport) postpone(st *tokenState, err error) {
+func (r *renewal) postpone(st *tokenState, err error) {
 	next := *st
 	next.refreshAt = st.expireAt
-	if !IsReauthRequired(err) {
+	if !errors.Is(err, ErrReauthRequired) {
 		next.refreshAt = time.Now().Add(time.Until(st.expireAt) / 4)
 	}
-	t.state.CompareAndSwap(st, &next)
+	r.state.CompareAndSwap(st, &next)
 }
 
-// renew is the single-flight job: it saves a token that is not saved yet, or
-// gets a new one from the source and saves it. seen is the state the caller
-// wanted replaced.
-func (t *Transport) renew(ctx context.Context, seen *tokenState) (*tokenState, error) {
+// renew is the single-flight job. seen is the state the caller wanted
+// replaced; forced tells a renewal after a 401.
+func (r *renewal) renew(ctx context.Context, seen *tokenState, forced bool) (*tokenState, error) {
 	ctx, cancel := context.WithTimeout(ctx, renewTimeout)
 	defer cancel()
-	cur := t.state.Load()
+	pol := r.policyOf()
+	cur := r.state.Load()
 	if cur != nil && !cur.saved {
-		return t.save(ctx, cur) // the saver failed last time: retry before any use
+		return r.save(ctx, pol, cur) // the saver failed last time: retry before any use
 	}
 	if cur != seen && cur.usable(time.Now()) {
 		return cur, nil // renewed since the caller looked
 	}
-	tok, err := t.fetch(ctx, cur)
+	tok, err := r.fetch(ctx, cur)
 	if err != nil {
 		return nil, err
 	}
+	return r.install(ctx, pol, cur, tok, forced, true)
+}
+
+// fetch asks the grant for a token newer than cur's.
+func (r *renewal) fetch(ctx context.Context, cur *tokenState) (*Token, error) {
+	var last *Token
+	if cur != nil {
+		last = cur.tok
+	}
+	tok, err := r.grant(ctx, last)
+	if err == nil && tok == nil {
+		err = errors.New("oauth2flows: token source returned no token and no error")
+	}
+	return tok, err
+}
+
+// install makes tok the current token, replacing cur. isNew is false for a
+// token that is not new to the saver.
+func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState, tok *Token, forced, isNew bool) (*tokenState, error) {
 	if cur != nil && sameToken(tok, cur.tok) {
 		if !time.Now().Before(cur.expireAt) {
 			return nil, errSourceExpired
@@ -82,58 +187,78 @@ func (t *Transport) renew(ctx context.Context, seen *tokenState) (*tokenState, e
 		// The source has nothing newer yet: stop asking until expiry.
 		next := *cur
 		next.refreshAt = cur.expireAt
-		t.state.Store(&next)
+		r.state.Store(&next)
 		return &next, nil
 	}
-	next := newTokenState(tok, t.skew, t.saver == nil)
-	t.state.Store(next) // kept even if saving fails: it may hold a rotated refresh token
+	next := newTokenState(tok, pol.skew, pol.saver == nil || !isNew)
+	r.state.Store(next) // kept even if saving fails: it may hold a rotated refresh token
 	if next.saved {
 		return next, nil
 	}
-	return t.save(ctx, next)
-}
-
-// fetch asks the source for a token newer than cur's.
-func (t *Transport) fetch(ctx context.Context, cur *tokenState) (*Token, error) {
-	var tok *Token
-	var err error
-	if r, ok := t.src.(renewer); ok {
-		stale := r.initial() // what the source holds before its first renewal
-		if cur != nil {
-			stale = cur.tok
-		}
-		tok, err = r.renew(ctx, stale)
-	} else {
-		tok, err = t.src.Token(ctx)
-	}
-	if err == nil && tok == nil {
-		err = errors.New("oauth2flows: token source returned no token and no error")
-	}
-	return tok, err
+	return r.save(ctx, pol, next)
 }
 
 // save hands st's token to the saver and, once it returned nil, stores st
 // as saved.
-func (t *Transport) save(ctx context.Context, st *tokenState) (*tokenState, error) {
-	if err := t.saver(ctx, st.tok); err != nil {
+func (r *renewal) save(ctx context.Context, pol *renewPolicy, st *tokenState) (*tokenState, error) {
+	if err := pol.saver(ctx, st.tok); err != nil {
 		return nil, &SaveError{Err: err}
 	}
 	next := *st
-	next.saved, next.ready = true, st.err == nil
-	t.state.Store(&next)
+	next.saved, next.ready, next.sendable = true, true, st.err == nil
+	r.state.Store(&next)
 	return &next, nil
+}
+
+// policyOf returns the renewal's policy.
+func (r *renewal) policyOf() *renewPolicy {
+	if p := r.policy.Load(); p != nil {
+		return p
+	}
+	return defaultPolicy
+}
+
+// bind sets the policy of a Transport over r. It reports false when another
+// Transport has set one already.
+func (r *renewal) bind(p *renewPolicy) bool {
+	if !r.policy.CompareAndSwap(nil, p) {
+		return false
+	}
+	// Recompute the seed's refresh time for the skew.
+	for {
+		cur := r.state.Load()
+		if cur == nil {
+			return true
+		}
+		next := newTokenState(cur.tok, p.skew, cur.saved)
+		if r.state.CompareAndSwap(cur, next) {
+			return true
+		}
+	}
 }
 
 // newTokenState precomputes what the hot path needs for tok.
 func newTokenState(tok *Token, skew time.Duration, saved bool) *tokenState {
 	st := &tokenState{tok: tok, expireAt: never, refreshAt: never, saved: saved}
-	if !tok.Expiry.IsZero() {
+	if tok.AccessToken == "" {
+		st.expireAt = time.Time{} // e.g. a stored refresh token alone: renewed before any use
+	} else if !tok.Expiry.IsZero() {
 		st.expireAt = usableUntil(tok)
-		st.refreshAt = tok.Expiry.Round(0).Add(-min(skew, max(time.Until(tok.Expiry)/2, 0)))
+		st.refreshAt = refreshTime(tok, skew)
 	}
 	st.header, st.err = authorization(tok)
-	st.ready = saved && st.err == nil
+	st.ready = saved
+	st.sendable = saved && st.err == nil
 	return st
+}
+
+// refreshTime is when tok is renewed in the background: skew before its
+// Expiry, or halfway through its remaining lifetime when that is later, so
+// that a token issued with less than twice the skew to live is not renewed
+// as soon as it arrives, which for a server issuing short tokens would be on
+// every request.
+func refreshTime(tok *Token, skew time.Duration) time.Time {
+	return tok.Expiry.Round(0).Add(-min(skew, max(time.Until(tok.Expiry)/2, 0)))
 }
 
 // authorization computes the Authorization header value for tok, once per
@@ -158,7 +283,7 @@ func usableUntil(tok *Token) time.Time {
 	return tok.Expiry.Round(0).Add(-min(expiryDelta, max(time.Until(tok.Expiry)/10, 0)))
 }
 
-// usable reports whether st may be sent at now.
+// usable reports whether st may be handed out at now.
 func (st *tokenState) usable(now time.Time) bool {
 	return st != nil && st.ready && now.Before(st.expireAt)
 }

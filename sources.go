@@ -2,8 +2,6 @@ package oauth2flows
 
 import (
 	"context"
-	"sync/atomic"
-	"time"
 )
 
 // TokenSource supplies tokens, for a [Transport] or for direct use. Unlike
@@ -15,91 +13,33 @@ type TokenSource interface {
 	Token(ctx context.Context) (*Token, error)
 }
 
-// renewer is what the sources of this package add for the [Transport]: the
-// token a source started with, which is not new and is not saved again, and
-// a way to get a token newer than the one the Transport holds, ahead of
-// expiry or after a 401, which Token would not do while its token is valid.
-type renewer interface {
-	TokenSource
-	initial() *Token
-	renew(ctx context.Context, stale *Token) (*Token, error)
-}
+// grantSource is a source of this package: a grant behind the one renewal
+// path ([renewal], in renew.go). A [Transport] over it shares its token and
+// its renewals, so that the source's direct callers and every Transport
+// over it cause one request to the authorization server at a time, and a
+// refresh always uses the newest refresh token.
+type grantSource struct{ r *renewal }
 
-// cachedSource caches the token of one grant and renews it single-flight,
-// so that concurrent callers, and several Transports sharing the source,
-// cause one request to the authorization server, and a refresh always uses
-// the newest refresh token.
-type cachedSource struct {
-	grant  func(ctx context.Context, last *Token) (*Token, error) // last may be nil
-	seed   *Token
-	cur    atomic.Pointer[cachedToken]
-	flight inflight[*Token]
-}
-
-// cachedToken is a token with the time from which it is no longer handed out.
-type cachedToken struct {
-	tok      *Token
-	expireAt time.Time
-}
-
-func newCachedToken(tok *Token) *cachedToken {
-	c := &cachedToken{tok: tok, expireAt: usableUntil(tok)}
-	if tok.AccessToken == "" {
-		c.expireAt = time.Time{} // e.g. a stored refresh token alone
+// Token returns the cached token while it is valid, and a new one otherwise.
+// A caller whose ctx ends stops waiting; the renewal goes on, bounded in
+// time.
+func (s *grantSource) Token(ctx context.Context) (*Token, error) {
+	st, err := s.r.current(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return c
+	return st.tok, nil
 }
 
-// newCachedSource returns a source over grant. cfg is only checked: a nil
-// Config fails every call with a [*ConfigError].
-func newCachedSource(cfg *Config, seed *Token, grant func(ctx context.Context, last *Token) (*Token, error)) *cachedSource {
+// newGrantSource returns a source over grant, starting from seed (which may
+// be nil). A nil Config fails every call with a [*ConfigError].
+func newGrantSource(cfg *Config, seed *Token, grant func(ctx context.Context, last *Token) (*Token, error)) *grantSource {
 	if cfg == nil {
 		grant = func(context.Context, *Token) (*Token, error) {
 			return nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
 		}
 	}
-	s := &cachedSource{grant: grant, seed: seed}
-	if seed != nil {
-		s.cur.Store(newCachedToken(seed))
-	}
-	return s
-}
-
-// Token returns the cached token while it is valid, and a new one otherwise.
-func (s *cachedSource) Token(ctx context.Context) (*Token, error) {
-	c := s.cur.Load()
-	if c == nil {
-		return s.renew(ctx, nil)
-	}
-	if time.Now().Before(c.expireAt) {
-		return c.tok, nil
-	}
-	return s.renew(ctx, c.tok)
-}
-
-func (s *cachedSource) initial() *Token { return s.seed }
-
-// renew returns the cached token if it is no longer stale, and otherwise
-// runs the grant once for all callers. A caller whose ctx ends stops
-// waiting; the grant goes on, bounded by renewTimeout.
-func (s *cachedSource) renew(ctx context.Context, stale *Token) (*Token, error) {
-	return s.flight.do(ctx, func(ctx context.Context) (*Token, error) {
-		var last *Token
-		if c := s.cur.Load(); c != nil {
-			if c.tok != stale {
-				return c.tok, nil // renewed since the caller looked
-			}
-			last = c.tok
-		}
-		ctx, cancel := context.WithTimeout(ctx, renewTimeout)
-		defer cancel()
-		tok, err := s.grant(ctx, last)
-		if err != nil {
-			return nil, err
-		}
-		s.cur.Store(newCachedToken(tok))
-		return tok, nil
-	})
+	return &grantSource{r: newRenewal(grant, seed)}
 }
 
 // RefreshTokenSource returns a source that starts with tok and renews it with
@@ -111,7 +51,7 @@ func (s *cachedSource) renew(ctx context.Context, stale *Token) (*Token, error) 
 // opts apply to every refresh, e.g. [WithScopes]. A refresh token the
 // server no longer accepts gives an error that matches [ErrReauthRequired].
 func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
-	return newCachedSource(cfg, tok, func(ctx context.Context, last *Token) (*Token, error) {
+	return newGrantSource(cfg, tok, func(ctx context.Context, last *Token) (*Token, error) {
 		if last == nil || last.RefreshToken == "" {
 			return nil, &ConfigError{Field: "Token.RefreshToken", Reason: "empty: the token cannot be refreshed"}
 		}
@@ -132,7 +72,7 @@ func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
 // refresh token in the response is ignored: §4.4.3 says none should be
 // issued, and the grant can simply be run again.
 func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
-	return newCachedSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
 		return ClientCredentials(ctx, cfg, opts...)
 	})
 }
@@ -142,11 +82,11 @@ func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
 // [OnBehalfOf]. It runs the grant again with the same assertion when the
 // token expires, so it lives as long as the assertion: one source per
 // incoming token, for example for the duration of one request. To share
-// tokens across requests and users, use [OBOCache.Source]. A token
-// asked as SAML ([WithRequestedTokenType]) is not a bearer token and a
-// [Transport] refuses to send it.
+// tokens across requests and users, use [OBOCache.Source]. A token asked as
+// SAML ([WithRequestedTokenType]) is not a bearer token and a [Transport]
+// refuses to send it.
 func OnBehalfOfSource(cfg *Config, assertion string, opts ...Option) TokenSource {
-	return newCachedSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
 		return OnBehalfOf(ctx, cfg, assertion, opts...)
 	})
 }
@@ -157,7 +97,7 @@ func OnBehalfOfSource(cfg *Config, assertion string, opts ...Option) TokenSource
 // token_type is "N_A" is not a bearer token and a [Transport] refuses to
 // send it.
 func TokenExchangeSource(cfg *Config, subjectToken string, opts ...Option) TokenSource {
-	return newCachedSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
 		return TokenExchange(ctx, cfg, subjectToken, opts...)
 	})
 }

@@ -472,3 +472,48 @@ func TestNewClientAgainstTestServerRevokedTokenIsRetriedOnce(t *testing.T) {
 	count, _ := refreshRequests(srv)
 	assert.Equal(t, 1, count)
 }
+
+func TestTransportAndItsSourceShareOneRenewal(t *testing.T) {
+	ts := newTokenServer(t, "rt-0")
+	rs := newResourceServer(t, false)
+	src := oauth2flows.RefreshTokenSource(ts.config(), token("at-0", "rt-0", time.Now().Add(-time.Second)))
+	var saves atomic.Int32
+	client := &http.Client{Transport: oauth2flows.NewTransport(src,
+		oauth2flows.WithTokenSaver(func(context.Context, *oauth2flows.Token) error { saves.Add(1); return nil }))}
+	other := &http.Client{Transport: oauth2flows.NewTransport(src)} // shares without options of its own
+
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			tok, err := src.Token(t.Context())
+			if assert.NoError(t, err) {
+				assert.Equal(t, "at-1", tok.AccessToken)
+			}
+		})
+		wg.Go(func() { _, err := do(t, client, rs.URL); assert.NoError(t, err) })
+		wg.Go(func() { _, err := do(t, other, rs.URL); assert.NoError(t, err) })
+	}
+	wg.Wait()
+
+	assert.Equal(t, int32(1), ts.requests.Load(), "direct callers and both Transports share one refresh")
+	assert.Equal(t, int32(1), saves.Load(), "the saver sees the new token once, whoever caused the renewal")
+	for _, auth := range rs.seen() {
+		assert.Equal(t, "Bearer at-1", auth)
+	}
+}
+
+func TestSecondTransportCannotChangeTheRenewalOfASharedSource(t *testing.T) {
+	ts := newTokenServer(t, "rt-0")
+	rs := newResourceServer(t, false)
+	src := oauth2flows.RefreshTokenSource(ts.config(), token("at-0", "rt-0", time.Now().Add(time.Hour)))
+	save := func(context.Context, *oauth2flows.Token) error { return nil }
+	first := &http.Client{Transport: oauth2flows.NewTransport(src, oauth2flows.WithTokenSaver(save))}
+	second := &http.Client{Transport: oauth2flows.NewTransport(src, oauth2flows.WithRefreshSkew(time.Second))}
+
+	_, err := do(t, first, rs.URL)
+	require.NoError(t, err)
+	_, err = do(t, second, rs.URL)
+	var ce *oauth2flows.ConfigError
+	require.ErrorAs(t, err, &ce, "not silently ignored")
+	assert.Equal(t, []string{"Bearer at-0"}, rs.seen())
+}

@@ -80,9 +80,9 @@ func TestTransportRenewsInBackgroundWhileTheTokenIsValid(t *testing.T) {
 	tr := NewTransport(endpoint.source(validSeed()), WithBase(base))
 	client := &http.Client{Transport: tr}
 	// Move the valid token into its refresh window.
-	st := *tr.state.Load()
+	st := *tr.r.state.Load()
 	st.refreshAt = time.Now().Add(-time.Second)
-	tr.state.Store(&st)
+	tr.r.state.Store(&st)
 
 	for range 20 { // while the renewal hangs, requests go on with the old token
 		_, err := get(t.Context(), client, resourceURL)
@@ -95,7 +95,7 @@ func TestTransportRenewsInBackgroundWhileTheTokenIsValid(t *testing.T) {
 	}
 	assert.Equal(t, int32(1), endpoint.requests.Load(), "exactly one background renewal")
 	close(endpoint.gate)
-	require.Eventually(t, func() bool { return tr.state.Load().tok.AccessToken == "at-1" }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return tr.r.state.Load().tok.AccessToken == "at-1" }, 5*time.Second, time.Millisecond)
 	_, err := get(t.Context(), client, resourceURL)
 	require.NoError(t, err)
 
@@ -113,19 +113,19 @@ func TestTransportFailedBackgroundRenewalIsNotRetriedOnEveryRequest(t *testing.T
 			base := &recordingBase{}
 			tr := NewTransport(endpoint.source(validSeed()), WithBase(base))
 			client := &http.Client{Transport: tr}
-			st := *tr.state.Load()
+			st := *tr.r.state.Load()
 			st.refreshAt = time.Now().Add(-time.Second)
-			tr.state.Store(&st)
+			tr.r.state.Store(&st)
 
 			_, err := get(t.Context(), client, resourceURL)
 			require.NoError(t, err)
-			require.Eventually(t, func() bool { return !tr.background.Load() }, 5*time.Second, time.Millisecond)
+			require.Eventually(t, func() bool { return !tr.r.background.Load() }, 5*time.Second, time.Millisecond)
 			for range 20 {
 				_, err := get(t.Context(), client, resourceURL)
 				require.NoError(t, err, "the old token is still valid")
 			}
 			assert.Equal(t, int32(1), endpoint.requests.Load())
-			assert.True(t, tr.state.Load().refreshAt.After(time.Now()), "next attempt postponed")
+			assert.True(t, tr.r.state.Load().refreshAt.After(time.Now()), "next attempt postponed")
 		})
 	}
 }
@@ -212,11 +212,11 @@ func TestTransportRotatesRefreshTokens(t *testing.T) {
 	endpoint := newTestTokenEndpoint(t)
 	tr := NewTransport(endpoint.source(expiredSeed()), WithBase(&recordingBase{}))
 	for range 3 {
-		_, err := tr.wait(t.Context(), tr.state.Load()) // expired or not: force a renewal
+		_, err := tr.r.flight.do(t.Context(), func(ctx context.Context) (*tokenState, error) { return tr.r.renew(ctx, tr.r.state.Load(), false) })
 		require.NoError(t, err)
-		st := *tr.state.Load()
+		st := *tr.r.state.Load()
 		st.expireAt = time.Now().Add(-time.Second)
-		tr.state.Store(&st)
+		tr.r.state.Store(&st)
 	}
 	assert.Equal(t, []string{"rt-0", "rt-1", "rt-2"}, endpoint.received(), "each refresh uses the newest refresh token")
 }
@@ -552,8 +552,8 @@ func (e *testTokenEndpoint) grant(ctx context.Context, last *Token) (*Token, err
 }
 
 // source returns a source of this package's kind over e, starting from seed.
-func (e *testTokenEndpoint) source(seed *Token) *cachedSource {
-	return newCachedSource(&Config{}, seed, e.grant)
+func (e *testTokenEndpoint) source(seed *Token) *grantSource {
+	return newGrantSource(&Config{}, seed, e.grant)
 }
 
 // expiredSeed is a token as loaded from storage after it expired.
