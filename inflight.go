@@ -2,6 +2,8 @@ package oauth2flows
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 )
 
@@ -11,6 +13,11 @@ import (
 // that is never cancelled by a caller, so a caller that gives up stops
 // waiting without failing the job for the others. Its mutex only guards the
 // pointer to the running call; it is never held while the job runs.
+//
+// A job runs user code (a TokenSource, a saver, a TokenStore, an
+// http.Client) on a goroutine no caller can recover on, so a panic in it is
+// recovered and given to every waiter as a [*PanicError]; it never ends the
+// process.
 type inflight[T any] struct {
 	mu sync.Mutex
 	c  *call[T]
@@ -22,6 +29,21 @@ type call[T any] struct {
 	done chan struct{}
 	val  T
 	err  error
+}
+
+// PanicError is the error a request gets when code it depends on panicked
+// on a goroutine of this package: a [TokenSource], a [WithTokenSaver]
+// saver, a [TokenStore] or an HTTP client used by a renewal. The panic is
+// recovered so that the process survives, as net/http does for a handler,
+// and every caller waiting on that work gets this error.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the goroutine's stack when it panicked
+}
+
+// Error implements error.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("oauth2flows: panic in a token renewal: %v", e.Value)
 }
 
 // start returns the running call, or starts fn in a new goroutine when none
@@ -36,11 +58,17 @@ func (g *inflight[T]) start(ctx context.Context, fn func(context.Context) (T, er
 	c = &call[T]{done: make(chan struct{})}
 	g.c = c
 	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				var zero T
+				c.val, c.err = zero, &PanicError{Value: v, Stack: debug.Stack()}
+			}
+			g.mu.Lock()
+			g.c = nil
+			g.mu.Unlock()
+			close(c.done)
+		}()
 		c.val, c.err = fn(context.WithoutCancel(ctx))
-		g.mu.Lock()
-		g.c = nil
-		g.mu.Unlock()
-		close(c.done)
 	}()
 	return c, true
 }

@@ -104,3 +104,23 @@ func TestInflightJobKeepsContextValues(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "trace-1", v)
 }
+
+func TestInflightTurnsAPanicIntoAnErrorForEveryWaiter(t *testing.T) {
+	var g inflight[int]
+	release := make(chan struct{})
+	job := func(context.Context) (int, error) { <-release; panic("user code broke") }
+	c1, _ := g.start(t.Context(), job)
+	c2, started := g.start(t.Context(), job)
+	require.False(t, started)
+	close(release)
+	for _, c := range []*call[int]{c1, c2} {
+		_, err := c.wait(t.Context())
+		var pe *PanicError
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "user code broke", pe.Value)
+		assert.NotEmpty(t, pe.Stack)
+	}
+	v, err := g.do(t.Context(), func(context.Context) (int, error) { return 1, nil })
+	require.NoError(t, err, "the next job runs")
+	assert.Equal(t, 1, v)
+}

@@ -653,3 +653,40 @@ func get(ctx context.Context, c *http.Client, u string) (*http.Response, error) 
 	}
 	return resp, err
 }
+
+func TestTransportSurvivesAPanicInUserCode(t *testing.T) {
+	tests := []struct {
+		name string
+		src  func(e *testTokenEndpoint) TokenSource
+		opts []TransportOption
+	}{
+		{
+			name: "TokenSource",
+			src: func(*testTokenEndpoint) TokenSource {
+				return tokenSourceFunc(func(context.Context) (*Token, error) { panic("source broke") })
+			},
+		},
+		{
+			name: "Saver",
+			src:  func(e *testTokenEndpoint) TokenSource { return e.source(expiredSeed()) },
+			opts: []TransportOption{WithTokenSaver(func(context.Context, *Token) error { panic("saver broke") })},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := &recordingBase{}
+			tr := NewTransport(tt.src(newTestTokenEndpoint(t)), append(tt.opts, WithBase(base))...)
+			client := &http.Client{Transport: tr}
+			var wg sync.WaitGroup
+			for range 10 {
+				wg.Go(func() {
+					_, err := get(t.Context(), client, resourceURL)
+					var pe *PanicError
+					assert.ErrorAs(t, err, &pe, "the panic reaches every caller as an error")
+				})
+			}
+			wg.Wait()
+			assert.Empty(t, base.seen())
+		})
+	}
+}
