@@ -73,6 +73,13 @@ func (g *inflight[T]) start(ctx context.Context, fn func(context.Context) (T, er
 	return c, true
 }
 
+// running returns the call in progress, or nil.
+func (g *inflight[T]) running() *call[T] {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.c
+}
+
 // do runs fn or joins the run in progress, and waits for it or for ctx.
 func (g *inflight[T]) do(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	c, _ := g.start(ctx, fn)

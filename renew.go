@@ -64,7 +64,17 @@ type tokenState struct {
 	err       error     // why tok cannot be sent, e.g. *TokenTypeError
 	ready     bool      // saved: it may be handed out
 	sendable  bool      // ready and no err: the hot path may send it
+	// guard limits forced renewals after a 401 to one per token; it is
+	// shared by the states of one token.
+	guard *atomic.Int32
 }
+
+// Values of tokenState.guard.
+const (
+	mayForce int32 = iota // a 401 invalid_token may force one renewal
+	forced                // it did: no other
+	unproven              // got by a forced renewal and not yet accepted by the resource server
+)
 
 // never stands for "no expiry", so that the hot path has one comparison.
 var never = time.Unix(1<<40, 0)
@@ -117,11 +127,28 @@ func (r *renewal) renewInBackground(ctx context.Context, st *tokenState) {
 }
 
 // forceRenew renews used after a resource server rejected it with 401
-// invalid_token (RFC 6750 §3.1). It returns the state to retry with, or nil
-// when there is none.
+// invalid_token (RFC 6750 §3.1), at most once per token: a token got that
+// way forces nothing until a resource server has accepted it, so a resource
+// that rejects every token does not turn each API call into a refresh. It
+// returns the state to retry with, or nil when there is none.
 func (r *renewal) forceRenew(ctx context.Context, used *tokenState) (*tokenState, error) {
-	c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, used, true) })
-	st, err := c.wait(ctx)
+	var st *tokenState
+	var err error
+	switch {
+	case used.guard.CompareAndSwap(mayForce, forced):
+		c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, used, true) })
+		st, err = c.wait(ctx)
+	case used.guard.Load() == forced: // another request forced it: use its result
+		if c := r.flight.running(); c != nil {
+			c.wait(ctx)
+		}
+		st = r.state.Load()
+		if !st.usable(time.Now()) {
+			return nil, nil
+		}
+	default:
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +218,9 @@ func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState
 		return &next, nil
 	}
 	next := newTokenState(tok, pol.skew, pol.saver == nil || !isNew)
+	if forced {
+		next.guard.Store(unproven)
+	}
 	r.state.Store(next) // kept even if saving fails: it may hold a rotated refresh token
 	if next.saved {
 		return next, nil
@@ -231,6 +261,7 @@ func (r *renewal) bind(p *renewPolicy) bool {
 			return true
 		}
 		next := newTokenState(cur.tok, p.skew, cur.saved)
+		next.guard = cur.guard
 		if r.state.CompareAndSwap(cur, next) {
 			return true
 		}
@@ -239,7 +270,7 @@ func (r *renewal) bind(p *renewPolicy) bool {
 
 // newTokenState precomputes what the hot path needs for tok.
 func newTokenState(tok *Token, skew time.Duration, saved bool) *tokenState {
-	st := &tokenState{tok: tok, expireAt: never, refreshAt: never, saved: saved}
+	st := &tokenState{tok: tok, expireAt: never, refreshAt: never, saved: saved, guard: new(atomic.Int32)}
 	if tok.AccessToken == "" {
 		st.expireAt = time.Time{} // e.g. a stored refresh token alone: renewed before any use
 	} else if !tok.Expiry.IsZero() {

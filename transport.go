@@ -19,8 +19,11 @@ import (
 // expired, one renewal runs and every request waits for it (single-flight,
 // never a lock held across I/O). Every new token goes to the saver of
 // [WithTokenSaver] before any request uses it. A 401 response with
-// error="invalid_token" (RFC 6750 §3.1) forces one renewal and one retry.
-// The bearer is never sent to another origin on a redirect.
+// error="invalid_token" (RFC 6750 §3.1) forces one renewal and one retry,
+// at most once per token: the new token forces nothing more until a
+// resource server has accepted it, so an API that refuses every token does
+// not turn its calls into token requests. The bearer is never sent to
+// another origin on a redirect.
 //
 // A Transport over a source of this package shares that source's token and
 // renewals (one path, in renew.go); see [NewTransport].
@@ -187,8 +190,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.r.renewInBackground(req.Context(), st)
 	}
 	resp, err := t.base.RoundTrip(withAuth(req, st.header))
-	if err == nil && resp.StatusCode == http.StatusUnauthorized {
-		return t.retryUnauthorized(req, st, resp)
+	if err == nil {
+		if resp.StatusCode == http.StatusUnauthorized {
+			return t.retryUnauthorized(req, st, resp)
+		}
+		if st.guard.Load() == unproven {
+			st.guard.CompareAndSwap(unproven, mayForce) // accepted: it may force a renewal again
+		}
 	}
 	return resp, err
 }
@@ -236,7 +244,7 @@ func withAuth(req *http.Request, auth []string) *http.Request {
 
 // retryUnauthorized handles a 401. When the resource server says the token is
 // invalid (RFC 6750 §3.1) and the body can be sent again, it forces one
-// renewal and retries once with the new token.
+// renewal (see [renewal.forceRenew]) and retries once with the new token.
 // Otherwise, or when there is no newer token, it returns resp as is.
 func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp *http.Response) (*http.Response, error) {
 	if !invalidTokenChallenge(resp.Header.Values("Www-Authenticate")) {
@@ -264,7 +272,11 @@ func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp 
 		}
 	}
 	drain(resp)
-	return t.base.RoundTrip(retry)
+	resp, err = t.base.RoundTrip(retry)
+	if err == nil && resp.StatusCode != http.StatusUnauthorized {
+		st.guard.CompareAndSwap(unproven, mayForce)
+	}
+	return resp, err
 }
 
 // invalidTokenChallenge reports whether a WWW-Authenticate header holds a

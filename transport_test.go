@@ -690,3 +690,59 @@ func TestTransportSurvivesAPanicInUserCode(t *testing.T) {
 		})
 	}
 }
+
+func TestTransportAlwaysUnauthorizedResourceCausesOneForcedRenewal(t *testing.T) {
+	endpoint := newTestTokenEndpoint(t)
+	base := &recordingBase{answer: func(req *http.Request) *http.Response {
+		// A wrong audience, clock skew or a key rollover at the API: every
+		// token is refused.
+		return testResponse(req, http.StatusUnauthorized, http.Header{"Www-Authenticate": {`Bearer error="invalid_token"`}})
+	}}
+	var saves atomic.Int32
+	client := &http.Client{Transport: NewTransport(endpoint.source(validSeed()), WithBase(base),
+		WithTokenSaver(func(context.Context, *Token) error { saves.Add(1); return nil }))}
+
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 5 {
+				resp, err := get(t.Context(), client, resourceURL)
+				if assert.NoError(t, err) {
+					assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	assert.Equal(t, int32(1), endpoint.requests.Load(), "20 API calls, one forced renewal")
+	assert.Equal(t, int32(1), saves.Load())
+	assert.Equal(t, []string{"rt-0"}, endpoint.received())
+}
+
+func TestTransportAcceptedTokenMayForceARenewalAgain(t *testing.T) {
+	endpoint := newTestTokenEndpoint(t)
+	var mu sync.Mutex
+	revoked := map[string]bool{"Bearer at-0": true}
+	base := &recordingBase{answer: func(req *http.Request) *http.Response {
+		mu.Lock()
+		defer mu.Unlock()
+		if revoked[req.Header.Get("Authorization")] {
+			return testResponse(req, http.StatusUnauthorized, http.Header{"Www-Authenticate": {`Bearer error="invalid_token"`}})
+		}
+		return nil
+	}}
+	client := &http.Client{Transport: NewTransport(endpoint.source(validSeed()), WithBase(base))}
+
+	resp, err := get(t.Context(), client, resourceURL) // at-0 refused, at-1 accepted
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	mu.Lock()
+	revoked["Bearer at-1"] = true // revoked later, after the API accepted it
+	mu.Unlock()
+	resp, err = get(t.Context(), client, resourceURL)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, []string{"Bearer at-0", "Bearer at-1", "Bearer at-1", "Bearer at-2"}, base.seen())
+	assert.Equal(t, int32(2), endpoint.requests.Load())
+}
