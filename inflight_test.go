@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -123,4 +124,18 @@ func TestInflightTurnsAPanicIntoAnErrorForEveryWaiter(t *testing.T) {
 	v, err := g.do(t.Context(), func(context.Context) (int, error) { return 1, nil })
 	require.NoError(t, err, "the next job runs")
 	assert.Equal(t, 1, v)
+}
+
+func TestInflightAbandonsAJobPastItsTimeout(t *testing.T) {
+	g := inflight[int]{timeout: 50 * time.Millisecond}
+	release := make(chan struct{})
+	defer close(release)
+	stuck := func(context.Context) (int, error) { <-release; return 1, nil } // ignores its ctx
+	c, _ := g.start(t.Context(), stuck)
+	_, err := c.wait(context.Background())
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "no waiter outlives the job's deadline")
+
+	v, err := g.do(t.Context(), func(context.Context) (int, error) { return 2, nil })
+	require.NoError(t, err, "the next caller starts a new job")
+	assert.Equal(t, 2, v)
 }

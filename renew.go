@@ -33,7 +33,8 @@ type renewal struct {
 
 	state      atomic.Pointer[tokenState]
 	flight     inflight[*tokenState]
-	background atomic.Bool // a proactive renewal was started and has not ended
+	background atomic.Bool   // a proactive renewal was started and has not ended
+	saving     chan struct{} // holds one value while the saver runs
 	policy     atomic.Pointer[renewPolicy]
 }
 
@@ -46,7 +47,8 @@ type renewPolicy struct {
 var defaultPolicy = &renewPolicy{skew: DefaultRefreshSkew}
 
 func newRenewal(grant func(ctx context.Context, last *Token) (*Token, error), seed *Token) *renewal {
-	r := &renewal{grant: grant}
+	r := &renewal{grant: grant, saving: make(chan struct{}, 1)}
+	r.flight.timeout = renewTimeout
 	if seed != nil {
 		r.state.Store(newTokenState(seed, DefaultRefreshSkew, true))
 	}
@@ -87,7 +89,8 @@ const (
 	// expired this long (at most a tenth of its lifetime) before its Expiry.
 	expiryDelta = 10 * time.Second
 	// renewTimeout bounds one renewal, saving included. It runs detached
-	// from the requests waiting for it, so it needs its own limit.
+	// from the requests waiting for it, so it needs its own limit; no
+	// request waits on it longer, even when user code ignores its context.
 	renewTimeout = time.Minute
 )
 
@@ -174,8 +177,6 @@ func (r *renewal) postpone(st *tokenState, err error) {
 // renew is the single-flight job. seen is the state the caller wanted
 // replaced; forced tells a renewal after a 401.
 func (r *renewal) renew(ctx context.Context, seen *tokenState, forced bool) (*tokenState, error) {
-	ctx, cancel := context.WithTimeout(ctx, renewTimeout)
-	defer cancel()
 	pol := r.policyOf()
 	cur := r.state.Load()
 	if cur != nil && !cur.saved {
@@ -214,14 +215,18 @@ func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState
 		// The source has nothing newer yet: stop asking until expiry.
 		next := *cur
 		next.refreshAt = cur.expireAt
-		r.state.Store(&next)
+		r.state.CompareAndSwap(cur, &next)
 		return &next, nil
 	}
 	next := newTokenState(tok, pol.skew, pol.saver == nil || !isNew)
 	if forced {
 		next.guard.Store(unproven)
 	}
-	r.state.Store(next) // kept even if saving fails: it may hold a rotated refresh token
+	// Kept even if saving fails: it may hold a rotated refresh token. A job
+	// abandoned past its deadline finds the state changed and stores nothing.
+	if !r.state.CompareAndSwap(cur, next) {
+		return nil, errors.New("oauth2flows: token renewal overtaken by a newer one")
+	}
 	if next.saved {
 		return next, nil
 	}
@@ -229,14 +234,21 @@ func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState
 }
 
 // save hands st's token to the saver and, once it returned nil, stores st
-// as saved.
+// as saved. Calls to the saver never overlap: one that ignores its context
+// keeps the next from starting, and that one fails at its own deadline.
 func (r *renewal) save(ctx context.Context, pol *renewPolicy, st *tokenState) (*tokenState, error) {
+	select {
+	case r.saving <- struct{}{}:
+	case <-ctx.Done():
+		return nil, &SaveError{Err: context.Cause(ctx)}
+	}
+	defer func() { <-r.saving }()
 	if err := pol.saver(ctx, st.tok); err != nil {
 		return nil, &SaveError{Err: err}
 	}
 	next := *st
 	next.saved, next.ready, next.sendable = true, true, st.err == nil
-	r.state.Store(&next)
+	r.state.CompareAndSwap(st, &next)
 	return &next, nil
 }
 

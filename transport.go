@@ -17,12 +17,12 @@ import (
 // and of its header map, and no lock. Near expiry one goroutine renews the
 // token in the background while requests go on with the old one; once it has
 // expired, one renewal runs and every request waits for it (single-flight,
-// never a lock held across I/O). Every new token goes to the saver of
-// [WithTokenSaver] before any request uses it. A 401 response with
-// error="invalid_token" (RFC 6750 §3.1) forces one renewal and one retry,
-// at most once per token: the new token forces nothing more until a
-// resource server has accepted it, so an API that refuses every token does
-// not turn its calls into token requests. The bearer is never sent to
+// never a lock held across I/O), for at most a minute. Every new token goes
+// to the saver of [WithTokenSaver] before any request uses it. A 401
+// response with error="invalid_token" (RFC 6750 §3.1) forces one renewal
+// and one retry, at most once per token: the new token forces nothing more
+// until a resource server has accepted it, so an API that refuses every
+// token does not turn its calls into token requests. The bearer is never sent to
 // another origin on a redirect.
 //
 // A Transport over a source of this package shares that source's token and
@@ -71,7 +71,12 @@ func WithBase(rt http.RoundTripper) TransportOption {
 //     refresh token (RFC 9700 §4.14.2) is never lost. The next request calls
 //     the saver again with that same token before using it.
 //   - Its ctx carries the values of the request that caused the renewal but
-//     not its cancellation, and ends after one minute.
+//     not its cancellation, and ends after one minute. A saver that runs
+//     longer is abandoned: the requests waiting get an error wrapping
+//     context.DeadlineExceeded, and the next request starts a new renewal,
+//     whose saver call waits for the abandoned one until its own deadline.
+//   - A panic in it is recovered and the waiting requests get a
+//     [*PanicError].
 //
 // It is not called when the renewal failed, for example with invalid_grant.
 // The token must not be modified.

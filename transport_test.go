@@ -746,3 +746,47 @@ func TestTransportAcceptedTokenMayForceARenewalAgain(t *testing.T) {
 	assert.Equal(t, []string{"Bearer at-0", "Bearer at-1", "Bearer at-1", "Bearer at-2"}, base.seen())
 	assert.Equal(t, int32(2), endpoint.requests.Load())
 }
+
+func TestTransportSaverIgnoringItsContextDoesNotWedgeIt(t *testing.T) {
+	endpoint := newTestTokenEndpoint(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { closeOnce(release) })
+	var calls atomic.Int32
+	save := func(context.Context, *Token) error {
+		if calls.Add(1) == 1 {
+			<-release // a saver stuck on a dead disk, ignoring its ctx
+		}
+		return nil
+	}
+	base := &recordingBase{}
+	tr := NewTransport(endpoint.source(expiredSeed()), WithBase(base), WithTokenSaver(save))
+	setRenewTimeout(tr, 100*time.Millisecond)
+	client := &http.Client{Transport: tr}
+
+	for range 2 { // the first request, then a later one, with no deadline of their own
+		done := make(chan error, 1)
+		go func() { _, err := get(context.Background(), client, resourceURL); done <- err }()
+		select {
+		case err := <-done:
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+		case <-time.After(5 * time.Second):
+			t.Fatal("a request waits on the stuck renewal past its deadline")
+		}
+	}
+	assert.Empty(t, base.seen(), "an unsaved token is not used")
+
+	closeOnce(release)
+	require.Eventually(t, func() bool {
+		_, err := get(t.Context(), client, resourceURL)
+		return err == nil
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, int32(1), endpoint.requests.Load(), "the token got before the stuck save was kept, not fetched again")
+	assert.Equal(t, "Bearer at-1", base.seen()[0])
+}
+
+// setRenewTimeout shortens how long a renewal of tr may run.
+func setRenewTimeout(tr *Transport, d time.Duration) {
+	tr.r.flight.mu.Lock()
+	defer tr.r.flight.mu.Unlock()
+	tr.r.flight.timeout = d
+}
