@@ -2,6 +2,9 @@ package oauth2flows
 
 import (
 	"context"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // TokenSource supplies tokens, for a [Transport] or for direct use. Unlike
@@ -80,24 +83,70 @@ func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
 // OnBehalfOfSource returns a source of On-Behalf-Of tokens for the user of
 // assertion, the access token the middle-tier API received; see
 // [OnBehalfOf]. It runs the grant again with the same assertion when the
-// token expires, so it lives as long as the assertion: one source per
+// token expires, so it lives as long as the assertion: a token it returns
+// is never served past the assertion's "exp" (read, not verified, from a
+// JWT assertion), and once that has passed it fails with an error matching
+// [ErrReauthRequired] without asking the server. Use one source per
 // incoming token, for example for the duration of one request. To share
 // tokens across requests and users, use [OBOCache.Source]. A token asked as
 // SAML ([WithRequestedTokenType]) is not a bearer token and a [Transport]
 // refuses to send it.
 func OnBehalfOfSource(cfg *Config, assertion string, opts ...Option) TokenSource {
-	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newGrantSource(cfg, nil, boundedBy(assertion, func(ctx context.Context) (*Token, error) {
 		return OnBehalfOf(ctx, cfg, assertion, opts...)
-	})
+	}))
 }
 
 // TokenExchangeSource returns a source of RFC 8693 token exchange results for
 // subjectToken; see [TokenExchange]. It exchanges again when the token
-// expires, so it lives as long as the subject token. A result whose
+// expires, so it lives as long as the subject token: as [OnBehalfOfSource],
+// it never serves a token past a JWT subject token's "exp". A result whose
 // token_type is "N_A" is not a bearer token and a [Transport] refuses to
 // send it.
 func TokenExchangeSource(cfg *Config, subjectToken string, opts ...Option) TokenSource {
-	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newGrantSource(cfg, nil, boundedBy(subjectToken, func(ctx context.Context) (*Token, error) {
 		return TokenExchange(ctx, cfg, subjectToken, opts...)
-	})
+	}))
+}
+
+// errAssertionExpired is returned by the sources of [boundedBy] once the
+// user's token has expired: the user must sign in again.
+var errAssertionExpired = &assertionExpiredError{}
+
+type assertionExpiredError struct{}
+
+func (*assertionExpiredError) Error() string {
+	return "oauth2flows: the assertion has expired; the user must authenticate again"
+}
+func (*assertionExpiredError) Unwrap() error { return ErrReauthRequired }
+
+// boundedBy wraps a grant that acts for the user of assertion so that its
+// tokens expire no later than the assertion (RFC 7523 §3 "exp"): a
+// downstream token must not outlive the user's own.
+func boundedBy(assertion string, grant func(ctx context.Context) (*Token, error)) func(context.Context, *Token) (*Token, error) {
+	exp, ok := unverifiedExpiry(assertion)
+	return func(ctx context.Context, _ *Token) (*Token, error) {
+		if ok && !time.Now().Before(exp) {
+			return nil, errAssertionExpired
+		}
+		tok, err := grant(ctx)
+		if err != nil || !ok || (!tok.Expiry.IsZero() && !tok.Expiry.After(exp)) {
+			return tok, err
+		}
+		capped := *tok
+		capped.Expiry = exp
+		return &capped, nil
+	}
+}
+
+// unverifiedExpiry reads the "exp" claim of a JWT without verifying it,
+// through golang-jwt's parser, which splits the token in a bounded number
+// of steps (CVE-2025-30204 was an unbounded split). ok is false for a token
+// that is not a JWT or has no exp.
+func unverifiedExpiry(token string) (time.Time, bool) {
+	var claims jwt.RegisteredClaims
+	if !peekJWTClaims(token, &claims) || claims.ExpiresAt == nil {
+		return time.Time{}, false
+	}
+	return claims.ExpiresAt.Time, true
 }
