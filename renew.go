@@ -3,6 +3,7 @@ package oauth2flows
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync/atomic"
 	"time"
 )
@@ -22,14 +23,16 @@ import (
 //     renewTimeout, and waits for it or for its own context.
 //  3. The job (renew) saves a token the saver has not accepted yet, or
 //     takes a token another job installed since the caller looked, or asks
-//     the grant for a new one and installs it.
+//     the grant for a new one (directly, or through the [TokenStore] under
+//     its lease: renewShared) and installs it.
 //  4. install stores the token before saving it, so that a rotated refresh
 //     token is never lost, then hands it to the saver (save); requests use
 //     it once the saver returned nil.
 type renewal struct {
 	// grant gets a token newer than last (nil before the first). For a
 	// foreign source it is the source's Token, which may return last again.
-	grant func(ctx context.Context, last *Token) (*Token, error)
+	grant  func(ctx context.Context, last *Token) (*Token, error)
+	logger *slog.Logger // of the source's Config: where store failures go
 
 	state      atomic.Pointer[tokenState]
 	flight     inflight[*tokenState]
@@ -42,6 +45,8 @@ type renewal struct {
 type renewPolicy struct {
 	saver func(ctx context.Context, tok *Token) error // nil: none
 	skew  time.Duration
+	store TokenStore // nil: none
+	key   string
 }
 
 var defaultPolicy = &renewPolicy{skew: DefaultRefreshSkew}
@@ -63,8 +68,9 @@ type tokenState struct {
 	expireAt  time.Time // not used from then on; far future for no expiry
 	refreshAt time.Time // renewed in the background from then on
 	saved     bool      // the saver has returned nil for tok, or there is no saver
+	unchecked bool      // a seed not yet compared with the TokenStore's token
 	err       error     // why tok cannot be sent, e.g. *TokenTypeError
-	ready     bool      // saved: it may be handed out
+	ready     bool      // saved and checked: it may be handed out
 	sendable  bool      // ready and no err: the hot path may send it
 	// guard limits forced renewals after a 401 to one per token; it is
 	// shared by the states of one token.
@@ -88,10 +94,13 @@ const (
 	// expiryDelta keeps a token from expiring in flight: it is treated as
 	// expired this long (at most a tenth of its lifetime) before its Expiry.
 	expiryDelta = 10 * time.Second
-	// renewTimeout bounds one renewal, saving included. It runs detached
-	// from the requests waiting for it, so it needs its own limit; no
-	// request waits on it longer, even when user code ignores its context.
+	// renewTimeout bounds one renewal, saving and store included. It runs
+	// detached from the requests waiting for it, so it needs its own limit;
+	// no request waits on it longer, even when user code ignores its
+	// context. It also bounds the wait for another replica's lease.
 	renewTimeout = time.Minute
+	// storeTimeout bounds one TokenStore call but Lock.
+	storeTimeout = 5 * time.Second
 )
 
 // current returns a state that may be handed out, renewing the token first
@@ -185,6 +194,9 @@ func (r *renewal) renew(ctx context.Context, seen *tokenState, forced bool) (*to
 	if cur != seen && cur.usable(time.Now()) {
 		return cur, nil // renewed since the caller looked
 	}
+	if pol.store != nil {
+		return r.renewShared(ctx, pol, cur, forced)
+	}
 	tok, err := r.fetch(ctx, cur)
 	if err != nil {
 		return nil, err
@@ -206,7 +218,7 @@ func (r *renewal) fetch(ctx context.Context, cur *tokenState) (*Token, error) {
 }
 
 // install makes tok the current token, replacing cur. isNew is false for a
-// token that is not new to the saver.
+// token another replica got: this one does not save it.
 func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState, tok *Token, forced, isNew bool) (*tokenState, error) {
 	if cur != nil && sameToken(tok, cur.tok) {
 		if !time.Now().Before(cur.expireAt) {
@@ -266,7 +278,8 @@ func (r *renewal) bind(p *renewPolicy) bool {
 	if !r.policy.CompareAndSwap(nil, p) {
 		return false
 	}
-	// Recompute the seed's refresh time for the skew.
+	// Recompute the seed's refresh time for the skew, and have it checked
+	// against the store before use.
 	for {
 		cur := r.state.Load()
 		if cur == nil {
@@ -274,6 +287,9 @@ func (r *renewal) bind(p *renewPolicy) bool {
 		}
 		next := newTokenState(cur.tok, p.skew, cur.saved)
 		next.guard = cur.guard
+		if p.store != nil {
+			next.unchecked, next.ready, next.sendable = true, false, false
+		}
 		if r.state.CompareAndSwap(cur, next) {
 			return true
 		}
@@ -339,3 +355,152 @@ func sameToken(a, b *Token) bool {
 // errSourceExpired is returned when a source that is not of this package
 // keeps returning a token that has expired.
 var errSourceExpired = errors.New("oauth2flows: token source returned an expired token")
+
+// renewShared is renew with a [TokenStore]: the token under pol.key is the
+// current token of every replica, and one replica at a time renews it under
+// the key's lease. Every store failure is a miss: it is reported, and the
+// renewal goes on from memory and the token endpoint.
+func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenState, forced bool) (*tokenState, error) {
+	// Another replica may have renewed already: then no lease is needed.
+	stored, err := r.storeLoad(ctx, pol)
+	if err != nil {
+		return r.renewLocal(ctx, pol, cur, forced)
+	}
+	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
+		return st, err
+	}
+	// Wait for the lease while another replica renews, within the job's
+	// deadline: the holder's lease expires if it dies.
+	lease, err := pol.store.Lock(ctx, pol.key)
+	if err != nil {
+		r.storeFailed(ctx, "lock", err)
+		if stored, err := r.storeLoad(ctx, pol); err == nil { // the holder may have finished
+			if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
+				return st, err
+			}
+		}
+		return r.renewLocal(ctx, pol, cur, forced)
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		if err := lease.Unlock(uctx); err != nil {
+			r.storeFailed(ctx, "unlock", err)
+		}
+	}()
+	// Under the lease, what is stored is the newest token of every replica.
+	if stored, err = r.storeLoad(ctx, pol); err == nil {
+		if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
+			return st, err
+		}
+	}
+	if stored == nil && cur != nil && cur.unchecked && time.Now().Before(cur.expireAt) {
+		// The store has no token: the seed becomes the shared one.
+		r.leaseStore(ctx, lease, cur.tok)
+		return r.check(cur), nil
+	}
+	base := cur
+	if stored != nil && (cur == nil || newer(stored, cur.tok)) {
+		base = &tokenState{tok: stored} // its refresh token is the newest
+	}
+	tok, err := r.fetch(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.leaseStore(ctx, lease, tok); errors.Is(err, ErrLeaseLost) {
+		// This lease lapsed and another replica stored a newer token under
+		// its own: that one is current, and this one is dropped unsaved.
+		if stored, err := r.storeLoad(ctx, pol); err == nil {
+			if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
+				return st, err
+			}
+		}
+	}
+	return r.install(ctx, pol, cur, tok, forced, true)
+}
+
+// renewLocal renews without the store, after it failed.
+func (r *renewal) renewLocal(ctx context.Context, pol *renewPolicy, cur *tokenState, forced bool) (*tokenState, error) {
+	if cur != nil && cur.unchecked && time.Now().Before(cur.expireAt) {
+		return r.check(cur), nil // the seed, unchecked: the best there is
+	}
+	tok, err := r.fetch(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
+	return r.install(ctx, pol, cur, tok, forced, true)
+}
+
+// adopt installs stored when this replica should use it instead of
+// renewing: it is usable, and newer than cur, or cur is a seed to check.
+// A token another replica got is not new here: that replica saved it.
+func (r *renewal) adopt(ctx context.Context, pol *renewPolicy, cur *tokenState, stored *Token) (*tokenState, bool, error) {
+	if stored == nil || stored.AccessToken == "" || !time.Now().Before(usableUntil(stored)) {
+		return nil, false, nil
+	}
+	if cur != nil && sameToken(stored, cur.tok) {
+		if cur.unchecked {
+			return r.check(cur), true, nil
+		}
+		return nil, false, nil // what this replica has and wants replaced
+	}
+	if cur != nil && !cur.unchecked && cur.usable(time.Now()) && !newer(stored, cur.tok) {
+		return nil, false, nil // older than this replica's, e.g. from before a store outage
+	}
+	st, err := r.install(ctx, pol, cur, stored, false, false)
+	return st, true, err
+}
+
+// check marks a seed as compared with the store: it may be used.
+func (r *renewal) check(cur *tokenState) *tokenState {
+	next := *cur
+	next.unchecked, next.ready, next.sendable = false, cur.saved, cur.saved && cur.err == nil
+	r.state.CompareAndSwap(cur, &next)
+	return &next
+}
+
+// newer reports whether a was issued after b, going by their expiry, the
+// only time a token carries; a token without expiry is not newer.
+func newer(a, b *Token) bool {
+	return !a.Expiry.IsZero() && (b.Expiry.IsZero() || a.Expiry.After(b.Expiry))
+}
+
+// storeLoad reads the shared token, bounded in time.
+func (r *renewal) storeLoad(ctx context.Context, pol *renewPolicy) (*Token, error) {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	tok, err := pol.store.Load(ctx, pol.key)
+	if err != nil {
+		r.storeFailed(ctx, "load", err)
+	}
+	return tok, err
+}
+
+// leaseStore writes tok under the lease, bounded in time, kept until
+// replaced when it carries a refresh token and until it expires otherwise.
+func (r *renewal) leaseStore(ctx context.Context, lease TokenLease, tok *Token) error {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	var expires time.Time
+	if tok.RefreshToken == "" {
+		expires = tok.Expiry
+	}
+	err := lease.Store(ctx, tok, expires)
+	if err != nil && !errors.Is(err, ErrLeaseLost) {
+		r.storeFailed(ctx, "store", err)
+	}
+	return err
+}
+
+// storeFailed reports a store failure on the source's Config.Logger, or on
+// slog's default logger when there is none: a replica that silently stops
+// sharing its tokens is a failure someone must see. The key is not logged:
+// it may name a user.
+func (r *renewal) storeFailed(ctx context.Context, op string, err error) {
+	l := r.logger
+	if l == nil {
+		l = slog.Default()
+	}
+	l.LogAttrs(ctx, slog.LevelWarn, "oauth2flows: token store failed; going on without it",
+		slog.String("op", op), slog.String("error", err.Error()))
+}

@@ -42,7 +42,11 @@ func newGrantSource(cfg *Config, seed *Token, grant func(ctx context.Context, la
 			return nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
 		}
 	}
-	return &grantSource{r: newRenewal(grant, seed)}
+	r := newRenewal(grant, seed)
+	if cfg != nil {
+		r.logger = cfg.Logger
+	}
+	return &grantSource{r: r}
 }
 
 // RefreshTokenSource returns a source that starts with tok and renews it with
@@ -73,7 +77,8 @@ func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
 // (RFC 6749 §4.4), fetched on first use and again when the token expires.
 // opts apply to every request, e.g. [WithScopes] or [WithAudience]. A
 // refresh token in the response is ignored: §4.4.3 says none should be
-// issued, and the grant can simply be run again.
+// issued, and the grant can simply be run again. With [WithTokenStore],
+// replicas share one token.
 func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
 	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
 		return ClientCredentials(ctx, cfg, opts...)

@@ -63,6 +63,8 @@ func WithBase(rt http.RoundTripper) TransportOption {
 //   - It is called exactly once for each new token: a token the source
 //     issued that differs from the one in use. The token the source started
 //     with (the one given to [RefreshTokenSource]) is not new and is not saved.
+//     With [WithTokenStore], a token another replica got is not new either:
+//     that replica saved it.
 //   - Calls are in the order the tokens were issued, never concurrent.
 //   - It is called before the token is used on any request; requests wait
 //     for it to return.
@@ -99,6 +101,27 @@ func WithRefreshSkew(d time.Duration) TransportOption {
 	}
 }
 
+// WithTokenStore shares the token among the replicas of a service through
+// store (RFC 9700 §4.14.2: a rotating refresh token must be redeemed once).
+// The token under key is the current token of every Transport that names
+// key; the token a Transport starts with (the one given to [NewClient] or
+// [RefreshTokenSource]) only seeds the store when it has none. When the
+// token must be renewed, one replica renews it under the store's lease
+// while the others wait and then use what it stored; a replica whose lease
+// lapsed never overwrites a newer token (see [TokenLease]).
+//
+// Every store error is a miss: it is logged at WARN on the source's
+// Config.Logger (slog's default logger when there is none, or for a source
+// not of this package), and the request goes on with the Transport's own
+// memory and the token endpoint. Each store call is bounded in time.
+func WithTokenStore(store TokenStore, key string) TransportOption {
+	return func(o *transportOptions) {
+		if store != nil {
+			o.policy.store, o.policy.key, o.renewal = store, key, true
+		}
+	}
+}
+
 // WithInsecureBearerOverHTTP lets the Transport send the bearer token over
 // plain http to hosts other than loopback, where anyone on the path can
 // read and replay it (RFC 6750 §5.3). By default such a request fails before
@@ -125,10 +148,10 @@ func WithAllowedHosts(hosts ...string) TransportOption {
 //
 // Over a source of this package ([RefreshTokenSource] and the others) the
 // Transport shares the source's token and its one renewal, and asks for a
-// new token ahead of expiry and after a 401. Its [WithTokenSaver] and
-// [WithRefreshSkew] then apply to that source, for its direct callers too,
-// so only one Transport over a source may set them: requests through a
-// second one that does fail with a [*ConfigError].
+// new token ahead of expiry and after a 401. Its [WithTokenSaver],
+// [WithRefreshSkew] and [WithTokenStore] then apply to that source, for its
+// direct callers too, so only one Transport over a source may set them:
+// requests through a second one that does fail with a [*ConfigError].
 //
 // Any other source is asked with its Token method, and a token it returns
 // again is not new.
@@ -146,7 +169,7 @@ func NewTransport(src TokenSource, opts ...TransportOption) *Transport {
 	case *grantSource:
 		t.r = s.r
 		if o.renewal && !s.r.bind(&o.policy) {
-			t.r = failing(&ConfigError{Field: "NewTransport", Reason: "another Transport set the renewal options (WithTokenSaver, WithRefreshSkew) of this source: share that Transport"})
+			t.r = failing(&ConfigError{Field: "NewTransport", Reason: "another Transport set the renewal options (WithTokenSaver, WithRefreshSkew, WithTokenStore) of this source: share that Transport"})
 		}
 	default:
 		t.r = newRenewal(func(ctx context.Context, _ *Token) (*Token, error) { return src.Token(ctx) }, nil)
