@@ -36,23 +36,23 @@ type renewal struct {
 
 	state      atomic.Pointer[tokenState]
 	flight     inflight[*tokenState]
-	background atomic.Bool   // a proactive renewal was started and has not ended
-	saving     chan struct{} // holds one value while the saver runs
+	background atomic.Bool // a proactive renewal was started and has not ended
 	policy     atomic.Pointer[renewPolicy]
 }
 
 // renewPolicy is what the Transport options add to a renewal.
 type renewPolicy struct {
-	saver func(ctx context.Context, tok *Token) error // nil: none
-	skew  time.Duration
-	store TokenStore // nil: none
-	key   string
+	saver  func(ctx context.Context, tok *Token) error // nil: none
+	saving chan struct{}                               // with a saver: holds one value while it runs
+	skew   time.Duration
+	store  TokenStore // nil: none
+	key    string
 }
 
 var defaultPolicy = &renewPolicy{skew: DefaultRefreshSkew}
 
 func newRenewal(grant func(ctx context.Context, last *Token) (*Token, error), seed *Token) *renewal {
-	r := &renewal{grant: grant, saving: make(chan struct{}, 1)}
+	r := &renewal{grant: grant}
 	r.flight.timeout = renewTimeout
 	if seed != nil {
 		r.state.Store(newTokenState(seed, DefaultRefreshSkew, true))
@@ -250,11 +250,11 @@ func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState
 // keeps the next from starting, and that one fails at its own deadline.
 func (r *renewal) save(ctx context.Context, pol *renewPolicy, st *tokenState) (*tokenState, error) {
 	select {
-	case r.saving <- struct{}{}:
+	case pol.saving <- struct{}{}:
 	case <-ctx.Done():
 		return nil, &SaveError{Err: context.Cause(ctx)}
 	}
-	defer func() { <-r.saving }()
+	defer func() { <-pol.saving }()
 	if err := pol.saver(ctx, st.tok); err != nil {
 		return nil, &SaveError{Err: err}
 	}

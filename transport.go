@@ -162,6 +162,9 @@ func NewTransport(src TokenSource, opts ...TransportOption) *Transport {
 			opt(&o)
 		}
 	}
+	if o.policy.saver != nil {
+		o.policy.saving = make(chan struct{}, 1)
+	}
 	t := &Transport{base: o.base, hosts: o.hosts, http: o.http}
 	switch s := src.(type) {
 	case nil:
@@ -173,7 +176,9 @@ func NewTransport(src TokenSource, opts ...TransportOption) *Transport {
 		}
 	default:
 		t.r = newRenewal(func(ctx context.Context, _ *Token) (*Token, error) { return src.Token(ctx) }, nil)
-		t.r.bind(&o.policy)
+		if o.renewal {
+			t.r.bind(&o.policy)
+		}
 	}
 	return t
 }
