@@ -400,7 +400,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		return r.check(cur), nil
 	}
 	base := cur
-	if stored != nil && (cur == nil || newer(stored, cur.tok)) {
+	if stored != nil && (cur == nil || !older(stored, cur.tok)) {
 		base = &tokenState{tok: stored} // its refresh token is the newest
 	}
 	tok, err := r.fetch(ctx, base)
@@ -432,7 +432,7 @@ func (r *renewal) renewLocal(ctx context.Context, pol *renewPolicy, cur *tokenSt
 }
 
 // adopt installs stored when this replica should use it instead of
-// renewing: it is usable, and newer than cur, or cur is a seed to check.
+// renewing: it is usable and not older than cur, or cur is a seed to check.
 // A token another replica got is not new here: that replica saved it.
 func (r *renewal) adopt(ctx context.Context, pol *renewPolicy, cur *tokenState, stored *Token) (*tokenState, bool, error) {
 	if stored == nil || stored.AccessToken == "" || !time.Now().Before(usableUntil(stored)) {
@@ -444,8 +444,8 @@ func (r *renewal) adopt(ctx context.Context, pol *renewPolicy, cur *tokenState, 
 		}
 		return nil, false, nil // what this replica has and wants replaced
 	}
-	if cur != nil && !cur.unchecked && cur.usable(time.Now()) && !newer(stored, cur.tok) {
-		return nil, false, nil // older than this replica's, e.g. from before a store outage
+	if cur != nil && !cur.unchecked && older(stored, cur.tok) {
+		return nil, false, nil // e.g. written before a store outage this replica renewed through
 	}
 	st, err := r.install(ctx, pol, cur, stored, false, false)
 	return st, true, err
@@ -459,10 +459,13 @@ func (r *renewal) check(cur *tokenState) *tokenState {
 	return &next
 }
 
-// newer reports whether a was issued after b, going by their expiry, the
-// only time a token carries; a token without expiry is not newer.
-func newer(a, b *Token) bool {
-	return !a.Expiry.IsZero() && (b.Expiry.IsZero() || a.Expiry.After(b.Expiry))
+// older reports whether a was provably issued before b, going by their
+// expiry, the only time a token carries. A stored token that differs from
+// this replica's and is not older is another replica's renewal: taking it
+// is what keeps a refresh token from being redeemed twice, so without
+// expiries to compare the stored token wins.
+func older(a, b *Token) bool {
+	return !a.Expiry.IsZero() && !b.Expiry.IsZero() && a.Expiry.Before(b.Expiry)
 }
 
 // storeLoad reads the shared token, bounded in time.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -199,4 +200,30 @@ func TestClientCredentialsReplicasShareOneTokenThroughTheStore(t *testing.T) {
 	}
 	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 1, "one client_credentials request for three replicas")
 	assert.False(t, store.current("app:job").Expiry.IsZero())
+}
+
+func TestReplicaForcedToRenewUsesAnotherReplicasRenewalOfATokenWithoutExpiry(t *testing.T) {
+	ts := newTokenServer(t, "rt-0") // rotation: a spent refresh token gets invalid_grant
+	ts.expiresIn = 0                // tokens without expiry: only a 401 renews them
+	var revoked atomic.Bool
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if revoked.Load() && r.Header.Get("Authorization") == "Bearer at-0" {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	t.Cleanup(api.Close)
+	store := newFakeStore()
+	a := oauth2flows.NewClient(ts.config(), token("at-0", "rt-0", time.Time{}), oauth2flows.WithTokenStore(store, "k"))
+	b := oauth2flows.NewClient(ts.config(), token("at-0", "rt-0", time.Time{}), oauth2flows.WithTokenStore(store, "k"))
+
+	for _, c := range []*http.Client{a, b, a, b} { // both use at-0, then the API revokes it
+		status, _, err := getBody(t, c, api.URL)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusOK, status)
+		if c == b {
+			revoked.Store(true)
+		}
+	}
+	assert.Equal(t, []string{"rt-0"}, ts.sent("refresh_token"), "the second replica took the first one's token")
 }
