@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
@@ -33,13 +34,7 @@ func ExampleNewClient() {
 	ctx := context.Background()
 
 	// Sign the user in once (the authorization code grant with PKCE).
-	verifier, state := oauth2flows.NewVerifier(), oauth2flows.NewState()
-	callback, err := srv.Authorize(ctx, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier)))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	tok, err := oauth2flows.ExchangeCode(ctx, cfg, callback.Query().Get("code"), oauth2flows.WithPKCE(verifier))
+	tok, err := exampleSignIn(ctx, srv, cfg)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -136,4 +131,84 @@ func ExampleNewMTLSClient() {
 	// Output:
 	// bound to the certificate: true
 	// oauth2flows: tls.Config.Certificates: no client certificate: set Certificates or GetClientCertificate (RFC 8705 §2)
+}
+
+// exampleSignIn signs the test server's user in with the authorization code
+// grant and PKCE, playing the browser with Authorize.
+func exampleSignIn(ctx context.Context, srv *oauth2flowstest.Server, cfg *oauth2flows.Config) (*oauth2flows.Token, error) {
+	verifier, state := oauth2flows.NewVerifier(), oauth2flows.NewState()
+	callback, err := srv.Authorize(ctx, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier)))
+	if err != nil {
+		return nil, err
+	}
+	return oauth2flows.ExchangeCode(ctx, cfg, callback.Query().Get("code"), oauth2flows.WithPKCE(verifier))
+}
+
+// The saver persists every new token, with its rotated refresh token
+// (RFC 9700 §4.14.2), before any request uses it; the token the client
+// started with is not new and is not saved.
+func ExampleWithTokenSaver() {
+	srv := oauth2flowstest.NewServer(
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "app", Secret: "app-secret", RedirectURIs: []string{"http://127.0.0.1/callback"}}),
+		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice", Password: "pw"}),
+	)
+	defer srv.Close()
+	api := httptest.NewServer(srv.Protect("app", http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	defer api.Close()
+	cfg := &oauth2flows.Config{ClientID: "app", ClientSecret: "app-secret", Endpoint: srv.Endpoint(), RedirectURL: "http://127.0.0.1/callback"}
+	ctx := context.Background()
+	stored, err := exampleSignIn(ctx, srv, cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	stored.Expiry = time.Now().Add(-time.Minute) // as loaded the next day
+
+	client := oauth2flows.NewClient(cfg, stored,
+		oauth2flows.WithTokenSaver(func(ctx context.Context, tok *oauth2flows.Token) error {
+			fmt.Println("saved; refresh token rotated:", tok.RefreshToken != stored.RefreshToken)
+			return nil // e.g. write tok as JSON to the user's record
+		}))
+	for range 2 {
+		resp, err := client.Get(api.URL)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+		fmt.Println(resp.Status)
+	}
+	// Output:
+	// saved; refresh token rotated: true
+	// 200 OK
+	// 200 OK
+}
+
+// A source can be used without a Transport, e.g. to hand the token to a
+// library: concurrent callers share one refresh.
+func ExampleRefreshTokenSource() {
+	srv := oauth2flowstest.NewServer(
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "app", Secret: "app-secret", RedirectURIs: []string{"http://127.0.0.1/callback"}}),
+		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice", Password: "pw"}),
+	)
+	defer srv.Close()
+	cfg := &oauth2flows.Config{ClientID: "app", ClientSecret: "app-secret", Endpoint: srv.Endpoint(), RedirectURL: "http://127.0.0.1/callback"}
+	ctx := context.Background()
+	first, err := exampleSignIn(ctx, srv, cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	first.Expiry = time.Now().Add(-time.Minute)
+
+	src := oauth2flows.RefreshTokenSource(cfg, first)
+	tok, err := src.Token(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	again, _ := src.Token(ctx)
+	fmt.Println("renewed:", tok.AccessToken != first.AccessToken, "cached:", again == tok)
+	// Output:
+	// renewed: true cached: true
 }
