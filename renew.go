@@ -97,10 +97,12 @@ const (
 	// renewTimeout bounds one renewal, saving and store included. It runs
 	// detached from the requests waiting for it, so it needs its own limit;
 	// no request waits on it longer, even when user code ignores its
-	// context. It also bounds the wait for another replica's lease.
+	// context.
 	renewTimeout = time.Minute
 	// storeTimeout bounds one TokenStore call but Lock.
 	storeTimeout = 5 * time.Second
+	// lockTimeout bounds the wait for a TokenStore lease.
+	lockTimeout = renewTimeout / 2
 )
 
 // current returns a state that may be handed out, renewing the token first
@@ -369,9 +371,12 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 		return st, err
 	}
-	// Wait for the lease while another replica renews, within the job's
-	// deadline: the holder's lease expires if it dies.
-	lease, err := pol.store.Lock(ctx, pol.key)
+	// Wait for the lease while another replica renews; the holder's lease
+	// expires if it dies. The wait takes at most half the job's time, so
+	// that a lease never given up still leaves time to go on without it.
+	lockCtx, cancel := context.WithTimeout(ctx, lockTimeout)
+	lease, err := pol.store.Lock(lockCtx, pol.key)
+	cancel()
 	if err != nil {
 		r.storeFailed(ctx, "lock", err)
 		if stored, err := r.storeLoad(ctx, pol); err == nil { // the holder may have finished
