@@ -2,7 +2,10 @@ package oauth2flows
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
+	"time"
 )
 
 // inflight runs at most one job at a time and lets every caller that asks
@@ -11,38 +14,99 @@ import (
 // that is never cancelled by a caller, so a caller that gives up stops
 // waiting without failing the job for the others. Its mutex only guards the
 // pointer to the running call; it is never held while the job runs.
+//
+// A job runs user code (a TokenSource, a saver, a TokenStore, an
+// http.Client) on a goroutine no caller can recover on, so a panic in it is
+// recovered and given to every waiter as a [*PanicError]; it never ends the
+// process.
+//
+// With a timeout, the job's context ends after it, and so does every wait:
+// a job stuck past its deadline (user code that ignores its context) is
+// abandoned, its waiters get an error, and the next caller starts a new job.
 type inflight[T any] struct {
-	mu sync.Mutex
-	c  *call[T]
+	mu      sync.Mutex
+	c       *call[T]
+	timeout time.Duration // 0: none
 }
 
 // call is one run of a job. val and err are written once, before done is
-// closed, and only read after.
+// closed, and only read after. expired is closed when the job outlived the
+// flight's timeout.
 type call[T any] struct {
-	done chan struct{}
-	val  T
-	err  error
+	done    chan struct{}
+	expired chan struct{}
+	timeout time.Duration
+	val     T
+	err     error
+}
+
+// PanicError is the error a request gets when code it depends on panicked
+// on a goroutine of this package: a [TokenSource], a [WithTokenSaver]
+// saver, a [TokenStore] or an HTTP client used by a renewal. The panic is
+// recovered so that the process survives, as net/http does for a handler.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the goroutine's stack when it panicked
+}
+
+// Error implements error.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("oauth2flows: panic in a token renewal: %v", e.Value)
 }
 
 // start returns the running call, or starts fn in a new goroutine when none
 // runs. started reports which. fn gets ctx's values but not its
-// cancellation; fn bounds its own duration.
+// cancellation; with a timeout, its context ends after it.
 func (g *inflight[T]) start(ctx context.Context, fn func(context.Context) (T, error)) (c *call[T], started bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.c != nil {
 		return g.c, false
 	}
-	c = &call[T]{done: make(chan struct{})}
+	c = &call[T]{done: make(chan struct{}), timeout: g.timeout}
 	g.c = c
+	jobCtx, cancel := context.WithoutCancel(ctx), context.CancelFunc(func() {})
+	var timer *time.Timer
+	if g.timeout > 0 {
+		jobCtx, cancel = context.WithTimeout(jobCtx, g.timeout)
+		c.expired = make(chan struct{})
+		timer = time.AfterFunc(g.timeout, func() {
+			g.release(c)
+			close(c.expired)
+		})
+	}
 	go func() {
-		c.val, c.err = fn(context.WithoutCancel(ctx))
-		g.mu.Lock()
-		g.c = nil
-		g.mu.Unlock()
-		close(c.done)
+		defer func() {
+			if v := recover(); v != nil {
+				var zero T
+				c.val, c.err = zero, &PanicError{Value: v, Stack: debug.Stack()}
+			}
+			cancel()
+			if timer != nil {
+				timer.Stop()
+			}
+			g.release(c)
+			close(c.done)
+		}()
+		c.val, c.err = fn(jobCtx)
 	}()
 	return c, true
+}
+
+// release lets the next caller start a new job, unless one runs already.
+func (g *inflight[T]) release(c *call[T]) {
+	g.mu.Lock()
+	if g.c == c {
+		g.c = nil
+	}
+	g.mu.Unlock()
+}
+
+// running returns the call in progress, or nil.
+func (g *inflight[T]) running() *call[T] {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.c
 }
 
 // do runs fn or joins the run in progress, and waits for it or for ctx.
@@ -51,9 +115,11 @@ func (g *inflight[T]) do(ctx context.Context, fn func(context.Context) (T, error
 	return c.wait(ctx)
 }
 
-// wait returns the call's result, or ctx's error if ctx ends first. The call
-// goes on regardless.
+// wait returns the call's result, or ctx's error if ctx ends first, or an
+// error wrapping context.DeadlineExceeded once the call outlived its
+// timeout. The call goes on regardless.
 func (c *call[T]) wait(ctx context.Context) (T, error) {
+	var zero T
 	select {
 	case <-c.done: // a finished call wins over a cancelled ctx
 		return c.val, c.err
@@ -62,8 +128,14 @@ func (c *call[T]) wait(ctx context.Context) (T, error) {
 	select {
 	case <-c.done:
 		return c.val, c.err
+	case <-c.expired: // nil without a timeout: never ready
+		select {
+		case <-c.done:
+			return c.val, c.err
+		default:
+		}
+		return zero, fmt.Errorf("oauth2flows: token renewal still running after %v: %w", c.timeout, context.DeadlineExceeded)
 	case <-ctx.Done():
-		var zero T
 		return zero, context.Cause(ctx)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -103,4 +104,38 @@ func TestInflightJobKeepsContextValues(t *testing.T) {
 	v, err := g.do(ctx, func(ctx context.Context) (string, error) { return ctx.Value(key{}).(string), nil })
 	require.NoError(t, err)
 	assert.Equal(t, "trace-1", v)
+}
+
+func TestInflightTurnsAPanicIntoAnErrorForEveryWaiter(t *testing.T) {
+	var g inflight[int]
+	release := make(chan struct{})
+	job := func(context.Context) (int, error) { <-release; panic("user code broke") }
+	c1, _ := g.start(t.Context(), job)
+	c2, started := g.start(t.Context(), job)
+	require.False(t, started)
+	close(release)
+	for _, c := range []*call[int]{c1, c2} {
+		_, err := c.wait(t.Context())
+		var pe *PanicError
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "user code broke", pe.Value)
+		assert.NotEmpty(t, pe.Stack)
+	}
+	v, err := g.do(t.Context(), func(context.Context) (int, error) { return 1, nil })
+	require.NoError(t, err, "the next job runs")
+	assert.Equal(t, 1, v)
+}
+
+func TestInflightAbandonsAJobPastItsTimeout(t *testing.T) {
+	g := inflight[int]{timeout: 50 * time.Millisecond}
+	release := make(chan struct{})
+	defer close(release)
+	stuck := func(context.Context) (int, error) { <-release; return 1, nil } // ignores its ctx
+	c, _ := g.start(t.Context(), stuck)
+	_, err := c.wait(context.Background())
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "no waiter outlives the job's deadline")
+
+	v, err := g.do(t.Context(), func(context.Context) (int, error) { return 2, nil })
+	require.NoError(t, err, "the next caller starts a new job")
+	assert.Equal(t, 2, v)
 }

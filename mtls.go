@@ -2,89 +2,45 @@ package oauth2flows
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"net/http"
 	"net/url"
 	"strings"
 )
 
-// MTLSOption adjusts the transport built by [NewMTLSTransport] and
-// [NewMTLSClient].
-type MTLSOption func(*mtlsOptions)
-
-type mtlsOptions struct {
-	rootCAs *x509.CertPool
-	getCert func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
-	base    *http.Transport
-}
-
-// WithRootCAs makes the transport trust only pool's CAs for server
-// certificates, as a private PKI needs. Without it the base transport's
-// RootCAs are kept (the system roots by default). See [LoadCertPool].
-func WithRootCAs(pool *x509.CertPool) MTLSOption {
-	return func(o *mtlsOptions) { o.rootCAs = pool }
-}
-
-// WithGetClientCertificate has the transport ask get for the client
-// certificate at every TLS handshake, instead of presenting a fixed one, so
-// that a certificate can be rotated without a restart (RFC 8705 §2 leaves
-// rotation to the client). get must be safe for concurrent use; an
-// atomic.Pointer[tls.Certificate] swapped by a file watcher is enough.
-// Open connections keep the certificate of their handshake: call the
-// transport's CloseIdleConnections after a swap to use the new one at once.
-func WithGetClientCertificate(get func(*tls.CertificateRequestInfo) (*tls.Certificate, error)) MTLSOption {
-	return func(o *mtlsOptions) { o.getCert = get }
-}
-
-// WithBaseTransport clones t instead of http.DefaultTransport, keeping its
-// proxy, timeouts and TLS settings.
-func WithBaseTransport(t *http.Transport) MTLSOption {
-	return func(o *mtlsOptions) { o.base = t }
-}
-
-// NewMTLSTransport returns an *http.Transport that presents cert as its
-// TLS client certificate (RFC 8705 §2), for mutual-TLS client
-// authentication and for calling resource servers with certificate-bound
-// access tokens (RFC 8705 §3), which must see the same certificate.
+// NewMTLSClient returns an *http.Client that presents the client
+// certificate of cfg in the TLS handshake (RFC 8705 §2), for mutual-TLS
+// client authentication and for calling resource servers with
+// certificate-bound access tokens (RFC 8705 §3), which must see the same
+// certificate. Use it as Config.HTTPClient, so that token requests reuse
+// its pooled connections, and as the base of the resource [Transport]
+// (through [WithBase] with its Transport).
 //
-// Set it (through [NewMTLSClient]) as Config.HTTPClient so that token
-// requests reuse its pooled connections, and as the base of the resource
-// Transport. The certificate is sent whenever the server asks for one, even
-// if the server's list of acceptable CAs does not name its issuer, as
-// self-signed certificates (RFC 8705 §2.2) need. cert may be nil with
-// [WithGetClientCertificate].
-func NewMTLSTransport(cert *tls.Certificate, opts ...MTLSOption) *http.Transport {
-	var o mtlsOptions
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
+// cfg is cloned, so later changes to it have no effect. It must carry a
+// client certificate: Certificates, or GetClientCertificate to rotate one
+// without a restart (open connections keep the certificate of their
+// handshake: call CloseIdleConnections on the client after a swap).
+// Otherwise NewMTLSClient returns a [*ConfigError]. RootCAs, when set, are
+// the only CAs trusted for server certificates, as a private PKI needs; nil
+// means the system roots. The certificate is sent whenever the server asks
+// for one, even if the server's list of acceptable CAs does not name its
+// issuer, as self-signed certificates (RFC 8705 §2.2) need. The client has
+// the SDK's default 30-second timeout and http.DefaultTransport's proxy and
+// pool settings.
+func NewMTLSClient(cfg *tls.Config) (*http.Client, error) {
+	if cfg == nil || (len(cfg.Certificates) == 0 && cfg.GetClientCertificate == nil) {
+		return nil, &ConfigError{Field: "tls.Config.Certificates", Reason: "no client certificate: set Certificates or GetClientCertificate (RFC 8705 §2)"}
+	}
+	c := cfg.Clone()
+	if c.GetClientCertificate == nil {
+		c.GetClientCertificate = staticCertificate(&c.Certificates[0])
+	}
+	c.Certificates = nil
+	if c.MinVersion == 0 {
+		c.MinVersion = tls.VersionTLS12
 	}
 	t := defaultTransport()
-	if o.base != nil {
-		t = o.base.Clone()
-	}
-	if t.TLSClientConfig == nil {
-		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	}
-	if o.rootCAs != nil {
-		t.TLSClientConfig.RootCAs = o.rootCAs
-	}
-	get := o.getCert
-	if get == nil && cert != nil {
-		get = staticCertificate(cert)
-	}
-	t.TLSClientConfig.Certificates = nil
-	t.TLSClientConfig.GetClientCertificate = get
-	return t
-}
-
-// NewMTLSClient returns an *http.Client over [NewMTLSTransport], with the
-// same 30-second timeout as the SDK's default client. Use it as
-// Config.HTTPClient for mutual-TLS client authentication (RFC 8705 §2) with
-// pooled connections.
-func NewMTLSClient(cert *tls.Certificate, opts ...MTLSOption) *http.Client {
-	return &http.Client{Transport: NewMTLSTransport(cert, opts...), Timeout: defaultTimeout}
+	t.TLSClientConfig = c
+	return &http.Client{Transport: t, Timeout: defaultTimeout}, nil
 }
 
 // staticCertificate presents cert whatever the server asks for. Go's TLS
@@ -105,8 +61,7 @@ func defaultTransport() *http.Transport {
 
 // hasClientCertificate reports whether a certificate method can present a
 // certificate: Config.Certificate, or a certificate or callback already on
-// the configured *http.Transport (for instance from [NewMTLSClient] with
-// [WithGetClientCertificate]).
+// the configured *http.Transport (for instance from [NewMTLSClient]).
 func (c *Config) hasClientCertificate() bool {
 	if c.Certificate != nil {
 		return true
@@ -128,7 +83,7 @@ func (c *Config) configuredTransport() *http.Transport {
 // (RFC 8705 §2). base is the configured transport.
 //
 // A transport that already has a GetClientCertificate callback (such as
-// [NewMTLSTransport]'s) is used as it is, so its connections pool and a
+// [NewMTLSClient]'s) is used as it is, so its connections pool and a
 // rotating callback keeps working. Otherwise a clone of base keeps its
 // RootCAs, proxy and timeouts, and presents Config.Certificate (or the
 // transport's own first certificate). Such a clone lives for one request, so
@@ -144,7 +99,7 @@ func (c *Config) mtlsTransport(base http.RoundTripper) (http.RoundTripper, error
 		}
 		t = b.Clone()
 	default:
-		return nil, &ConfigError{Field: "HTTPClient", Reason: "certificate authentication needs an *http.Transport to add the certificate to (or one from NewMTLSTransport)"}
+		return nil, &ConfigError{Field: "HTTPClient", Reason: "certificate authentication needs an *http.Transport to add the certificate to (or a client from NewMTLSClient)"}
 	}
 	if t.TLSClientConfig == nil {
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}

@@ -3,11 +3,10 @@ package oauth2flows
 import (
 	"crypto/subtle"
 	"crypto/x509"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // ErrTokenNotJWT is returned by [VerifyCertificateBinding] for an opaque
@@ -34,20 +33,8 @@ func VerifyCertificateBinding(accessToken string, cert *x509.Certificate) error 
 	if cert == nil {
 		return fmt.Errorf("%w: no certificate", ErrCertificateMismatch)
 	}
-	parts := strings.Split(accessToken, ".")
-	if len(parts) != 3 {
-		return ErrTokenNotJWT
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return ErrTokenNotJWT
-	}
-	var claims struct {
-		Cnf struct {
-			X5tS256 string `json:"x5t#S256"`
-		} `json:"cnf"`
-	}
-	if err := json.Unmarshal(payload, &claims); err != nil {
+	var claims cnfClaims
+	if !peekJWTClaims(accessToken, &claims) {
 		return ErrTokenNotJWT
 	}
 	got := claims.Cnf.X5tS256
@@ -58,4 +45,13 @@ func VerifyCertificateBinding(accessToken string, cert *x509.Certificate) error 
 		return fmt.Errorf("%w: cnf x5t#S256 names another certificate", ErrCertificateMismatch)
 	}
 	return nil
+}
+
+// cnfClaims are the claims VerifyCertificateBinding reads: RFC 8705 §3.1's
+// confirmation method, with the registered claims golang-jwt's parser needs.
+type cnfClaims struct {
+	jwt.RegisteredClaims
+	Cnf struct {
+		X5tS256 string `json:"x5t#S256"`
+	} `json:"cnf"`
 }

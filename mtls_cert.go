@@ -3,9 +3,7 @@ package oauth2flows
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"os"
 )
 
 // LoadClientCertificate reads a PEM certificate chain and its PEM private
@@ -23,27 +21,6 @@ func LoadClientCertificate(certFile, keyFile string) (*tls.Certificate, error) {
 		}
 	}
 	return &cert, nil
-}
-
-// LoadCertPool reads PEM CA certificates into a new pool, for
-// [WithRootCAs] when the authorization server's certificate comes from a
-// private PKI. The system roots are not included: start from
-// x509.SystemCertPool and AppendCertsFromPEM to trust both.
-func LoadCertPool(pemFiles ...string) (*x509.CertPool, error) {
-	if len(pemFiles) == 0 {
-		return nil, errors.New("oauth2flows: LoadCertPool needs at least one file")
-	}
-	pool := x509.NewCertPool()
-	for _, f := range pemFiles {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("oauth2flows: reading CA certificates: %w", err)
-		}
-		if !pool.AppendCertsFromPEM(b) {
-			return nil, fmt.Errorf("oauth2flows: no PEM certificate in %s", f)
-		}
-	}
-	return pool, nil
 }
 
 // CertificateThumbprint returns the "x5t#S256" thumbprint of cert: the

@@ -3,7 +3,6 @@ package oauth2flows_test
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"io"
 	"net/http"
 	"os"
@@ -53,7 +52,7 @@ func TestEndpointFromMetadataFillsMTLSAliases(t *testing.T) {
 	}
 }
 
-func TestLoadClientCertificateAndCertPool(t *testing.T) {
+func TestLoadClientCertificate(t *testing.T) {
 	ca, err := oauth2flowstest.NewCertificateAuthority("files CA")
 	require.NoError(t, err)
 	cert, err := ca.IssueClientCertificate("from-files")
@@ -87,16 +86,6 @@ func TestLoadClientCertificateAndCertPool(t *testing.T) {
 			assert.NotContains(t, err.Error(), string(keyPEM))
 		})
 	}
-
-	caFile := write("ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Certificate.Raw}))
-	pool, err := oauth2flows.LoadCertPool(caFile)
-	require.NoError(t, err)
-	_, err = cert.Leaf.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-	assert.NoError(t, err, "the pool trusts the CA")
-	_, err = oauth2flows.LoadCertPool(keyFile)
-	assert.Error(t, err, "a file without certificates")
-	_, err = oauth2flows.LoadCertPool()
-	assert.Error(t, err)
 }
 
 func TestVerifyCertificateBinding(t *testing.T) {

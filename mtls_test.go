@@ -60,6 +60,14 @@ func newMTLSEnv(t *testing.T) *mtlsEnv {
 	return e
 }
 
+// client is NewMTLSClient presenting cert and trusting the server.
+func (e *mtlsEnv) client(t *testing.T, cert *tls.Certificate) *http.Client {
+	t.Helper()
+	hc, err := oauth2flows.NewMTLSClient(&tls.Config{Certificates: []tls.Certificate{*cert}, RootCAs: e.srv.RootCAs()})
+	require.NoError(t, err)
+	return hc
+}
+
 // config is a certificate-authenticated Config without retries, so every
 // request recorded is one the test made.
 func (e *mtlsEnv) config(id string, m oauth2flows.AuthMethod, cert *tls.Certificate, hc *http.Client) *oauth2flows.Config {
@@ -98,9 +106,7 @@ func assertMTLSWire(t *testing.T, r oauth2flowstest.Request, clientID, method st
 
 func TestMTLSClientCredentialsRefreshRevoke(t *testing.T) {
 	e := newMTLSEnv(t)
-	pooled := func(c *tls.Certificate) *http.Client {
-		return oauth2flows.NewMTLSClient(c, oauth2flows.WithRootCAs(e.srv.RootCAs()))
-	}
+	pooled := func(c *tls.Certificate) *http.Client { return e.client(t, c) }
 	tests := []struct {
 		name     string
 		clientID string
@@ -162,11 +168,13 @@ func TestMTLSRefusesUnauthenticatedCertificates(t *testing.T) {
 	require.NoError(t, err)
 	stranger, err := oauth2flowstest.NewSelfSignedCertificate(mSelfClient) // never registered
 	require.NoError(t, err)
-	noCert := oauth2flows.NewMTLSClient(nil,
-		oauth2flows.WithRootCAs(e.srv.RootCAs()),
-		oauth2flows.WithGetClientCertificate(func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	noCert, err := oauth2flows.NewMTLSClient(&tls.Config{
+		RootCAs: e.srv.RootCAs(),
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 			return &tls.Certificate{}, nil // a rotation callback with nothing to present
-		}))
+		},
+	})
+	require.NoError(t, err)
 
 	tests := []struct {
 		name     string
@@ -262,9 +270,7 @@ func TestMTLSBoundTokenAtResourceServer(t *testing.T) {
 	bound, err := oauth2flows.ClientCredentials(context.Background(), cfg, oauth2flows.WithResource(mAPI))
 	require.NoError(t, err)
 	unbound := e.srv.IssueAccessToken("alice", mAPI)
-	withCert := func(c *tls.Certificate) *http.Client {
-		return oauth2flows.NewMTLSClient(c, oauth2flows.WithRootCAs(e.srv.RootCAs()))
-	}
+	withCert := func(c *tls.Certificate) *http.Client { return e.client(t, c) }
 
 	tests := []struct {
 		name   string
@@ -297,17 +303,19 @@ func TestMTLSRotatingCertificate(t *testing.T) {
 	e := newMTLSEnv(t)
 	var current atomic.Pointer[tls.Certificate]
 	current.Store(e.self)
-	tr := oauth2flows.NewMTLSTransport(nil,
-		oauth2flows.WithRootCAs(e.srv.RootCAs()),
-		oauth2flows.WithGetClientCertificate(func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	hc, err := oauth2flows.NewMTLSClient(&tls.Config{
+		RootCAs: e.srv.RootCAs(),
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 			return current.Load(), nil
-		}))
-	// No Config.Certificate: the transport's callback presents it.
-	cfg := e.config(mSelfClient, oauth2flows.SelfSignedTLSClientAuth, nil, &http.Client{Transport: tr})
+		},
+	})
+	require.NoError(t, err)
+	// No Config.Certificate: the client's callback presents it.
+	cfg := e.config(mSelfClient, oauth2flows.SelfSignedTLSClientAuth, nil, hc)
 
 	for _, cert := range []*tls.Certificate{e.self, e.self2} {
 		current.Store(cert)
-		tr.CloseIdleConnections() // a new certificate needs a new handshake
+		hc.CloseIdleConnections() // a new certificate needs a new handshake
 		tok, err := oauth2flows.ClientCredentials(context.Background(), cfg)
 		require.NoError(t, err)
 		require.NoError(t, oauth2flows.VerifyCertificateBinding(tok.AccessToken, cert.Leaf))
@@ -342,4 +350,35 @@ func TestMTLSNeedsACertificate(t *testing.T) {
 	var ce *oauth2flows.ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "HTTPClient", ce.Field)
+}
+
+func TestNewMTLSClientRefusesAConfigWithoutClientCertificate(t *testing.T) {
+	for name, cfg := range map[string]*tls.Config{
+		"nil":            nil,
+		"no certificate": {MinVersion: tls.VersionTLS13},
+	} {
+		t.Run(name, func(t *testing.T) {
+			hc, err := oauth2flows.NewMTLSClient(cfg)
+			var ce *oauth2flows.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, "tls.Config.Certificates", ce.Field)
+			assert.Nil(t, hc)
+		})
+	}
+}
+
+func TestNewMTLSClientClonesTheConfig(t *testing.T) {
+	e := newMTLSEnv(t)
+	cfg := &tls.Config{Certificates: []tls.Certificate{*e.pki}, RootCAs: e.srv.RootCAs()}
+	hc, err := oauth2flows.NewMTLSClient(cfg)
+	require.NoError(t, err)
+	cfg.Certificates, cfg.RootCAs = nil, nil // later changes have no effect
+
+	tok, err := oauth2flows.ClientCredentials(context.Background(), e.config(mPKIClient, oauth2flows.TLSClientAuth, nil, hc))
+	require.NoError(t, err)
+	require.NoError(t, oauth2flows.VerifyCertificateBinding(tok.AccessToken, e.pki.Leaf))
+	assertMTLSWire(t, lastTo(t, e.srv, oauth2flowstest.EndpointToken), mPKIClient, oauth2flowstest.AuthTLSClientAuth, e.pki)
+	tr, ok := hc.Transport.(*http.Transport)
+	require.True(t, ok, "a pooled *http.Transport")
+	assert.False(t, tr.DisableKeepAlives)
 }

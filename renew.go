@@ -3,78 +3,225 @@ package oauth2flows
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
-// wait returns a usable token state, renewing the token unless another
-// renewal runs already, in which case it waits for that one. st is what the
-// caller found: nil, not yet saved, not a bearer, or expired.
-func (t *Transport) wait(ctx context.Context, st *tokenState) (*tokenState, error) {
-	if t.src == nil {
-		return nil, &ConfigError{Field: "TokenSource", Reason: "nil"}
+// renewal is the one renewal path of this package: it holds the current
+// token of a grant, in the form the [Transport]'s hot path reads with one
+// atomic load, and renews it single-flight. The sources of this package
+// ([RefreshTokenSource] and the others) are a renewal over their grant; a
+// Transport over one of them shares that renewal, and a Transport over any
+// other source gets its own, whose grant asks that source.
+//
+// A refresh reads in this file from top to bottom:
+//
+//  1. current: a valid token is returned at once; in its refresh window it
+//     also starts a renewal in the background (renewInBackground).
+//  2. Otherwise every caller joins one renewal job (flight), bounded by
+//     renewTimeout, and waits for it or for its own context.
+//  3. The job (renew) saves a token the saver has not accepted yet, or
+//     takes a token another job installed since the caller looked, or asks
+//     the grant for a new one (directly, or through the [TokenStore] under
+//     its lease: renewShared) and installs it.
+//  4. install stores the token before saving it, so that a rotated refresh
+//     token is never lost, then hands it to the saver (save); requests use
+//     it once the saver returned nil.
+type renewal struct {
+	// grant gets a token newer than last (nil before the first). For a
+	// foreign source it is the source's Token, which may return last again.
+	grant  func(ctx context.Context, last *Token) (*Token, error)
+	logger *slog.Logger // of the source's Config: where store failures go
+
+	state      atomic.Pointer[tokenState]
+	flight     inflight[*tokenState]
+	background atomic.Bool // a proactive renewal was started and has not ended
+	policy     atomic.Pointer[renewPolicy]
+}
+
+// renewPolicy is what the Transport options add to a renewal.
+type renewPolicy struct {
+	saver  func(ctx context.Context, tok *Token) error // nil: none
+	saving chan struct{}                               // with a saver: holds one value while it runs
+	skew   time.Duration
+	store  TokenStore // nil: none
+	key    string
+}
+
+var defaultPolicy = &renewPolicy{skew: DefaultRefreshSkew}
+
+func newRenewal(grant func(ctx context.Context, last *Token) (*Token, error), seed *Token) *renewal {
+	r := &renewal{grant: grant}
+	r.flight.timeout = renewTimeout
+	if seed != nil {
+		r.state.Store(newTokenState(seed, DefaultRefreshSkew, true))
 	}
-	if st != nil && st.saved && st.err != nil && time.Now().Before(st.expireAt) {
-		return nil, st.err // a refused token stays refused until it expires
+	return r
+}
+
+// tokenState is one token as the hot path needs it. It is immutable once
+// stored, but for guard; a change stores a new one.
+type tokenState struct {
+	tok       *Token
+	header    []string  // Authorization value, computed once per token
+	expireAt  time.Time // not used from then on; far future for no expiry
+	refreshAt time.Time // renewed in the background from then on
+	saved     bool      // the saver has returned nil for tok, or there is no saver
+	unchecked bool      // a seed not yet compared with the TokenStore's token
+	err       error     // why tok cannot be sent, e.g. *TokenTypeError
+	ready     bool      // saved and checked: it may be handed out
+	sendable  bool      // ready and no err: the hot path may send it
+	// guard limits forced renewals after a 401 to one per token; it is
+	// shared by the states of one token.
+	guard *atomic.Int32
+}
+
+// Values of tokenState.guard.
+const (
+	mayForce int32 = iota // a 401 invalid_token may force one renewal
+	forced                // it did: no other
+	unproven              // got by a forced renewal and not yet accepted by the resource server
+)
+
+// never stands for "no expiry", so that the hot path has one comparison.
+var never = time.Unix(1<<40, 0)
+
+const (
+	// DefaultRefreshSkew is how long before expiry a token is renewed in the
+	// background, unless [WithRefreshSkew] says otherwise.
+	DefaultRefreshSkew = time.Minute
+	// expiryDelta keeps a token from expiring in flight: it is treated as
+	// expired this long (at most a tenth of its lifetime) before its Expiry.
+	expiryDelta = 10 * time.Second
+	// renewTimeout bounds one renewal, saving and store included. It runs
+	// detached from the requests waiting for it, so it needs its own limit;
+	// no request waits on it longer, even when user code ignores its
+	// context.
+	renewTimeout = time.Minute
+	// storeTimeout bounds one TokenStore call but Lock.
+	storeTimeout = 5 * time.Second
+	// lockTimeout bounds the wait for a TokenStore lease.
+	lockTimeout = renewTimeout / 2
+)
+
+// current returns a state that may be handed out, renewing the token first
+// when it is missing or expired. A state whose token cannot be sent as a
+// bearer (err set) is returned as is until it expires.
+func (r *renewal) current(ctx context.Context) (*tokenState, error) {
+	st := r.state.Load()
+	now := time.Now()
+	if st != nil && st.ready && now.Before(st.expireAt) {
+		if !now.Before(st.refreshAt) {
+			r.renewInBackground(ctx, st)
+		}
+		return st, nil
 	}
-	c, _ := t.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return t.renew(ctx, st) })
-	st, err := c.wait(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if st.err != nil {
-		return nil, st.err
-	}
-	return st, nil
+	c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, st, false) })
+	return c.wait(ctx)
 }
 
 // renewInBackground starts one renewal of st, unless one is running.
 // Requests go on with st meanwhile.
-func (t *Transport) renewInBackground(ctx context.Context, st *tokenState) {
-	if !t.background.CompareAndSwap(false, true) {
+func (r *renewal) renewInBackground(ctx context.Context, st *tokenState) {
+	if !r.background.CompareAndSwap(false, true) {
 		return
 	}
-	if _, started := t.flight.start(ctx, func(ctx context.Context) (*tokenState, error) {
-		defer t.background.Store(false)
-		next, err := t.renew(ctx, st)
-		if err != nil {
-			t.postpone(st, err)
-		}
-		return next, err
+	if _, started := r.flight.start(ctx, func(ctx context.Context) (next *tokenState, err error) {
+		defer r.background.Store(false)
+		defer func() {
+			if err != nil {
+				r.postpone(st, err)
+			}
+		}()
+		return r.renew(ctx, st, false)
 	}); !started {
-		t.background.Store(false)
+		r.background.Store(false)
 	}
+}
+
+// forceRenew renews used after a resource server rejected it with 401
+// invalid_token (RFC 6750 §3.1), at most once per token: a token got that
+// way forces nothing until a resource server has accepted it, so a resource
+// that rejects every token does not turn each API call into a refresh. It
+// returns the state to retry with, or nil when there is none.
+func (r *renewal) forceRenew(ctx context.Context, used *tokenState) (*tokenState, error) {
+	var st *tokenState
+	var err error
+	switch {
+	case used.guard.CompareAndSwap(mayForce, forced):
+		c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, used, true) })
+		st, err = c.wait(ctx)
+	case used.guard.Load() == forced: // another request forced it: use its result
+		if c := r.flight.running(); c != nil {
+			c.wait(ctx)
+		}
+		st = r.state.Load()
+		if !st.usable(time.Now()) {
+			return nil, nil
+		}
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sameToken(st.tok, used.tok) {
+		return nil, nil
+	}
+	return st, nil
 }
 
 // postpone delays the next background renewal of st after one failed, so
 // that a failing server is not asked again on every request: by a quarter
 // of the time left, or until expiry when the grant is dead (invalid_grant),
 // where the waiting requests get the error.
-func (t *Transport) postpone(st *tokenState, err error) {
+func (r *renewal) postpone(st *tokenState, err error) {
 	next := *st
 	next.refreshAt = st.expireAt
-	if !IsReauthRequired(err) {
+	if !errors.Is(err, ErrReauthRequired) {
 		next.refreshAt = time.Now().Add(time.Until(st.expireAt) / 4)
 	}
-	t.state.CompareAndSwap(st, &next)
+	r.state.CompareAndSwap(st, &next)
 }
 
-// renew is the single-flight job: it saves a token that is not saved yet, or
-// gets a new one from the source and saves it. seen is the state the caller
-// wanted replaced.
-func (t *Transport) renew(ctx context.Context, seen *tokenState) (*tokenState, error) {
-	ctx, cancel := context.WithTimeout(ctx, renewTimeout)
-	defer cancel()
-	cur := t.state.Load()
+// renew is the single-flight job. seen is the state the caller wanted
+// replaced; forced tells a renewal after a 401.
+func (r *renewal) renew(ctx context.Context, seen *tokenState, forced bool) (*tokenState, error) {
+	pol := r.policyOf()
+	cur := r.state.Load()
 	if cur != nil && !cur.saved {
-		return t.save(ctx, cur) // the saver failed last time: retry before any use
+		return r.save(ctx, pol, cur) // the saver failed last time: retry before any use
 	}
 	if cur != seen && cur.usable(time.Now()) {
 		return cur, nil // renewed since the caller looked
 	}
-	tok, err := t.fetch(ctx, cur)
+	if pol.store != nil {
+		return r.renewShared(ctx, pol, cur, forced)
+	}
+	tok, err := r.fetch(ctx, cur)
 	if err != nil {
 		return nil, err
 	}
+	return r.install(ctx, pol, cur, tok, forced, true)
+}
+
+// fetch asks the grant for a token newer than cur's.
+func (r *renewal) fetch(ctx context.Context, cur *tokenState) (*Token, error) {
+	var last *Token
+	if cur != nil {
+		last = cur.tok
+	}
+	tok, err := r.grant(ctx, last)
+	if err == nil && tok == nil {
+		err = errors.New("oauth2flows: token source returned no token and no error")
+	}
+	return tok, err
+}
+
+// install makes tok the current token, replacing cur. isNew is false for a
+// token another replica got: this one does not save it.
+func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState, tok *Token, forced, isNew bool) (*tokenState, error) {
 	if cur != nil && sameToken(tok, cur.tok) {
 		if !time.Now().Before(cur.expireAt) {
 			return nil, errSourceExpired
@@ -82,58 +229,97 @@ func (t *Transport) renew(ctx context.Context, seen *tokenState) (*tokenState, e
 		// The source has nothing newer yet: stop asking until expiry.
 		next := *cur
 		next.refreshAt = cur.expireAt
-		t.state.Store(&next)
+		r.state.CompareAndSwap(cur, &next)
 		return &next, nil
 	}
-	next := newTokenState(tok, t.skew, t.saver == nil)
-	t.state.Store(next) // kept even if saving fails: it may hold a rotated refresh token
+	next := newTokenState(tok, pol.skew, pol.saver == nil || !isNew)
+	if forced {
+		next.guard.Store(unproven)
+	}
+	// Kept even if saving fails: it may hold a rotated refresh token. A job
+	// abandoned past its deadline finds the state changed and stores nothing.
+	if !r.state.CompareAndSwap(cur, next) {
+		return nil, errors.New("oauth2flows: token renewal overtaken by a newer one")
+	}
 	if next.saved {
 		return next, nil
 	}
-	return t.save(ctx, next)
-}
-
-// fetch asks the source for a token newer than cur's.
-func (t *Transport) fetch(ctx context.Context, cur *tokenState) (*Token, error) {
-	var tok *Token
-	var err error
-	if r, ok := t.src.(renewer); ok {
-		stale := r.initial() // what the source holds before its first renewal
-		if cur != nil {
-			stale = cur.tok
-		}
-		tok, err = r.renew(ctx, stale)
-	} else {
-		tok, err = t.src.Token(ctx)
-	}
-	if err == nil && tok == nil {
-		err = errors.New("oauth2flows: token source returned no token and no error")
-	}
-	return tok, err
+	return r.save(ctx, pol, next)
 }
 
 // save hands st's token to the saver and, once it returned nil, stores st
-// as saved.
-func (t *Transport) save(ctx context.Context, st *tokenState) (*tokenState, error) {
-	if err := t.saver(ctx, st.tok); err != nil {
+// as saved. Calls to the saver never overlap: one that ignores its context
+// keeps the next from starting, and that one fails at its own deadline.
+func (r *renewal) save(ctx context.Context, pol *renewPolicy, st *tokenState) (*tokenState, error) {
+	select {
+	case pol.saving <- struct{}{}:
+	case <-ctx.Done():
+		return nil, &SaveError{Err: context.Cause(ctx)}
+	}
+	defer func() { <-pol.saving }()
+	if err := pol.saver(ctx, st.tok); err != nil {
 		return nil, &SaveError{Err: err}
 	}
 	next := *st
-	next.saved, next.ready = true, st.err == nil
-	t.state.Store(&next)
+	next.saved, next.ready, next.sendable = true, true, st.err == nil
+	r.state.CompareAndSwap(st, &next)
 	return &next, nil
+}
+
+// policyOf returns the renewal's policy.
+func (r *renewal) policyOf() *renewPolicy {
+	if p := r.policy.Load(); p != nil {
+		return p
+	}
+	return defaultPolicy
+}
+
+// bind sets the policy of a Transport over r. It reports false when another
+// Transport has set one already.
+func (r *renewal) bind(p *renewPolicy) bool {
+	if !r.policy.CompareAndSwap(nil, p) {
+		return false
+	}
+	// Recompute the seed's refresh time for the skew, and have it checked
+	// against the store before use.
+	for {
+		cur := r.state.Load()
+		if cur == nil {
+			return true
+		}
+		next := newTokenState(cur.tok, p.skew, cur.saved)
+		next.guard = cur.guard
+		if p.store != nil {
+			next.unchecked, next.ready, next.sendable = true, false, false
+		}
+		if r.state.CompareAndSwap(cur, next) {
+			return true
+		}
+	}
 }
 
 // newTokenState precomputes what the hot path needs for tok.
 func newTokenState(tok *Token, skew time.Duration, saved bool) *tokenState {
-	st := &tokenState{tok: tok, expireAt: never, refreshAt: never, saved: saved}
-	if !tok.Expiry.IsZero() {
+	st := &tokenState{tok: tok, expireAt: never, refreshAt: never, saved: saved, guard: new(atomic.Int32)}
+	if tok.AccessToken == "" {
+		st.expireAt = time.Time{} // e.g. a stored refresh token alone: renewed before any use
+	} else if !tok.Expiry.IsZero() {
 		st.expireAt = usableUntil(tok)
-		st.refreshAt = tok.Expiry.Round(0).Add(-min(skew, max(time.Until(tok.Expiry)/2, 0)))
+		st.refreshAt = refreshTime(tok, skew)
 	}
 	st.header, st.err = authorization(tok)
-	st.ready = saved && st.err == nil
+	st.ready = saved
+	st.sendable = saved && st.err == nil
 	return st
+}
+
+// refreshTime is when tok is renewed in the background: skew before its
+// Expiry, or halfway through its remaining lifetime when that is later, so
+// that a token issued with less than twice the skew to live is not renewed
+// as soon as it arrives, which for a server issuing short tokens would be on
+// every request.
+func refreshTime(tok *Token, skew time.Duration) time.Time {
+	return tok.Expiry.Round(0).Add(-min(skew, max(time.Until(tok.Expiry)/2, 0)))
 }
 
 // authorization computes the Authorization header value for tok, once per
@@ -158,7 +344,7 @@ func usableUntil(tok *Token) time.Time {
 	return tok.Expiry.Round(0).Add(-min(expiryDelta, max(time.Until(tok.Expiry)/10, 0)))
 }
 
-// usable reports whether st may be sent at now.
+// usable reports whether st may be handed out at now.
 func (st *tokenState) usable(now time.Time) bool {
 	return st != nil && st.ready && now.Before(st.expireAt)
 }
@@ -171,3 +357,158 @@ func sameToken(a, b *Token) bool {
 // errSourceExpired is returned when a source that is not of this package
 // keeps returning a token that has expired.
 var errSourceExpired = errors.New("oauth2flows: token source returned an expired token")
+
+// renewShared is renew with a [TokenStore]: the token under pol.key is the
+// current token of every replica, and one replica at a time renews it under
+// the key's lease. Every store failure is a miss: it is reported, and the
+// renewal goes on from memory and the token endpoint.
+func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenState, forced bool) (*tokenState, error) {
+	// Another replica may have renewed already: then no lease is needed.
+	stored, err := r.storeLoad(ctx, pol)
+	if err != nil {
+		return r.renewLocal(ctx, pol, cur, forced)
+	}
+	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
+		return st, err
+	}
+	// Wait for the lease while another replica renews; the holder's lease
+	// expires if it dies. The wait takes at most half the job's time, so
+	// that a lease never given up still leaves time to go on without it.
+	lockCtx, cancel := context.WithTimeout(ctx, lockTimeout)
+	lease, err := pol.store.Lock(lockCtx, pol.key)
+	cancel()
+	if err != nil {
+		r.storeFailed(ctx, "lock", err)
+		if stored, err := r.storeLoad(ctx, pol); err == nil { // the holder may have finished
+			if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
+				return st, err
+			}
+		}
+		return r.renewLocal(ctx, pol, cur, forced)
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		if err := lease.Unlock(uctx); err != nil {
+			r.storeFailed(ctx, "unlock", err)
+		}
+	}()
+	// Under the lease, what is stored is the newest token of every replica.
+	if stored, err = r.storeLoad(ctx, pol); err == nil {
+		if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
+			return st, err
+		}
+	}
+	if stored == nil && cur != nil && cur.unchecked && time.Now().Before(cur.expireAt) {
+		// The store has no token: the seed becomes the shared one.
+		r.leaseStore(ctx, lease, cur.tok)
+		return r.check(cur), nil
+	}
+	base := cur
+	if stored != nil && (cur == nil || !older(stored, cur.tok)) {
+		base = &tokenState{tok: stored} // its refresh token is the newest
+	}
+	tok, err := r.fetch(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.leaseStore(ctx, lease, tok); errors.Is(err, ErrLeaseLost) {
+		// This lease lapsed and another replica stored a newer token under
+		// its own: that one is current, and this one is dropped unsaved.
+		if stored, err := r.storeLoad(ctx, pol); err == nil {
+			if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
+				return st, err
+			}
+		}
+	}
+	return r.install(ctx, pol, cur, tok, forced, true)
+}
+
+// renewLocal renews without the store, after it failed.
+func (r *renewal) renewLocal(ctx context.Context, pol *renewPolicy, cur *tokenState, forced bool) (*tokenState, error) {
+	if cur != nil && cur.unchecked && time.Now().Before(cur.expireAt) {
+		return r.check(cur), nil // the seed, unchecked: the best there is
+	}
+	tok, err := r.fetch(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
+	return r.install(ctx, pol, cur, tok, forced, true)
+}
+
+// adopt installs stored when this replica should use it instead of
+// renewing: it is usable and not older than cur, or cur is a seed to check.
+// A token another replica got is not new here: that replica saved it.
+func (r *renewal) adopt(ctx context.Context, pol *renewPolicy, cur *tokenState, stored *Token) (*tokenState, bool, error) {
+	if stored == nil || stored.AccessToken == "" || !time.Now().Before(usableUntil(stored)) {
+		return nil, false, nil
+	}
+	if cur != nil && sameToken(stored, cur.tok) {
+		if cur.unchecked {
+			return r.check(cur), true, nil
+		}
+		return nil, false, nil // what this replica has and wants replaced
+	}
+	if cur != nil && !cur.unchecked && older(stored, cur.tok) {
+		return nil, false, nil // e.g. written before a store outage this replica renewed through
+	}
+	st, err := r.install(ctx, pol, cur, stored, false, false)
+	return st, true, err
+}
+
+// check marks a seed as compared with the store: it may be used.
+func (r *renewal) check(cur *tokenState) *tokenState {
+	next := *cur
+	next.unchecked, next.ready, next.sendable = false, cur.saved, cur.saved && cur.err == nil
+	r.state.CompareAndSwap(cur, &next)
+	return &next
+}
+
+// older reports whether a was provably issued before b, going by their
+// expiry, the only time a token carries. A stored token that differs from
+// this replica's and is not older is another replica's renewal: taking it
+// is what keeps a refresh token from being redeemed twice, so without
+// expiries to compare the stored token wins.
+func older(a, b *Token) bool {
+	return !a.Expiry.IsZero() && !b.Expiry.IsZero() && a.Expiry.Before(b.Expiry)
+}
+
+// storeLoad reads the shared token, bounded in time.
+func (r *renewal) storeLoad(ctx context.Context, pol *renewPolicy) (*Token, error) {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	tok, err := pol.store.Load(ctx, pol.key)
+	if err != nil {
+		r.storeFailed(ctx, "load", err)
+	}
+	return tok, err
+}
+
+// leaseStore writes tok under the lease, bounded in time, kept until
+// replaced when it carries a refresh token and until it expires otherwise.
+func (r *renewal) leaseStore(ctx context.Context, lease TokenLease, tok *Token) error {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	var expires time.Time
+	if tok.RefreshToken == "" {
+		expires = tok.Expiry
+	}
+	err := lease.Store(ctx, tok, expires)
+	if err != nil && !errors.Is(err, ErrLeaseLost) {
+		r.storeFailed(ctx, "store", err)
+	}
+	return err
+}
+
+// storeFailed reports a store failure on the source's Config.Logger, or on
+// slog's default logger when there is none: a replica that silently stops
+// sharing its tokens is a failure someone must see. The key is not logged:
+// it may name a user.
+func (r *renewal) storeFailed(ctx context.Context, op string, err error) {
+	l := r.logger
+	if l == nil {
+		l = slog.Default()
+	}
+	l.LogAttrs(ctx, slog.LevelWarn, "oauth2flows: token store failed; going on without it",
+		slog.String("op", op), slog.String("error", err.Error()))
+}

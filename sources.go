@@ -2,8 +2,9 @@ package oauth2flows
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // TokenSource supplies tokens, for a [Transport] or for direct use. Unlike
@@ -15,91 +16,37 @@ type TokenSource interface {
 	Token(ctx context.Context) (*Token, error)
 }
 
-// renewer is what the sources of this package add for the [Transport]: the
-// token a source started with, which is not new and is not saved again, and
-// a way to get a token newer than the one the Transport holds, ahead of
-// expiry or after a 401, which Token would not do while its token is valid.
-type renewer interface {
-	TokenSource
-	initial() *Token
-	renew(ctx context.Context, stale *Token) (*Token, error)
-}
+// grantSource is a source of this package: a grant behind the one renewal
+// path ([renewal], in renew.go). A [Transport] over it shares its token and
+// its renewals, so that the source's direct callers and every Transport
+// over it cause one request to the authorization server at a time, and a
+// refresh always uses the newest refresh token.
+type grantSource struct{ r *renewal }
 
-// cachedSource caches the token of one grant and renews it single-flight,
-// so that concurrent callers, and several Transports sharing the source,
-// cause one request to the authorization server, and a refresh always uses
-// the newest refresh token.
-type cachedSource struct {
-	grant  func(ctx context.Context, last *Token) (*Token, error) // last may be nil
-	seed   *Token
-	cur    atomic.Pointer[cachedToken]
-	flight inflight[*Token]
-}
-
-// cachedToken is a token with the time from which it is no longer handed out.
-type cachedToken struct {
-	tok      *Token
-	expireAt time.Time
-}
-
-func newCachedToken(tok *Token) *cachedToken {
-	c := &cachedToken{tok: tok, expireAt: usableUntil(tok)}
-	if tok.AccessToken == "" {
-		c.expireAt = time.Time{} // e.g. a stored refresh token alone
+// Token returns the cached token while it is valid, and a new one otherwise.
+// A caller whose ctx ends stops waiting; the renewal goes on, bounded in
+// time.
+func (s *grantSource) Token(ctx context.Context) (*Token, error) {
+	st, err := s.r.current(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return c
+	return st.tok, nil
 }
 
-// newCachedSource returns a source over grant. cfg is only checked: a nil
-// Config fails every call with a [*ConfigError].
-func newCachedSource(cfg *Config, seed *Token, grant func(ctx context.Context, last *Token) (*Token, error)) *cachedSource {
+// newGrantSource returns a source over grant, starting from seed (which may
+// be nil). A nil Config fails every call with a [*ConfigError].
+func newGrantSource(cfg *Config, seed *Token, grant func(ctx context.Context, last *Token) (*Token, error)) *grantSource {
 	if cfg == nil {
 		grant = func(context.Context, *Token) (*Token, error) {
 			return nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
 		}
 	}
-	s := &cachedSource{grant: grant, seed: seed}
-	if seed != nil {
-		s.cur.Store(newCachedToken(seed))
+	r := newRenewal(grant, seed)
+	if cfg != nil {
+		r.logger = cfg.Logger
 	}
-	return s
-}
-
-// Token returns the cached token while it is valid, and a new one otherwise.
-func (s *cachedSource) Token(ctx context.Context) (*Token, error) {
-	c := s.cur.Load()
-	if c == nil {
-		return s.renew(ctx, nil)
-	}
-	if time.Now().Before(c.expireAt) {
-		return c.tok, nil
-	}
-	return s.renew(ctx, c.tok)
-}
-
-func (s *cachedSource) initial() *Token { return s.seed }
-
-// renew returns the cached token if it is no longer stale, and otherwise
-// runs the grant once for all callers. A caller whose ctx ends stops
-// waiting; the grant goes on, bounded by renewTimeout.
-func (s *cachedSource) renew(ctx context.Context, stale *Token) (*Token, error) {
-	return s.flight.do(ctx, func(ctx context.Context) (*Token, error) {
-		var last *Token
-		if c := s.cur.Load(); c != nil {
-			if c.tok != stale {
-				return c.tok, nil // renewed since the caller looked
-			}
-			last = c.tok
-		}
-		ctx, cancel := context.WithTimeout(ctx, renewTimeout)
-		defer cancel()
-		tok, err := s.grant(ctx, last)
-		if err != nil {
-			return nil, err
-		}
-		s.cur.Store(newCachedToken(tok))
-		return tok, nil
-	})
+	return &grantSource{r: r}
 }
 
 // RefreshTokenSource returns a source that starts with tok and renews it with
@@ -111,7 +58,7 @@ func (s *cachedSource) renew(ctx context.Context, stale *Token) (*Token, error) 
 // opts apply to every refresh, e.g. [WithScopes]. A refresh token the
 // server no longer accepts gives an error that matches [ErrReauthRequired].
 func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
-	return newCachedSource(cfg, tok, func(ctx context.Context, last *Token) (*Token, error) {
+	return newGrantSource(cfg, tok, func(ctx context.Context, last *Token) (*Token, error) {
 		if last == nil || last.RefreshToken == "" {
 			return nil, &ConfigError{Field: "Token.RefreshToken", Reason: "empty: the token cannot be refreshed"}
 		}
@@ -130,9 +77,10 @@ func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
 // (RFC 6749 §4.4), fetched on first use and again when the token expires.
 // opts apply to every request, e.g. [WithScopes] or [WithAudience]. A
 // refresh token in the response is ignored: §4.4.3 says none should be
-// issued, and the grant can simply be run again.
+// issued, and the grant can simply be run again. With [WithTokenStore],
+// replicas share one token.
 func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
-	return newCachedSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
 		return ClientCredentials(ctx, cfg, opts...)
 	})
 }
@@ -140,24 +88,70 @@ func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
 // OnBehalfOfSource returns a source of On-Behalf-Of tokens for the user of
 // assertion, the access token the middle-tier API received; see
 // [OnBehalfOf]. It runs the grant again with the same assertion when the
-// token expires, so it lives as long as the assertion: one source per
+// token expires, so it lives as long as the assertion: a token it returns
+// is never served past the assertion's "exp" (read, not verified, from a
+// JWT assertion), and once that has passed it fails with an error matching
+// [ErrReauthRequired] without asking the server. Use one source per
 // incoming token, for example for the duration of one request. To share
-// tokens across requests and users, use [OBOCache.Source]. A token
-// asked as SAML ([WithRequestedTokenType]) is not a bearer token and a
-// [Transport] refuses to send it.
+// tokens across requests and users, use [OBOCache.Source]. A token asked as
+// SAML ([WithRequestedTokenType]) is not a bearer token and a [Transport]
+// refuses to send it.
 func OnBehalfOfSource(cfg *Config, assertion string, opts ...Option) TokenSource {
-	return newCachedSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newGrantSource(cfg, nil, boundedBy(assertion, func(ctx context.Context) (*Token, error) {
 		return OnBehalfOf(ctx, cfg, assertion, opts...)
-	})
+	}))
 }
 
 // TokenExchangeSource returns a source of RFC 8693 token exchange results for
 // subjectToken; see [TokenExchange]. It exchanges again when the token
-// expires, so it lives as long as the subject token. A result whose
+// expires, so it lives as long as the subject token: as [OnBehalfOfSource],
+// it never serves a token past a JWT subject token's "exp". A result whose
 // token_type is "N_A" is not a bearer token and a [Transport] refuses to
 // send it.
 func TokenExchangeSource(cfg *Config, subjectToken string, opts ...Option) TokenSource {
-	return newCachedSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newGrantSource(cfg, nil, boundedBy(subjectToken, func(ctx context.Context) (*Token, error) {
 		return TokenExchange(ctx, cfg, subjectToken, opts...)
-	})
+	}))
+}
+
+// errAssertionExpired is returned by the sources of [boundedBy] once the
+// user's token has expired: the user must sign in again.
+var errAssertionExpired = &assertionExpiredError{}
+
+type assertionExpiredError struct{}
+
+func (*assertionExpiredError) Error() string {
+	return "oauth2flows: the assertion has expired; the user must authenticate again"
+}
+func (*assertionExpiredError) Unwrap() error { return ErrReauthRequired }
+
+// boundedBy wraps a grant that acts for the user of assertion so that its
+// tokens expire no later than the assertion (RFC 7523 §3 "exp"): a
+// downstream token must not outlive the user's own.
+func boundedBy(assertion string, grant func(ctx context.Context) (*Token, error)) func(context.Context, *Token) (*Token, error) {
+	exp, ok := unverifiedExpiry(assertion)
+	return func(ctx context.Context, _ *Token) (*Token, error) {
+		if ok && !time.Now().Before(exp) {
+			return nil, errAssertionExpired
+		}
+		tok, err := grant(ctx)
+		if err != nil || !ok || (!tok.Expiry.IsZero() && !tok.Expiry.After(exp)) {
+			return tok, err
+		}
+		capped := *tok
+		capped.Expiry = exp
+		return &capped, nil
+	}
+}
+
+// unverifiedExpiry reads the "exp" claim of a JWT without verifying it,
+// through golang-jwt's parser, which splits the token in a bounded number
+// of steps (CVE-2025-30204 was an unbounded split). ok is false for a token
+// that is not a JWT or has no exp.
+func unverifiedExpiry(token string) (time.Time, bool) {
+	var claims jwt.RegisteredClaims
+	if !peekJWTClaims(token, &claims) || claims.ExpiresAt == nil {
+		return time.Time{}, false
+	}
+	return claims.ExpiresAt.Time, true
 }

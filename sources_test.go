@@ -2,6 +2,7 @@ package oauth2flows_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -471,4 +472,96 @@ func TestNewClientAgainstTestServerRevokedTokenIsRetriedOnce(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "401 invalid_token, one refresh, one retry")
 	count, _ := refreshRequests(srv)
 	assert.Equal(t, 1, count)
+}
+
+func TestTransportAndItsSourceShareOneRenewal(t *testing.T) {
+	ts := newTokenServer(t, "rt-0")
+	rs := newResourceServer(t, false)
+	src := oauth2flows.RefreshTokenSource(ts.config(), token("at-0", "rt-0", time.Now().Add(-time.Second)))
+	var saves atomic.Int32
+	client := &http.Client{Transport: oauth2flows.NewTransport(src,
+		oauth2flows.WithTokenSaver(func(context.Context, *oauth2flows.Token) error { saves.Add(1); return nil }))}
+	other := &http.Client{Transport: oauth2flows.NewTransport(src)} // shares without options of its own
+
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			tok, err := src.Token(t.Context())
+			if assert.NoError(t, err) {
+				assert.Equal(t, "at-1", tok.AccessToken)
+			}
+		})
+		wg.Go(func() { _, err := do(t, client, rs.URL); assert.NoError(t, err) })
+		wg.Go(func() { _, err := do(t, other, rs.URL); assert.NoError(t, err) })
+	}
+	wg.Wait()
+
+	assert.Equal(t, int32(1), ts.requests.Load(), "direct callers and both Transports share one refresh")
+	assert.Equal(t, int32(1), saves.Load(), "the saver sees the new token once, whoever caused the renewal")
+	for _, auth := range rs.seen() {
+		assert.Equal(t, "Bearer at-1", auth)
+	}
+}
+
+func TestSecondTransportCannotChangeTheRenewalOfASharedSource(t *testing.T) {
+	ts := newTokenServer(t, "rt-0")
+	rs := newResourceServer(t, false)
+	src := oauth2flows.RefreshTokenSource(ts.config(), token("at-0", "rt-0", time.Now().Add(time.Hour)))
+	save := func(context.Context, *oauth2flows.Token) error { return nil }
+	first := &http.Client{Transport: oauth2flows.NewTransport(src, oauth2flows.WithTokenSaver(save))}
+	second := &http.Client{Transport: oauth2flows.NewTransport(src, oauth2flows.WithRefreshSkew(time.Second))}
+
+	_, err := do(t, first, rs.URL)
+	require.NoError(t, err)
+	_, err = do(t, second, rs.URL)
+	var ce *oauth2flows.ConfigError
+	require.ErrorAs(t, err, &ce, "not silently ignored")
+	assert.Equal(t, []string{"Bearer at-0"}, rs.seen())
+}
+
+// unsignedJWT is a JWT with the given claims and a dummy signature, as the
+// sources read it: unverified.
+func unsignedJWT(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	payload, err := json.Marshal(claims)
+	require.NoError(t, err)
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc.EncodeToString(payload) + ".c2ln"
+}
+
+func TestUserBoundSourcesNeverServeATokenPastTheAssertionsExpiry(t *testing.T) {
+	tests := []struct {
+		name string
+		src  func(cfg *oauth2flows.Config, assertion string) oauth2flows.TokenSource
+	}{
+		{"OnBehalfOf", func(cfg *oauth2flows.Config, a string) oauth2flows.TokenSource {
+			return oauth2flows.OnBehalfOfSource(cfg, a, oauth2flows.WithScopes("https://graph.microsoft.com/.default"))
+		}},
+		{"TokenExchange", func(cfg *oauth2flows.Config, a string) oauth2flows.TokenSource {
+			return oauth2flows.TokenExchangeSource(cfg, a)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTokenServer(t) // issues downstream tokens valid for an hour
+			rs := newResourceServer(t, false)
+			exp := time.Now().Add(1500 * time.Millisecond).Truncate(time.Second).Add(time.Second)
+			assertion := unsignedJWT(t, map[string]any{"sub": "alice", "exp": exp.Unix()})
+			src := tt.src(ts.config(), assertion)
+			client := &http.Client{Transport: oauth2flows.NewTransport(src)}
+
+			_, err := do(t, client, rs.URL)
+			require.NoError(t, err)
+			tok, err := src.Token(t.Context())
+			require.NoError(t, err)
+			assert.False(t, tok.Expiry.After(exp), "the downstream token expires with the assertion")
+
+			time.Sleep(time.Until(exp) + 50*time.Millisecond)
+			_, err = do(t, client, rs.URL)
+			require.ErrorIs(t, err, oauth2flows.ErrReauthRequired, "the user's token has expired")
+			assert.NotContains(t, err.Error(), assertion)
+			assert.Equal(t, []string{"Bearer at-1"}, rs.seen(), "never sent past the assertion's exp")
+			assert.Equal(t, int32(1), ts.requests.Load(), "an expired assertion is not sent to the server")
+		})
+	}
 }

@@ -15,7 +15,8 @@ import (
 // is redeemed once across all replicas.
 //
 // Callers in this package treat every error of a TokenStore as a miss: they
-// report it through [Config.Logger] and go on with their own memory and the
+// report it through [Config.Logger] (a [Transport] over a source that has
+// no Config: slog's default logger) and go on with their own memory and the
 // token endpoint. Implementations must be safe for concurrent use, bound
 // every call in time, and keep nothing readable: keys arrive as given and
 // may name a user, and tokens are credentials.

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -18,61 +17,42 @@ import (
 // and of its header map, and no lock. Near expiry one goroutine renews the
 // token in the background while requests go on with the old one; once it has
 // expired, one renewal runs and every request waits for it (single-flight,
-// never a lock held across I/O). Every new token goes to the saver of
-// [WithTokenSaver] before any request uses it. A 401 response with
-// error="invalid_token" (RFC 6750 §3.1) forces one renewal and one retry.
-// The bearer is never sent to another origin on a redirect.
+// never a lock held across I/O), for at most a minute. Every new token goes
+// to the saver of [WithTokenSaver] before any request uses it. A 401
+// response with error="invalid_token" (RFC 6750 §3.1) forces one renewal
+// and one retry, at most once per token: the new token forces nothing more
+// until a resource server has accepted it, so an API that refuses every
+// token does not turn its calls into token requests. The bearer is never sent to
+// another origin on a redirect.
+//
+// A Transport over a source of this package shares that source's token and
+// renewals (one path, in renew.go); see [NewTransport].
 //
 // A Transport is safe for concurrent use. Create it with [NewTransport].
 type Transport struct {
-	src   TokenSource
+	r     *renewal
 	base  http.RoundTripper
-	saver func(ctx context.Context, tok *Token) error
-	skew  time.Duration
 	hosts map[string]bool // nil: any host
-	http  bool            // InsecureAllowHTTP: bearer over plain http off loopback
-
-	state      atomic.Pointer[tokenState]
-	flight     inflight[*tokenState]
-	background atomic.Bool // a proactive renewal was started and has not ended
+	http  bool            // WithInsecureBearerOverHTTP
 }
-
-// tokenState is one token as the hot path needs it. It is immutable once
-// stored; a change stores a new one.
-type tokenState struct {
-	tok       *Token
-	header    []string  // Authorization value, computed once per token
-	expireAt  time.Time // not used from then on; far future for no expiry
-	refreshAt time.Time // renewed in the background from then on
-	saved     bool      // the saver has returned nil for tok, or there is no saver
-	err       error     // why tok cannot be sent, e.g. *TokenTypeError
-	ready     bool      // saved and no err: the hot path may send it
-}
-
-// never stands for "no expiry", so that the hot path has one comparison.
-var never = time.Unix(1<<40, 0)
-
-const (
-	// DefaultRefreshSkew is how long before expiry a token is renewed in the
-	// background, unless [WithRefreshSkew] says otherwise.
-	DefaultRefreshSkew = time.Minute
-	// expiryDelta keeps a token from expiring in flight: it is treated as
-	// expired this long (at most a tenth of its lifetime) before its Expiry.
-	expiryDelta = 10 * time.Second
-	// renewTimeout bounds one renewal, saving included. It runs detached from
-	// the requests waiting for it, so it needs its own limit.
-	renewTimeout = time.Minute
-)
 
 // TransportOption configures a [Transport].
-type TransportOption func(*Transport)
+type TransportOption func(*transportOptions)
+
+type transportOptions struct {
+	base    http.RoundTripper
+	hosts   map[string]bool
+	http    bool
+	policy  renewPolicy
+	renewal bool // an option of the renewal was given
+}
 
 // WithBase sets the RoundTripper that sends the requests. The default is
 // http.DefaultTransport.
 func WithBase(rt http.RoundTripper) TransportOption {
-	return func(t *Transport) {
+	return func(o *transportOptions) {
 		if rt != nil {
-			t.base = rt
+			o.base = rt
 		}
 	}
 }
@@ -83,6 +63,8 @@ func WithBase(rt http.RoundTripper) TransportOption {
 //   - It is called exactly once for each new token: a token the source
 //     issued that differs from the one in use. The token the source started
 //     with (the one given to [RefreshTokenSource]) is not new and is not saved.
+//     With [WithTokenStore], a token another replica got is not new either:
+//     that replica saved it.
 //   - Calls are in the order the tokens were issued, never concurrent.
 //   - It is called before the token is used on any request; requests wait
 //     for it to return.
@@ -91,32 +73,62 @@ func WithBase(rt http.RoundTripper) TransportOption {
 //     refresh token (RFC 9700 §4.14.2) is never lost. The next request calls
 //     the saver again with that same token before using it.
 //   - Its ctx carries the values of the request that caused the renewal but
-//     not its cancellation, and ends after one minute.
+//     not its cancellation, and ends after one minute. A saver that runs
+//     longer is abandoned: the requests waiting get an error wrapping
+//     context.DeadlineExceeded, and the next request starts a new renewal,
+//     whose saver call waits for the abandoned one until its own deadline.
+//   - A panic in it is recovered and the waiting requests get a
+//     [*PanicError].
 //
 // It is not called when the renewal failed, for example with invalid_grant.
 // The token must not be modified.
 func WithTokenSaver(save func(ctx context.Context, tok *Token) error) TransportOption {
-	return func(t *Transport) { t.saver = save }
+	return func(o *transportOptions) { o.policy.saver, o.renewal = save, true }
 }
 
 // WithRefreshSkew sets how long before its expiry a token is renewed in the
 // background, while requests go on with it. The default is
-// [DefaultRefreshSkew]. For short-lived tokens the renewal starts at the
-// latest halfway through the token's lifetime.
+// [DefaultRefreshSkew]. A token that arrives with less than twice d to live
+// is renewed halfway through its remaining lifetime instead: with the
+// default minute, a token valid for 30 s is renewed 15 s before it expires.
+// Renewing it at once would renew a server's short-lived tokens on every
+// request.
 func WithRefreshSkew(d time.Duration) TransportOption {
-	return func(t *Transport) {
+	return func(o *transportOptions) {
 		if d >= 0 {
-			t.skew = d
+			o.policy.skew, o.renewal = d, true
 		}
 	}
 }
 
-// WithInsecureHTTP lets the Transport send the bearer token over plain
-// http to hosts other than loopback, where anyone on the path can read and
-// replay it (RFC 6750 §5.3). By default such a request fails before it is
-// sent.
-func WithInsecureHTTP() TransportOption {
-	return func(t *Transport) { t.http = true }
+// WithTokenStore shares the token among the replicas of a service through
+// store (RFC 9700 §4.14.2: a rotating refresh token must be redeemed once).
+// The token under key is the current token of every Transport that names
+// key; the token a Transport starts with (the one given to [NewClient] or
+// [RefreshTokenSource]) only seeds the store when it has none. When the
+// token must be renewed, one replica renews it under the store's lease
+// while the others wait and then use what it stored; a replica whose lease
+// lapsed never overwrites a newer token (see [TokenLease]).
+//
+// Every store error is a miss: it is logged at WARN on the source's
+// Config.Logger (slog's default logger when there is none, or for a source
+// not of this package), and the request goes on with the Transport's own
+// memory and the token endpoint. Each store call is bounded in time: the
+// wait for the lease at 30 s, every other call at 5 s.
+func WithTokenStore(store TokenStore, key string) TransportOption {
+	return func(o *transportOptions) {
+		if store != nil {
+			o.policy.store, o.policy.key, o.renewal = store, key, true
+		}
+	}
+}
+
+// WithInsecureBearerOverHTTP lets the Transport send the bearer token over
+// plain http to hosts other than loopback, where anyone on the path can
+// read and replay it (RFC 6750 §5.3). By default such a request fails before
+// it is sent.
+func WithInsecureBearerOverHTTP() TransportOption {
+	return func(o *transportOptions) { o.http = true }
 }
 
 // WithAllowedHosts restricts the bearer to requests whose URL host is in
@@ -124,32 +136,57 @@ func WithInsecureHTTP() TransportOption {
 // Requests to other hosts are sent without it. Redirects are restricted
 // anyway; see [Transport].
 func WithAllowedHosts(hosts ...string) TransportOption {
-	return func(t *Transport) {
-		t.hosts = make(map[string]bool, len(hosts))
+	return func(o *transportOptions) {
+		o.hosts = make(map[string]bool, len(hosts))
 		for _, h := range hosts {
-			t.hosts[strings.ToLower(h)] = true
+			o.hosts[strings.ToLower(h)] = true
 		}
 	}
 }
 
 // NewTransport returns a Transport that authorizes requests with tokens from
-// src. A source of this package ([RefreshTokenSource] and the others) lets
-// the Transport ask for a new token ahead of expiry and after a 401; any
-// other source is asked with its Token method, and a token it returns again
-// is not new.
+// src.
+//
+// Over a source of this package ([RefreshTokenSource] and the others) the
+// Transport shares the source's token and its one renewal, and asks for a
+// new token ahead of expiry and after a 401. Its [WithTokenSaver],
+// [WithRefreshSkew] and [WithTokenStore] then apply to that source, for its
+// direct callers too, so only one Transport over a source may set them:
+// requests through a second one that does fail with a [*ConfigError].
+//
+// Any other source is asked with its Token method, and a token it returns
+// again is not new.
 func NewTransport(src TokenSource, opts ...TransportOption) *Transport {
-	t := &Transport{src: src, base: http.DefaultTransport, skew: DefaultRefreshSkew}
+	o := transportOptions{base: http.DefaultTransport, policy: renewPolicy{skew: DefaultRefreshSkew}}
 	for _, opt := range opts {
 		if opt != nil {
-			opt(t)
+			opt(&o)
 		}
 	}
-	if s, ok := src.(renewer); ok {
-		if tok := s.initial(); tok != nil && tok.AccessToken != "" {
-			t.state.Store(newTokenState(tok, t.skew, true))
+	if o.policy.saver != nil {
+		o.policy.saving = make(chan struct{}, 1)
+	}
+	t := &Transport{base: o.base, hosts: o.hosts, http: o.http}
+	switch s := src.(type) {
+	case nil:
+		t.r = failing(&ConfigError{Field: "src", Reason: "nil TokenSource"})
+	case *grantSource:
+		t.r = s.r
+		if o.renewal && !s.r.bind(&o.policy) {
+			t.r = failing(&ConfigError{Field: "NewTransport", Reason: "another Transport set the renewal options (WithTokenSaver, WithRefreshSkew, WithTokenStore) of this source: share that Transport"})
+		}
+	default:
+		t.r = newRenewal(func(ctx context.Context, _ *Token) (*Token, error) { return src.Token(ctx) }, nil)
+		if o.renewal {
+			t.r.bind(&o.policy)
 		}
 	}
 	return t
+}
+
+// failing is a renewal whose every renewal fails with err.
+func failing(err error) *renewal {
+	return newRenewal(func(context.Context, *Token) (*Token, error) { return nil, err }, nil)
 }
 
 // NewClient returns an http.Client whose requests carry a token obtained
@@ -173,24 +210,41 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if req.URL.Scheme != "https" && !t.http && !isLoopback(req.URL.Hostname()) {
 		closeBody(req)
-		return nil, &ConfigError{Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3); see WithInsecureHTTP"}
+		return nil, &ConfigError{Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3); see WithInsecureBearerOverHTTP"}
 	}
-	st := t.state.Load()
+	st := t.r.state.Load()
 	now := time.Now()
-	if st == nil || !st.ready || !now.Before(st.expireAt) {
+	if st == nil || !st.sendable || !now.Before(st.expireAt) {
 		var err error
-		if st, err = t.wait(req.Context(), st); err != nil {
+		if st, err = t.slow(req.Context()); err != nil {
 			closeBody(req)
 			return nil, err
 		}
 	} else if !now.Before(st.refreshAt) {
-		t.renewInBackground(req.Context(), st)
+		t.r.renewInBackground(req.Context(), st)
 	}
 	resp, err := t.base.RoundTrip(withAuth(req, st.header))
-	if err == nil && resp.StatusCode == http.StatusUnauthorized {
-		return t.retryUnauthorized(req, st, resp)
+	if err == nil {
+		if resp.StatusCode == http.StatusUnauthorized {
+			return t.retryUnauthorized(req, st, resp)
+		}
+		if st.guard.Load() == unproven {
+			st.guard.CompareAndSwap(unproven, mayForce) // accepted: it may force a renewal again
+		}
 	}
 	return resp, err
+}
+
+// slow returns a token that may be sent, renewing it first.
+func (t *Transport) slow(ctx context.Context) (*tokenState, error) {
+	st, err := t.r.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st.err != nil {
+		return nil, st.err // a refused token stays refused until it expires
+	}
+	return st, nil
 }
 
 // Token returns the token the Transport sends now, renewing and saving it
@@ -198,12 +252,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // the Transport a [TokenSource] too, e.g. to read the current token for
 // another client. The token must not be modified.
 func (t *Transport) Token(ctx context.Context) (*Token, error) {
-	st := t.state.Load()
-	if st == nil || !st.ready || !time.Now().Before(st.expireAt) {
-		var err error
-		if st, err = t.wait(ctx, st); err != nil {
-			return nil, err
-		}
+	st, err := t.slow(ctx)
+	if err != nil {
+		return nil, err
 	}
 	return st.tok, nil
 }
@@ -227,8 +278,8 @@ func withAuth(req *http.Request, auth []string) *http.Request {
 
 // retryUnauthorized handles a 401. When the resource server says the token is
 // invalid (RFC 6750 §3.1) and the body can be sent again, it forces one
-// renewal and retries once with the new token. Otherwise, or when the source
-// has no newer token, it returns resp as is.
+// renewal (see [renewal.forceRenew]) and retries once with the new token.
+// Otherwise, or when there is no newer token, it returns resp as is.
 func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp *http.Response) (*http.Response, error) {
 	if !invalidTokenChallenge(resp.Header.Values("Www-Authenticate")) {
 		return resp, nil
@@ -237,17 +288,15 @@ func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp 
 	if !replay {
 		return resp, nil
 	}
-	ctx := req.Context()
-	c, _ := t.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return t.renew(ctx, used) })
-	st, err := c.wait(ctx)
-	if err == nil && st.err != nil {
+	st, err := t.r.forceRenew(req.Context(), used)
+	if err == nil && st != nil && st.err != nil {
 		err = st.err
 	}
 	if err != nil {
 		drain(resp)
 		return nil, err
 	}
-	if sameToken(st.tok, used.tok) {
+	if st == nil {
 		return resp, nil
 	}
 	retry := withAuth(req, st.header)
@@ -257,7 +306,11 @@ func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp 
 		}
 	}
 	drain(resp)
-	return t.base.RoundTrip(retry)
+	resp, err = t.base.RoundTrip(retry)
+	if err == nil && resp.StatusCode != http.StatusUnauthorized {
+		st.guard.CompareAndSwap(unproven, mayForce)
+	}
+	return resp, err
 }
 
 // invalidTokenChallenge reports whether a WWW-Authenticate header holds a

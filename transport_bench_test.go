@@ -33,7 +33,7 @@ func benchTransports(b *testing.B) (req *http.Request, ours, theirs http.RoundTr
 	req, base := benchRequest(b)
 	tok := &Token{}
 	tok.AccessToken, tok.TokenType, tok.Expiry = "eyJhbGciOiJSUzI1NiJ9.bench.token", "Bearer", time.Now().Add(time.Hour)
-	ours = NewTransport(newCachedSource(&Config{}, tok, nil), WithBase(base))
+	ours = NewTransport(newGrantSource(&Config{}, tok, nil), WithBase(base))
 	// x/oauth2's usual setup, as Config.Client builds it: a ReuseTokenSource.
 	theirs = &oauth2.Transport{Source: oauth2.ReuseTokenSource(&tok.Token, oauth2.StaticTokenSource(&tok.Token)), Base: base}
 	return req, ours, theirs

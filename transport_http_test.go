@@ -24,7 +24,7 @@ func TestTransportRefusesBearerOverPlainHTTPOffLoopback(t *testing.T) {
 		{"RemoteHTTPS", "https://api.example.com/orders", nil, true},
 		{"LoopbackHTTP", "http://127.0.0.1:8080/orders", nil, true},
 		{"LocalhostHTTP", "http://localhost:8080/orders", nil, true},
-		{"RemoteHTTPInsecure", "http://api.example.com/orders", []oauth2flows.TransportOption{oauth2flows.WithInsecureHTTP()}, true},
+		{"RemoteHTTPInsecure", "http://api.example.com/orders", []oauth2flows.TransportOption{oauth2flows.WithInsecureBearerOverHTTP()}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -80,9 +80,9 @@ func TestTransportRenewsInBackgroundWhileTheTokenIsValid(t *testing.T) {
 	tr := NewTransport(endpoint.source(validSeed()), WithBase(base))
 	client := &http.Client{Transport: tr}
 	// Move the valid token into its refresh window.
-	st := *tr.state.Load()
+	st := *tr.r.state.Load()
 	st.refreshAt = time.Now().Add(-time.Second)
-	tr.state.Store(&st)
+	tr.r.state.Store(&st)
 
 	for range 20 { // while the renewal hangs, requests go on with the old token
 		_, err := get(t.Context(), client, resourceURL)
@@ -95,7 +95,7 @@ func TestTransportRenewsInBackgroundWhileTheTokenIsValid(t *testing.T) {
 	}
 	assert.Equal(t, int32(1), endpoint.requests.Load(), "exactly one background renewal")
 	close(endpoint.gate)
-	require.Eventually(t, func() bool { return tr.state.Load().tok.AccessToken == "at-1" }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return tr.r.state.Load().tok.AccessToken == "at-1" }, 5*time.Second, time.Millisecond)
 	_, err := get(t.Context(), client, resourceURL)
 	require.NoError(t, err)
 
@@ -113,19 +113,19 @@ func TestTransportFailedBackgroundRenewalIsNotRetriedOnEveryRequest(t *testing.T
 			base := &recordingBase{}
 			tr := NewTransport(endpoint.source(validSeed()), WithBase(base))
 			client := &http.Client{Transport: tr}
-			st := *tr.state.Load()
+			st := *tr.r.state.Load()
 			st.refreshAt = time.Now().Add(-time.Second)
-			tr.state.Store(&st)
+			tr.r.state.Store(&st)
 
 			_, err := get(t.Context(), client, resourceURL)
 			require.NoError(t, err)
-			require.Eventually(t, func() bool { return !tr.background.Load() }, 5*time.Second, time.Millisecond)
+			require.Eventually(t, func() bool { return !tr.r.background.Load() }, 5*time.Second, time.Millisecond)
 			for range 20 {
 				_, err := get(t.Context(), client, resourceURL)
 				require.NoError(t, err, "the old token is still valid")
 			}
 			assert.Equal(t, int32(1), endpoint.requests.Load())
-			assert.True(t, tr.state.Load().refreshAt.After(time.Now()), "next attempt postponed")
+			assert.True(t, tr.r.state.Load().refreshAt.After(time.Now()), "next attempt postponed")
 		})
 	}
 }
@@ -212,11 +212,11 @@ func TestTransportRotatesRefreshTokens(t *testing.T) {
 	endpoint := newTestTokenEndpoint(t)
 	tr := NewTransport(endpoint.source(expiredSeed()), WithBase(&recordingBase{}))
 	for range 3 {
-		_, err := tr.wait(t.Context(), tr.state.Load()) // expired or not: force a renewal
+		_, err := tr.r.flight.do(t.Context(), func(ctx context.Context) (*tokenState, error) { return tr.r.renew(ctx, tr.r.state.Load(), false) })
 		require.NoError(t, err)
-		st := *tr.state.Load()
+		st := *tr.r.state.Load()
 		st.expireAt = time.Now().Add(-time.Second)
-		tr.state.Store(&st)
+		tr.r.state.Store(&st)
 	}
 	assert.Equal(t, []string{"rt-0", "rt-1", "rt-2"}, endpoint.received(), "each refresh uses the newest refresh token")
 }
@@ -552,8 +552,8 @@ func (e *testTokenEndpoint) grant(ctx context.Context, last *Token) (*Token, err
 }
 
 // source returns a source of this package's kind over e, starting from seed.
-func (e *testTokenEndpoint) source(seed *Token) *cachedSource {
-	return newCachedSource(&Config{}, seed, e.grant)
+func (e *testTokenEndpoint) source(seed *Token) *grantSource {
+	return newGrantSource(&Config{}, seed, e.grant)
 }
 
 // expiredSeed is a token as loaded from storage after it expired.
@@ -652,4 +652,164 @@ func get(ctx context.Context, c *http.Client, u string) (*http.Response, error) 
 		resp.Body.Close()
 	}
 	return resp, err
+}
+
+func TestTransportSurvivesAPanicInUserCode(t *testing.T) {
+	tests := []struct {
+		name string
+		src  func(e *testTokenEndpoint) TokenSource
+		opts []TransportOption
+	}{
+		{
+			name: "TokenSource",
+			src: func(*testTokenEndpoint) TokenSource {
+				return tokenSourceFunc(func(context.Context) (*Token, error) { panic("source broke") })
+			},
+		},
+		{
+			name: "Saver",
+			src:  func(e *testTokenEndpoint) TokenSource { return e.source(expiredSeed()) },
+			opts: []TransportOption{WithTokenSaver(func(context.Context, *Token) error { panic("saver broke") })},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := &recordingBase{}
+			tr := NewTransport(tt.src(newTestTokenEndpoint(t)), append(tt.opts, WithBase(base))...)
+			client := &http.Client{Transport: tr}
+			var wg sync.WaitGroup
+			for range 10 {
+				wg.Go(func() {
+					_, err := get(t.Context(), client, resourceURL)
+					var pe *PanicError
+					assert.ErrorAs(t, err, &pe, "the panic reaches every caller as an error")
+				})
+			}
+			wg.Wait()
+			assert.Empty(t, base.seen())
+		})
+	}
+}
+
+func TestTransportAlwaysUnauthorizedResourceCausesOneForcedRenewal(t *testing.T) {
+	endpoint := newTestTokenEndpoint(t)
+	base := &recordingBase{answer: func(req *http.Request) *http.Response {
+		// A wrong audience, clock skew or a key rollover at the API: every
+		// token is refused.
+		return testResponse(req, http.StatusUnauthorized, http.Header{"Www-Authenticate": {`Bearer error="invalid_token"`}})
+	}}
+	var saves atomic.Int32
+	client := &http.Client{Transport: NewTransport(endpoint.source(validSeed()), WithBase(base),
+		WithTokenSaver(func(context.Context, *Token) error { saves.Add(1); return nil }))}
+
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 5 {
+				resp, err := get(t.Context(), client, resourceURL)
+				if assert.NoError(t, err) {
+					assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	assert.Equal(t, int32(1), endpoint.requests.Load(), "20 API calls, one forced renewal")
+	assert.Equal(t, int32(1), saves.Load())
+	assert.Equal(t, []string{"rt-0"}, endpoint.received())
+}
+
+func TestTransportAcceptedTokenMayForceARenewalAgain(t *testing.T) {
+	endpoint := newTestTokenEndpoint(t)
+	var mu sync.Mutex
+	revoked := map[string]bool{"Bearer at-0": true}
+	base := &recordingBase{answer: func(req *http.Request) *http.Response {
+		mu.Lock()
+		defer mu.Unlock()
+		if revoked[req.Header.Get("Authorization")] {
+			return testResponse(req, http.StatusUnauthorized, http.Header{"Www-Authenticate": {`Bearer error="invalid_token"`}})
+		}
+		return nil
+	}}
+	client := &http.Client{Transport: NewTransport(endpoint.source(validSeed()), WithBase(base))}
+
+	resp, err := get(t.Context(), client, resourceURL) // at-0 refused, at-1 accepted
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	mu.Lock()
+	revoked["Bearer at-1"] = true // revoked later, after the API accepted it
+	mu.Unlock()
+	resp, err = get(t.Context(), client, resourceURL)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, []string{"Bearer at-0", "Bearer at-1", "Bearer at-1", "Bearer at-2"}, base.seen())
+	assert.Equal(t, int32(2), endpoint.requests.Load())
+}
+
+func TestTransportSaverIgnoringItsContextDoesNotWedgeIt(t *testing.T) {
+	endpoint := newTestTokenEndpoint(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { closeOnce(release) })
+	var calls atomic.Int32
+	save := func(context.Context, *Token) error {
+		if calls.Add(1) == 1 {
+			<-release // a saver stuck on a dead disk, ignoring its ctx
+		}
+		return nil
+	}
+	base := &recordingBase{}
+	tr := NewTransport(endpoint.source(expiredSeed()), WithBase(base), WithTokenSaver(save))
+	setRenewTimeout(tr, 100*time.Millisecond)
+	client := &http.Client{Transport: tr}
+
+	for range 2 { // the first request, then a later one, with no deadline of their own
+		done := make(chan error, 1)
+		go func() { _, err := get(context.Background(), client, resourceURL); done <- err }()
+		select {
+		case err := <-done:
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+		case <-time.After(5 * time.Second):
+			t.Fatal("a request waits on the stuck renewal past its deadline")
+		}
+	}
+	assert.Empty(t, base.seen(), "an unsaved token is not used")
+
+	closeOnce(release)
+	require.Eventually(t, func() bool {
+		_, err := get(t.Context(), client, resourceURL)
+		return err == nil
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, int32(1), endpoint.requests.Load(), "the token got before the stuck save was kept, not fetched again")
+	assert.Equal(t, "Bearer at-1", base.seen()[0])
+}
+
+// setRenewTimeout shortens how long a renewal of tr may run.
+func setRenewTimeout(tr *Transport, d time.Duration) {
+	tr.r.flight.mu.Lock()
+	defer tr.r.flight.mu.Unlock()
+	tr.r.flight.timeout = d
+}
+
+func TestRefreshSkewRenewsHalfwayThroughShortLifetimes(t *testing.T) {
+	tests := []struct {
+		name     string
+		lifetime time.Duration
+		skew     time.Duration
+		want     time.Duration // renewal starts this long before expiry
+	}{
+		{name: "LongToken", lifetime: time.Hour, skew: time.Minute, want: time.Minute},
+		{name: "ExactlyTwiceTheSkew", lifetime: 2 * time.Minute, skew: time.Minute, want: time.Minute},
+		{name: "ShortTokenHalfway", lifetime: 30 * time.Second, skew: time.Minute, want: 15 * time.Second},
+		{name: "NoSkew", lifetime: time.Hour, skew: 0, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := validSeed()
+			tok.Expiry = time.Now().Add(tt.lifetime)
+			st := newTokenState(tok, tt.skew, true)
+			assert.InDelta(t, tt.want.Seconds(), tok.Expiry.Sub(st.refreshAt).Seconds(), 0.05)
+			assert.True(t, !st.refreshAt.After(st.expireAt) || tt.skew == 0, "renewed before it stops being sent")
+		})
+	}
 }

@@ -59,8 +59,8 @@ func (s *Server) startMTLS() {
 	s.mtls.StartTLS()
 }
 
-// RootCAs returns a pool that trusts the server's HTTPS listeners, for a
-// tls.Config's RootCAs; nil without [WithMTLS] or [WithEntra]. The
+// RootCAs returns a pool that trusts the server's HTTPS listeners, for
+// tls.Config.RootCAs (as given to oauth2flows.NewMTLSClient); nil without [WithMTLS] or [WithEntra]. The
 // certificate is net/http/httptest's, valid for 127.0.0.1, ::1 and
 // example.com; the same pool trusts [NewMTLSResourceServer].
 func (s *Server) RootCAs() *x509.CertPool {

@@ -20,7 +20,12 @@ import (
 // mtlsPost posts form to url over a connection presenting cert (none when nil).
 func mtlsPost(t *testing.T, srv *oauth2flowstest.Server, cert *tls.Certificate, target string, form url.Values) (int, map[string]any) {
 	t.Helper()
-	hc := oauth2flows.NewMTLSClient(cert, oauth2flows.WithRootCAs(srv.RootCAs()))
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.RootCAs()}}}
+	if cert != nil {
+		var err error
+		hc, err = oauth2flows.NewMTLSClient(&tls.Config{Certificates: []tls.Certificate{*cert}, RootCAs: srv.RootCAs()})
+		require.NoError(t, err)
+	}
 	resp, err := hc.Post(target, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 	require.NoError(t, err)
 	defer resp.Body.Close()

@@ -5,12 +5,14 @@
 // It runs against an embedded oauth2flowstest server, with a test CA and a
 // client certificate generated in memory. Against a real provider, load
 // the certificate with oauth2flows.LoadClientCertificate, trust a private
-// CA with oauth2flows.LoadCertPool, and read the mtls_endpoint_aliases
-// from the metadata with oauth2flows.EndpointFromMetadata.
+// CA through tls.Config.RootCAs (x509.NewCertPool and AppendCertsFromPEM),
+// and read the mtls_endpoint_aliases from the discovery metadata
+// (Metadata.Endpoint).
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log"
@@ -44,7 +46,13 @@ func main() {
 
 	// One client presents the certificate for token requests and API calls
 	// alike, so connections pool and the bound token meets its certificate.
-	hc := oauth2flows.NewMTLSClient(cert, oauth2flows.WithRootCAs(srv.RootCAs()))
+	hc, err := oauth2flows.NewMTLSClient(&tls.Config{
+		Certificates: []tls.Certificate{*cert},
+		RootCAs:      srv.RootCAs(), // a private PKI; nil: the system roots
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	cfg := &oauth2flows.Config{
 		ClientID:    "billing-job",
 		Certificate: cert, // with no secret or key, AuthAuto means tls_client_auth
