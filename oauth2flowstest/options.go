@@ -21,6 +21,7 @@ type config struct {
 	formResponses   bool
 	mtls            bool
 	clientCAs       *x509.CertPool
+	device          deviceConfig // RFC 8628, device.go
 }
 
 func newConfig(opts []Option) config {

@@ -22,6 +22,9 @@ const (
 	pathJWKS          = "/jwks"
 	pathOAuthMetadata = "/.well-known/oauth-authorization-server"
 	pathOIDCMetadata  = "/.well-known/openid-configuration"
+
+	pathDeviceAuthorization = "/device_authorization" // RFC 8628 §3.1
+	pathDeviceVerification  = "/device"               // RFC 8628 §3.3
 )
 
 // maxBody bounds request bodies, as a real server's front end would.
@@ -131,6 +134,10 @@ func endpointName(path string) string {
 		return EndpointJWKS
 	case pathOAuthMetadata, pathOIDCMetadata:
 		return EndpointDiscovery
+	case pathDeviceAuthorization:
+		return EndpointDeviceAuthorization
+	case pathDeviceVerification:
+		return EndpointDeviceVerification
 	}
 	return ""
 }
@@ -192,6 +199,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleJWKS(sw, r)
 	case pathOAuthMetadata, pathOIDCMetadata:
 		s.handleDiscovery(sw, r)
+	case pathDeviceAuthorization:
+		s.handleDeviceAuthorization(sw, r, rec)
+	case pathDeviceVerification:
+		s.handleDeviceVerification(sw, r)
 	default:
 		http.NotFound(sw, r)
 	}

@@ -11,6 +11,8 @@ type store struct {
 	// assertionIDs are the jti of client assertions seen, until they expire
 	// (RFC 7523 §3 item 7: no replay).
 	assertionIDs map[string]time.Time
+	devices      map[string]*deviceEntry // by device_code (RFC 8628)
+	userCodes    map[string]string       // normalised user_code -> device_code
 }
 
 func newStore() store {
@@ -20,6 +22,8 @@ func newStore() store {
 		access:       map[string]*accessEntry{},
 		families:     map[string]*family{},
 		assertionIDs: map[string]time.Time{},
+		devices:      map[string]*deviceEntry{},
+		userCodes:    map[string]string{},
 	}
 }
 

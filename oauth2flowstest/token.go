@@ -32,6 +32,8 @@ func grantFor(grantType string) grantFunc {
 		return (*Server).grantOnBehalfOf
 	case oauth2flows.GrantTypeTokenExchange:
 		return (*Server).grantTokenExchange
+	case grantTypeDeviceCode:
+		return (*Server).grantDeviceCode
 	}
 	return nil
 }
