@@ -108,6 +108,10 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 		fail("invalid_request", "code_challenge malformed")
 		return
 	}
+	if jkt := q.Get("dpop_jkt"); jkt != "" && !jktSyntax(jkt) {
+		fail("invalid_request", "dpop_jkt is not a SHA-256 JWK thumbprint (RFC 9449 §10)")
+		return
+	}
 	if _, _, e := resourceScopes(q.Get("scope")); e != nil {
 		fail(e.code, e.description)
 		return
@@ -124,6 +128,7 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 		nonce:             q.Get("nonce"),
 		resources:         q["resource"],
 		expires:           s.now().Add(codeLifetime),
+		dpopJKT:           q.Get("dpop_jkt"),
 	}
 	s.mu.Unlock()
 	p := url.Values{"code": {code}, "iss": {s.URL()}}

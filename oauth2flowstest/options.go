@@ -22,6 +22,7 @@ type config struct {
 	mtls            bool
 	clientCAs       *x509.CertPool
 	device          deviceConfig // RFC 8628, device.go
+	dpop            dpopConfig   // RFC 9449, dpop.go
 }
 
 func newConfig(opts []Option) config {
@@ -45,7 +46,7 @@ func WithClient(c Client) Option {
 		c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
 		c.GrantTypes = append([]string(nil), c.GrantTypes...)
 		c.SelfSignedCertificates = append([]*x509.Certificate(nil), c.SelfSignedCertificates...)
-		c.boundCert = ""
+		c.boundCert, c.dpopJKT = "", ""
 		cfg.clients = append(cfg.clients, c)
 	}
 }

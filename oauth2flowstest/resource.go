@@ -12,15 +12,19 @@ import (
 // "Authorization: Bearer" access token issued by this server, valid, not
 // revoked and with audience among its "aud", presented over a TLS connection
 // with its certificate when it is certificate-bound (RFC 8705 §3; see
-// [NewMTLSResourceServer]), and puts its claims in the
+// [NewMTLSResourceServer]), and, when it is DPoP-bound, with the DPoP scheme
+// and a proof by its key (RFC 9449 §7; see [WithDPoPRequired] and
+// [WithDPoPNonce]), and puts its claims in the
 // request context for [ClaimsFromContext]. Otherwise it answers 401 with a
 // WWW-Authenticate challenge: bare when no token was sent (§3.1), with
-// error="invalid_token" when one was.
+// error="invalid_token" when one was, and in the DPoP scheme for DPoP
+// refusals (invalid_dpop_proof, use_dpop_nonce with a DPoP-Nonce header).
 func (s *Server) Protect(audience string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		token = strings.TrimSpace(token)
-		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		dpop := strings.EqualFold(scheme, "DPoP") // RFC 9449 §7.1
+		if !dpop && !strings.EqualFold(scheme, "Bearer") || token == "" {
 			challenge(w, "")
 			return
 		}
@@ -39,6 +43,9 @@ func (s *Server) Protect(audience string, next http.Handler) http.Handler {
 			challenge(w, "the access token is bound to a certificate the request did not present")
 			return
 		}
+		if !s.checkResourceDPoP(w, r, dpop, token, claims) {
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
 	})
 }
@@ -50,5 +57,6 @@ func challenge(w http.ResponseWriter, desc string) {
 		v += `, error="invalid_token", error_description="` + desc + `"`
 	}
 	w.Header().Set("WWW-Authenticate", v)
+	w.Header().Add("WWW-Authenticate", dpopChallengeValue("", "")) // RFC 9449 §7.1
 	http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
 }

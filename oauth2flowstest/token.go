@@ -54,6 +54,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, rec *Reques
 		return
 	}
 	c, e := s.authenticateClient(&authInput{r: r, form: form, endpoint: s.URL() + pathToken}, rec)
+	if e == nil {
+		c, e = s.bindDPoP(w, r, c)
+	}
 	if e != nil {
 		s.writeError(w, e)
 		return
