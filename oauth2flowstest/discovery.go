@@ -61,6 +61,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	// The current-generation features each add their own metadata.
 	s.deviceMetadata(meta)
 	s.dpopMetadata(meta)
+	s.parMetadata(meta)
 	writeJSON(w, http.StatusOK, meta)
 }
 

@@ -23,6 +23,7 @@ type config struct {
 	clientCAs       *x509.CertPool
 	device          deviceConfig // RFC 8628, device.go
 	dpop            dpopConfig   // RFC 9449, dpop.go
+	par             parConfig    // RFC 9126, par.go
 }
 
 func newConfig(opts []Option) config {

@@ -138,6 +138,8 @@ func endpointName(path string) string {
 		return EndpointDeviceAuthorization
 	case pathDeviceVerification:
 		return EndpointDeviceVerification
+	case pathPAR:
+		return EndpointPAR
 	}
 	return ""
 }
@@ -203,6 +205,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleDeviceAuthorization(sw, r, rec)
 	case pathDeviceVerification:
 		s.handleDeviceVerification(sw, r)
+	case pathPAR:
+		s.handlePAR(sw, r, rec)
 	default:
 		http.NotFound(sw, r)
 	}

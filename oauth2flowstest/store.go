@@ -16,8 +16,9 @@ type store struct {
 	// proofJTIs are the jti of DPoP proofs seen, until their iat is too old
 	// to be accepted anyway (RFC 9449 §11.1).
 	proofJTIs map[string]time.Time
-	asNonces  nonceSet // DPoP nonces of the token and PAR endpoints (RFC 9449 §8)
-	rsNonces  nonceSet // DPoP nonces of Protect (RFC 9449 §9)
+	asNonces  nonceSet                // DPoP nonces of the token and PAR endpoints (RFC 9449 §8)
+	rsNonces  nonceSet                // DPoP nonces of Protect (RFC 9449 §9)
+	pushed    map[string]*pushedEntry // by request_uri (RFC 9126)
 }
 
 func newStore() store {
@@ -32,6 +33,7 @@ func newStore() store {
 		proofJTIs:    map[string]time.Time{},
 		asNonces:     nonceSet{},
 		rsNonces:     nonceSet{},
+		pushed:       map[string]*pushedEntry{},
 	}
 }
 
