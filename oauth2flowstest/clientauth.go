@@ -179,6 +179,11 @@ func (s *Server) checkJWT(in *authInput) (*Client, *oauthError) {
 	if err != nil {
 		return nil, errInvalidClient("malformed client assertion", false)
 	}
+	// Workload identity federation: a token of another issuer, for the
+	// client that client_id names (jwtbearer.go).
+	if creds := s.federatedFor(in.form.Get("client_id"), unverified.Issuer); unverified.Issuer != unverified.Subject && creds != nil {
+		return s.checkFederated(in, assertion, creds)
+	}
 	method := AuthPrivateKeyJWT
 	if tok.Method.Alg() == "HS256" {
 		method = AuthClientSecretJWT

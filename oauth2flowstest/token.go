@@ -29,7 +29,7 @@ func grantFor(grantType string) grantFunc {
 	case oauth2flows.GrantTypeRefreshToken:
 		return (*Server).grantRefreshToken
 	case oauth2flows.GrantTypeJWTBearer:
-		return (*Server).grantOnBehalfOf
+		return (*Server).grantJWTBearer // RFC 7523 §2.1, or Entra's On-Behalf-Of
 	case oauth2flows.GrantTypeTokenExchange:
 		return (*Server).grantTokenExchange
 	case grantTypeDeviceCode:
@@ -53,7 +53,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, rec *Reques
 		s.writeError(w, e)
 		return
 	}
-	c, e := s.authenticateClient(&authInput{r: r, form: form, endpoint: s.URL() + pathToken}, rec)
+	var c *Client
+	if s.anonymousJWTBearer(r, form) {
+		c, rec.AuthMethod = &Client{AuthMethod: AuthNone}, AuthNone
+	} else {
+		c, e = s.authenticateClient(&authInput{r: r, form: form, endpoint: s.URL() + pathToken}, rec)
+	}
 	if e == nil {
 		c, e = s.bindDPoP(w, r, c)
 	}
