@@ -31,7 +31,9 @@ func WithDPoPRequired() Option {
 // the nonce in a DPoP-Nonce header (400 at the authorization server, 401
 // with WWW-Authenticate: DPoP error="use_dpop_nonce" at the resource). The
 // authorization server's nonces and the resource's are distinct. A nonce
-// lasts 5 minutes; [Server.RotateDPoPNonces] ends them at once.
+// lasts 5 minutes; [Server.RotateDPoPNonces] ends them at once. With or
+// without this option, a proof carrying a nonce the server did not hand
+// out, or one that expired, is answered with use_dpop_nonce.
 func WithDPoPNonce() Option {
 	return func(cfg *config) { cfg.dpop.nonce = true }
 }
@@ -48,14 +50,6 @@ func (s *Server) RotateDPoPNonces() {
 	defer s.mu.Unlock()
 	clear(s.store.asNonces)
 	clear(s.store.rsNonces)
-}
-
-// requiredNonces returns set when nonces are required, else nil.
-func (s *Server) requiredNonces(set nonceSet) nonceSet {
-	if !s.cfg.dpop.nonce {
-		return nil
-	}
-	return set
 }
 
 func (s *Server) nonceValid(set nonceSet, nonce string) bool {
@@ -100,7 +94,7 @@ func requestURL(r *http.Request) string {
 // issued is bound to it; without one, c itself, unless DPoP is required.
 // A use_dpop_nonce refusal sets the DPoP-Nonce header on w.
 func (s *Server) bindDPoP(w http.ResponseWriter, r *http.Request, c *Client) (*Client, *oauthError) {
-	jkt, present, ref := s.verifyProof(r, proofCheck{htu: requestURL(r)}, s.requiredNonces(s.store.asNonces))
+	jkt, present, ref := s.verifyProof(r, proofCheck{htu: requestURL(r)}, s.store.asNonces, s.cfg.dpop.nonce)
 	switch {
 	case ref != nil:
 		if ref.code == "use_dpop_nonce" {
@@ -158,7 +152,7 @@ func (s *Server) checkResourceDPoP(w http.ResponseWriter, r *http.Request, dpopS
 		}
 		return true
 	}
-	proofJKT, present, ref := s.verifyProof(r, proofCheck{htu: requestURL(r), accessToken: token}, s.requiredNonces(s.store.rsNonces))
+	proofJKT, present, ref := s.verifyProof(r, proofCheck{htu: requestURL(r), accessToken: token}, s.store.rsNonces, s.cfg.dpop.nonce)
 	switch {
 	case ref != nil:
 		if ref.code == "use_dpop_nonce" {

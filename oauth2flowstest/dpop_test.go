@@ -202,6 +202,8 @@ func TestDPoPNonceAtTheTokenEndpoint(t *testing.T) {
 	assert.NotEqual(t, nonce, stale.Header.Get("DPoP-Nonce"))
 
 	// Without a proof there is nothing to put a nonce in: a bearer token.
+	// (A nonce is checked whenever a proof carries one: see
+	// TestDPoPUnknownNonceRefusedEvenWhenNotRequired.)
 	plain := token(t, srv, ccForm, confAuth)
 	assert.Equal(t, "Bearer", plain.str("token_type"))
 }
@@ -403,4 +405,19 @@ func TestDPoPBindsPublicClientRefreshTokens(t *testing.T) {
 			assert.Equal(t, tt.wantErr, got.str("error"), got.Raw)
 		})
 	}
+}
+
+// TestDPoPUnknownNonceRefusedEvenWhenNotRequired: a proof carrying a nonce
+// the server never handed out is refused with use_dpop_nonce, as
+// oidc-provider refuses it, even when nonces are not required.
+func TestDPoPUnknownNonceRefusedEvenWhenNotRequired(t *testing.T) {
+	srv := newServer(t)
+	k := newECDPoPKey(t)
+	got := postWithProofs(t, srv, "/token", ccForm, confAuth, k.proof(t, "POST", srv.URL()+"/token", withNonce("made-up")))
+	assert.Equal(t, http.StatusBadRequest, got.Status)
+	assert.Equal(t, "use_dpop_nonce", got.str("error"))
+	nonce := got.Header.Get("DPoP-Nonce")
+	require.NotEmpty(t, nonce)
+	ok := postWithProofs(t, srv, "/token", ccForm, confAuth, k.proof(t, "POST", srv.URL()+"/token", withNonce(nonce)))
+	assert.Equal(t, http.StatusOK, ok.Status, ok.Raw)
 }

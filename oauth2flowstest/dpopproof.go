@@ -65,10 +65,11 @@ func badProof(desc string) *dpopRefusal {
 // header, a JWS of typ dpop+jwt with an allowed asymmetric alg, signed by
 // the public JWK in its header (which holds no private part), htm and htu
 // matching the request, a recent iat, an unseen jti, ath matching the
-// access token when one is presented, and, when nonces is not nil, one of
-// its current nonces. It returns the RFC 7638 thumbprint of the key.
+// access token when one is presented, and one of the nonces of set: always
+// when the proof carries a nonce (oidc-provider too refuses a nonce it did
+// not hand out), and when requireNonce even if it carries none. It returns the RFC 7638 thumbprint of the key.
 // present is false when the request carries no DPoP header.
-func (s *Server) verifyProof(r *http.Request, want proofCheck, nonces nonceSet) (jkt string, present bool, refusal *dpopRefusal) {
+func (s *Server) verifyProof(r *http.Request, want proofCheck, set nonceSet, requireNonce bool) (jkt string, present bool, refusal *dpopRefusal) {
 	values := r.Header.Values("DPoP")
 	switch {
 	case len(values) == 0:
@@ -98,14 +99,14 @@ func (s *Server) verifyProof(r *http.Request, want proofCheck, nonces nonceSet) 
 		}
 		return "", true, badProof("DPoP proof malformed, or its signature or alg is invalid")
 	}
-	if r := s.checkProofClaims(r, &claims, want, nonces); r != nil {
+	if r := s.checkProofClaims(r, &claims, want, set, requireNonce); r != nil {
 		return "", true, r
 	}
 	return jkt, true, nil
 }
 
 // checkProofClaims checks the claims of a proof whose signature holds.
-func (s *Server) checkProofClaims(r *http.Request, c *proofClaims, want proofCheck, nonces nonceSet) *dpopRefusal {
+func (s *Server) checkProofClaims(r *http.Request, c *proofClaims, want proofCheck, set nonceSet, requireNonce bool) *dpopRefusal {
 	now := s.now()
 	switch {
 	case c.ID == "" || len(c.ID) > maxJTISize:
@@ -129,7 +130,7 @@ func (s *Server) checkProofClaims(r *http.Request, c *proofClaims, want proofChe
 			return badProof("ath missing or not the hash of the access token")
 		}
 	}
-	if nonces != nil && !s.nonceValid(nonces, c.Nonce) {
+	if (c.Nonce != "" || requireNonce) && !s.nonceValid(set, c.Nonce) {
 		return &dpopRefusal{code: "use_dpop_nonce", desc: "a DPoP proof with the server's current nonce is required"}
 	}
 	// Replay: remembered for as long as the proof's iat is acceptable.

@@ -30,7 +30,7 @@ func FuzzVerifyProof(f *testing.F) {
 	f.Fuzz(func(t *testing.T, proof string) {
 		r := httptest.NewRequest("POST", htu, nil)
 		r.Header.Set("DPoP", proof)
-		jkt, present, refusal := s.verifyProof(r, proofCheck{htu: htu}, nil)
+		jkt, present, refusal := s.verifyProof(r, proofCheck{htu: htu}, s.store.asNonces, false)
 		if !present {
 			t.Fatal("a DPoP header was not seen")
 		}
