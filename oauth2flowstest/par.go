@@ -43,7 +43,7 @@ type pushedEntry struct {
 
 // handlePAR is the pushed authorization request endpoint (RFC 9126 §2):
 // POST, the client authenticated as at the token endpoint (a public client
-// names itself with client_id), the parameters checked as the
+// names itself with client_id), the parameters, client_id included, checked as the
 // authorization endpoint checks them, and a one-time request_uri bound to
 // the client (201). A DPoP proof, or dpop_jkt, binds the code to come to a
 // key (RFC 9449 §10.1).
@@ -103,6 +103,11 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request, rec *Request)
 // would (RFC 9126 §2.1), answering its errors as JSON (§2.3).
 func (s *Server) checkPushed(c *Client, form url.Values) *oauthError {
 	switch {
+	case form.Get("client_id") == "":
+		// RFC 9126 §2.1: the pushed request is an authorization request,
+		// where client_id is required (RFC 6749 §4.1.1), even from a client
+		// that authenticated with Basic; oidc-provider refuses it too.
+		return errInvalidRequest("client_id is required in a pushed authorization request (RFC 9126 §2.1)")
 	case form.Has("request_uri"):
 		return errInvalidRequest("request_uri must not be pushed (RFC 9126 §2.1)")
 	case form.Has("request"):

@@ -18,6 +18,7 @@ import (
 // with the parameters of override replacing (nil: removing) its own.
 func pushedParams(override url.Values) url.Values {
 	p := url.Values{
+		"client_id":     {"conf"},
 		"response_type": {"code"}, "redirect_uri": {redirect}, "scope": {"openid api://res/read"}, "state": {"st"},
 		"code_challenge": {challenge}, "code_challenge_method": {"S256"},
 	}
@@ -126,14 +127,15 @@ func TestPARPushRefusals(t *testing.T) {
 		{"PlainPKCE", pushedParams(url.Values{"code_challenge_method": {"plain"}}), confAuth, 400, "invalid_request"},
 		{"RequestURIPushed", pushedParams(url.Values{"request_uri": {"urn:ietf:params:oauth:request_uri:x"}}), confAuth, 400, "invalid_request"},
 		{"RequestObject", pushedParams(url.Values{"request": {"eyJ.e30."}}), confAuth, 400, "request_not_supported"},
-		{"NoResponseType", merge(url.Values{"redirect_uri": {redirect}}), confAuth, 400, "invalid_request"},
+		{"NoResponseType", pushedParams(url.Values{"response_type": nil}), confAuth, 400, "invalid_request"},
+		{"NoClientIDDespiteBasic", pushedParams(url.Values{"client_id": nil}), confAuth, 400, "invalid_request"},
 		{"UnsupportedResponseType", pushedParams(url.Values{"response_type": {"id_token"}}), confAuth, 400, "unsupported_response_type"},
 		{"ScopesOfTwoResources", pushedParams(url.Values{"scope": {"api://a/x api://b/y"}}), confAuth, 400, "invalid_scope"},
 		{"ConfidentialWithoutCredentials", pushedParams(url.Values{"client_id": {"conf"}}), "", 400, "invalid_client"},
 		{"WrongSecret", pushedParams(nil), basic("conf", "nope"), 401, "invalid_client"},
 		{"ClientIDOfAnother", pushedParams(url.Values{"client_id": {"mid"}}), confAuth, 401, "invalid_client"},
 		{"PublicWithoutPKCE", url.Values{"client_id": {"public"}, "response_type": {"code"}, "redirect_uri": {redirect}}, "", 400, "invalid_request"},
-		{"NotRegisteredForCodeGrant", pushedParams(nil), basic("cc-only", "s"), 400, "unauthorized_client"},
+		{"NotRegisteredForCodeGrant", pushedParams(url.Values{"client_id": {"cc-only"}}), basic("cc-only", "s"), 400, "unauthorized_client"},
 		{"RepeatedParameter", pushedParams(url.Values{"state": {"st", "again"}}), confAuth, 400, "invalid_request"},
 	}
 	for _, tt := range tests {
@@ -162,15 +164,15 @@ func TestPARAuthenticatesLikeTheTokenEndpoint(t *testing.T) {
 		auth   string
 		method string
 	}{
-		{"PublicClientID", "public", url.Values{"client_id": {"public"}}, "", oauth2flowstest.AuthNone},
-		{"SecretPost", "conf", url.Values{"client_id": {"conf"}, "client_secret": {awkwardSecret}}, "", oauth2flowstest.AuthClientSecretPost},
+		{"PublicClientID", "public", nil, "", oauth2flowstest.AuthNone},
+		{"SecretPost", "conf", url.Values{"client_secret": {awkwardSecret}}, "", oauth2flowstest.AuthClientSecretPost},
 		{"PrivateKeyJWTForPAREndpoint", "ec", assertionForm(assertion(t, jwt.SigningMethodES256, k.ec, "ec", srv.URL()+"/par", time.Minute, "par-1")), "", oauth2flowstest.AuthPrivateKeyJWT},
 		{"PrivateKeyJWTForIssuer", "ec", assertionForm(assertion(t, jwt.SigningMethodES256, k.ec, "ec", srv.URL(), time.Minute, "par-2")), "", oauth2flowstest.AuthPrivateKeyJWT},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv.ResetRequests()
-			got := post(t, srv, "/par", merge(pushedParams(nil), tt.form), tt.auth)
+			got := post(t, srv, "/par", merge(pushedParams(url.Values{"client_id": {tt.client}}), tt.form), tt.auth)
 			require.Equal(t, http.StatusCreated, got.Status, got.Raw)
 			rec := srv.RequestsTo(oauth2flowstest.EndpointPAR)[0]
 			assert.Equal(t, tt.client, rec.ClientID)
@@ -184,9 +186,10 @@ func TestPARAuthenticatesLikeTheTokenEndpoint(t *testing.T) {
 
 func TestPARRequired(t *testing.T) {
 	srv := newServer(t, oauth2flowstest.WithPARRequired())
-	resp, loc := authorize(t, srv, merge(pushedParams(nil), url.Values{"client_id": {"conf"}}))
+	resp, loc := authorize(t, srv, pushedParams(nil))
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	assert.Equal(t, "invalid_request", loc.Query().Get("error"))
+	assert.Contains(t, loc.Query().Get("error_description"), "pushed authorization requests")
 	assert.Empty(t, loc.Query().Get("code"))
 
 	uri := post(t, srv, "/par", pushedParams(nil), confAuth).str("request_uri")
