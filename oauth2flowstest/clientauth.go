@@ -96,6 +96,9 @@ func (s *Server) authenticateClient(in *authInput, rec *Request) (*Client, *oaut
 
 func (s *Server) checkNone(in *authInput, rec *Request) (*Client, *oauthError) {
 	id := in.form.Get("client_id")
+	if id == "" && s.anonymousJWTBearer(in) {
+		return &Client{AuthMethod: AuthNone}, nil // RFC 7523 §3.1, jwtbearer.go
+	}
 	if id == "" {
 		return nil, errInvalidClient("client authentication required", false)
 	}

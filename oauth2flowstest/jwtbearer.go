@@ -2,7 +2,6 @@ package oauth2flowstest
 
 import (
 	"crypto"
-	"net/http"
 	"net/url"
 	"slices"
 	"time"
@@ -197,12 +196,13 @@ func (s *Server) useAssertionID(id string, exp time.Time) bool {
 	return true
 }
 
-// anonymousJWTBearer reports a jwt-bearer request that names no client at
-// all, which RFC 7523 §3.1 allows ("authentication of the client is
-// optional") and Google's service-account flow sends. It is served only
-// when the server trusts an issuer.
-func (s *Server) anonymousJWTBearer(r *http.Request, form url.Values) bool {
-	return len(s.cfg.assertions.issuers) > 0 &&
+// anonymousJWTBearer reports a jwt-bearer request to the token endpoint
+// that names no client at all, which RFC 7523 §3.1 allows ("authentication
+// of the client is optional") and Google's service-account flow sends. It
+// is served only when the server trusts an issuer.
+func (s *Server) anonymousJWTBearer(in *authInput) bool {
+	r, form := in.r, in.form
+	return len(s.cfg.assertions.issuers) > 0 && r.URL.Path == pathToken &&
 		form.Get("grant_type") == oauth2flows.GrantTypeJWTBearer && !form.Has("requested_token_use") &&
 		form.Get("client_id") == "" && r.Header.Get("Authorization") == "" &&
 		!form.Has("client_secret") && !form.Has("client_assertion") && !form.Has("client_assertion_type") &&

@@ -48,7 +48,7 @@ func WithClient(c Client) Option {
 		c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
 		c.GrantTypes = append([]string(nil), c.GrantTypes...)
 		c.SelfSignedCertificates = append([]*x509.Certificate(nil), c.SelfSignedCertificates...)
-		c.boundCert, c.dpopJKT = "", ""
+		c.boundCert = ""
 		cfg.clients = append(cfg.clients, c)
 	}
 }

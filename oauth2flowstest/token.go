@@ -53,16 +53,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, rec *Reques
 		s.writeError(w, e)
 		return
 	}
-	var c *Client
-	if s.anonymousJWTBearer(r, form) {
-		c, rec.AuthMethod = &Client{AuthMethod: AuthNone}, AuthNone
-	} else {
-		c, e = s.authenticateClient(&authInput{r: r, form: form, endpoint: s.URL() + pathToken}, rec)
-	}
-	if e == nil {
-		c, e = s.bindDPoP(w, r, c)
-	}
+	c, e := s.authenticateClient(&authInput{r: r, form: form, endpoint: s.URL() + pathToken}, rec)
 	if e != nil {
+		s.writeError(w, e)
+		return
+	}
+	if c, e = s.bindDPoP(w, r, c); e != nil { // RFC 9449 §5
 		s.writeError(w, e)
 		return
 	}
