@@ -20,7 +20,9 @@ type dpopConfig struct {
 // as dpop_bound_access_tokens (§5.2) makes a server do, and [Server.Protect]
 // refuses the Bearer scheme. Without it, DPoP is optional: a token request
 // with a proof gets a DPoP-bound token (token_type DPoP, cnf jkt), one
-// without gets a bearer token.
+// without gets a bearer token. Either way, a proof's iat must be within 60
+// seconds before and 5 seconds after the server's clock ([WithClock]), so a
+// test that moves the server's clock must date its proofs by it.
 func WithDPoPRequired() Option {
 	return func(cfg *config) { cfg.dpop.required = true }
 }
