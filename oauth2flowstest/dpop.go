@@ -93,9 +93,11 @@ func requestURL(r *http.Request) string {
 // bindDPoP checks the DPoP proof of a request to the token or pushed
 // authorization request endpoint (RFC 9449 §5, §10.1). With a good proof it
 // returns a copy of c remembering the key's thumbprint, so that what is
-// issued is bound to it; without one, c itself, unless DPoP is required.
+// issued is bound to it; without one, c itself, unless DPoP is required and
+// this is the token endpoint (at PAR, dpop_jkt or nothing is fine too:
+// RFC 9449 §10.1 makes the proof there optional).
 // A use_dpop_nonce refusal sets the DPoP-Nonce header on w.
-func (s *Server) bindDPoP(w http.ResponseWriter, r *http.Request, c *Client) (*Client, *oauthError) {
+func (s *Server) bindDPoP(w http.ResponseWriter, r *http.Request, c *Client, tokenEndpoint bool) (*Client, *oauthError) {
 	jkt, present, ref := s.verifyProof(r, proofCheck{htu: requestURL(r)}, s.store.asNonces, s.cfg.dpop.nonce)
 	switch {
 	case ref != nil:
@@ -103,7 +105,7 @@ func (s *Server) bindDPoP(w http.ResponseWriter, r *http.Request, c *Client) (*C
 			w.Header().Set("DPoP-Nonce", s.currentNonce(s.store.asNonces))
 		}
 		return nil, &oauthError{status: http.StatusBadRequest, code: ref.code, description: ref.desc}
-	case !present && s.cfg.dpop.required:
+	case !present && s.cfg.dpop.required && tokenEndpoint:
 		return nil, &oauthError{status: http.StatusBadRequest, code: "invalid_dpop_proof",
 			description: "a DPoP proof is required (RFC 9449 §5)"}
 	case !present:

@@ -317,6 +317,30 @@ func TestProtectDPoPRequiredRefusesBearer(t *testing.T) {
 	assert.Equal(t, 401, got.status)
 	assert.Contains(t, got.chal[0], `DPoP algs=`)
 	assert.Contains(t, got.chal[0], `error="invalid_token"`)
+
+	missing := callResource(t, rs.URL, "")
+	assert.Equal(t, []string{`DPoP algs="ES256 PS256 RS256"`}, missing.chal, "Bearer is not on offer")
+}
+
+func TestProtectDPoPSchemeRefusalsAreDPoPChallenges(t *testing.T) {
+	srv := newServer(t)
+	rs := resource(t, srv)
+	got := callResource(t, rs.URL, "DPoP garbage")
+	assert.Equal(t, 401, got.status)
+	assert.Equal(t, []string{`DPoP algs="ES256 PS256 RS256", error="invalid_token", error_description="the access token is invalid, expired or revoked"`}, got.chal)
+}
+
+func TestDPoPRequiredLeavesTheProofAtPAROptional(t *testing.T) {
+	// RFC 9449 §10.1: at PAR a client may bind the code with dpop_jkt, or
+	// not at all; the proof is required at the token endpoint.
+	srv := newServer(t, oauth2flowstest.WithDPoPRequired())
+	k := newECDPoPKey(t)
+	pushed := post(t, srv, "/par", pushedParams(url.Values{"dpop_jkt": {k.jkt}}), confAuth)
+	require.Equal(t, http.StatusCreated, pushed.Status, pushed.Raw)
+	_, loc := authorizePushed(t, srv, "conf", pushed.str("request_uri"), nil)
+	require.NotNil(t, loc)
+	noProof := token(t, srv, codeForm(loc.Query().Get("code"), nil), confAuth)
+	assert.Equal(t, "invalid_dpop_proof", noProof.str("error"))
 }
 
 func TestProtectDPoPNonce(t *testing.T) {

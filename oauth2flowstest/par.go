@@ -61,7 +61,7 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request, rec *Request)
 	}
 	c, e := s.authenticateClient(&authInput{r: r, form: form, endpoint: s.URL() + pathPAR}, rec)
 	if e == nil {
-		c, e = s.bindDPoP(w, r, c)
+		c, e = s.bindDPoP(w, r, c, false)
 	}
 	if e == nil {
 		e = s.checkPushed(c, form)

@@ -58,7 +58,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, rec *Reques
 		s.writeError(w, e)
 		return
 	}
-	if c, e = s.bindDPoP(w, r, c); e != nil { // RFC 9449 §5
+	if c, e = s.bindDPoP(w, r, c, true); e != nil { // RFC 9449 §5
 		s.writeError(w, e)
 		return
 	}
