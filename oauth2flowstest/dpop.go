@@ -80,6 +80,19 @@ func (s *Server) currentNonce(set nonceSet) string {
 	return n
 }
 
+// offerFreshNonce sends the current nonce of set in a DPoP-Nonce header
+// when nonces are required and the proof used another (older) one, as
+// RFC 9449 §8.2 lets a server do in any response and oidc-provider does:
+// the client then uses it for its next proof.
+func (s *Server) offerFreshNonce(w http.ResponseWriter, set nonceSet, used string) {
+	if !s.cfg.dpop.nonce {
+		return
+	}
+	if current := s.currentNonce(set); current != used {
+		w.Header().Set("DPoP-Nonce", current)
+	}
+}
+
 // requestURL is the URL a request was sent to, without query, as a DPoP
 // proof's htu names it (RFC 9449 §4.2).
 func requestURL(r *http.Request) string {
@@ -98,21 +111,22 @@ func requestURL(r *http.Request) string {
 // RFC 9449 §10.1 makes the proof there optional).
 // A use_dpop_nonce refusal sets the DPoP-Nonce header on w.
 func (s *Server) bindDPoP(w http.ResponseWriter, r *http.Request, c *Client, tokenEndpoint bool) (*Client, *oauthError) {
-	jkt, present, ref := s.verifyProof(r, proofCheck{htu: requestURL(r)}, s.store.asNonces, s.cfg.dpop.nonce)
+	p, ref := s.verifyProof(r, proofCheck{htu: requestURL(r)}, s.store.asNonces, s.cfg.dpop.nonce)
 	switch {
 	case ref != nil:
 		if ref.code == "use_dpop_nonce" {
 			w.Header().Set("DPoP-Nonce", s.currentNonce(s.store.asNonces))
 		}
 		return nil, &oauthError{status: http.StatusBadRequest, code: ref.code, description: ref.desc}
-	case !present && s.cfg.dpop.required && tokenEndpoint:
+	case !p.present && s.cfg.dpop.required && tokenEndpoint:
 		return nil, &oauthError{status: http.StatusBadRequest, code: "invalid_dpop_proof",
 			description: "a DPoP proof is required (RFC 9449 §5)"}
-	case !present:
+	case !p.present:
 		return c, nil
 	}
+	s.offerFreshNonce(w, s.store.asNonces, p.nonce)
 	bound := *c
-	bound.dpopJKT = jkt
+	bound.dpopJKT = p.jkt
 	return &bound, nil
 }
 
@@ -156,7 +170,7 @@ func (s *Server) checkResourceDPoP(w http.ResponseWriter, r *http.Request, dpopS
 		}
 		return true
 	}
-	proofJKT, present, ref := s.verifyProof(r, proofCheck{htu: requestURL(r), accessToken: token}, s.store.rsNonces, s.cfg.dpop.nonce)
+	p, ref := s.verifyProof(r, proofCheck{htu: requestURL(r), accessToken: token}, s.store.rsNonces, s.cfg.dpop.nonce)
 	switch {
 	case ref != nil:
 		if ref.code == "use_dpop_nonce" {
@@ -164,16 +178,17 @@ func (s *Server) checkResourceDPoP(w http.ResponseWriter, r *http.Request, dpopS
 		}
 		s.dpopChallenge(w, ref.code, ref.desc)
 		return false
-	case !present:
+	case !p.present:
 		s.dpopChallenge(w, "invalid_dpop_proof", "the DPoP scheme needs a DPoP proof")
 		return false
 	case jkt == "":
 		s.dpopChallenge(w, "invalid_token", "the access token is not DPoP-bound")
 		return false
-	case jkt != proofJKT:
+	case jkt != p.jkt:
 		s.dpopChallenge(w, "invalid_token", "the access token is bound to another key")
 		return false
 	}
+	s.offerFreshNonce(w, s.store.rsNonces, p.nonce)
 	return true
 }
 

@@ -445,3 +445,31 @@ func TestDPoPUnknownNonceRefusedEvenWhenNotRequired(t *testing.T) {
 	ok := postWithProofs(t, srv, "/token", ccForm, confAuth, k.proof(t, "POST", srv.URL()+"/token", withNonce(nonce)))
 	assert.Equal(t, http.StatusOK, ok.Status, ok.Raw)
 }
+
+// TestDPoPNonceRenewedInSuccessfulResponses: before a nonce runs out, a
+// successful response offers the next one (RFC 9449 §8.2), so a client
+// that reads DPoP-Nonce on every response never meets use_dpop_nonce.
+func TestDPoPNonceRenewedInSuccessfulResponses(t *testing.T) {
+	clock := newFakeClock()
+	srv := newServer(t, oauth2flowstest.WithDPoPNonce(), clock.option())
+	k := newECDPoPKey(t)
+	htu := srv.URL() + "/token"
+	atClock := func(_ map[string]any, c jwt.MapClaims) { c["iat"] = clock.now().Unix() }
+	first := postWithProofs(t, srv, "/token", ccForm, confAuth, k.proof(t, "POST", htu, atClock)).Header.Get("DPoP-Nonce")
+	require.NotEmpty(t, first)
+
+	fresh := postWithProofs(t, srv, "/token", ccForm, confAuth, k.proof(t, "POST", htu, atClock, withNonce(first)))
+	require.Equal(t, http.StatusOK, fresh.Status, fresh.Raw)
+	assert.Empty(t, fresh.Header.Get("DPoP-Nonce"), "the nonce used is the current one")
+
+	clock.advance(3 * time.Minute) // the nonce has 2 minutes left
+	old := postWithProofs(t, srv, "/token", ccForm, confAuth, k.proof(t, "POST", htu, atClock, withNonce(first)))
+	require.Equal(t, http.StatusOK, old.Status, old.Raw)
+	next := old.Header.Get("DPoP-Nonce")
+	require.NotEmpty(t, next)
+	assert.NotEqual(t, first, next)
+
+	clock.advance(3 * time.Minute) // the first nonce has expired, the next has not
+	ok := postWithProofs(t, srv, "/token", ccForm, confAuth, k.proof(t, "POST", htu, atClock, withNonce(next)))
+	assert.Equal(t, http.StatusOK, ok.Status, ok.Raw)
+}

@@ -67,17 +67,29 @@ func badProof(desc string) *dpopRefusal {
 // matching the request, a recent iat, an unseen jti, ath matching the
 // access token when one is presented, and one of the nonces of set: always
 // when the proof carries a nonce (oidc-provider too refuses a nonce it did
-// not hand out), and when requireNonce even if it carries none. It returns the RFC 7638 thumbprint of the key.
-// present is false when the request carries no DPoP header.
-func (s *Server) verifyProof(r *http.Request, want proofCheck, set nonceSet, requireNonce bool) (jkt string, present bool, refusal *dpopRefusal) {
+// not hand out), and when requireNonce even if it carries none.
+func (s *Server) verifyProof(r *http.Request, want proofCheck, set nonceSet, requireNonce bool) (p verifiedProof, refusal *dpopRefusal) {
+	jkt, nonce, present, refusal := s.checkProof(r, want, set, requireNonce)
+	return verifiedProof{jkt: jkt, nonce: nonce, present: present}, refusal
+}
+
+// verifiedProof is what a good proof tells: the RFC 7638 thumbprint of its
+// key and the nonce it carried. present is false when the request carries
+// no DPoP header.
+type verifiedProof struct {
+	jkt, nonce string
+	present    bool
+}
+
+func (s *Server) checkProof(r *http.Request, want proofCheck, set nonceSet, requireNonce bool) (jkt, nonce string, present bool, refusal *dpopRefusal) {
 	values := r.Header.Values("DPoP")
 	switch {
 	case len(values) == 0:
-		return "", false, nil
+		return "", "", false, nil
 	case len(values) > 1:
-		return "", true, badProof("more than one DPoP header")
+		return "", "", true, badProof("more than one DPoP header")
 	case len(values[0]) > maxProofSize:
-		return "", true, badProof("DPoP proof too large")
+		return "", "", true, badProof("DPoP proof too large")
 	}
 	var claims proofClaims
 	_, err := jwt.NewParser(jwt.WithValidMethods(dpopAlgs), jwt.WithoutClaimsValidation()).
@@ -95,14 +107,14 @@ func (s *Server) verifyProof(r *http.Request, want proofCheck, set nonceSet, req
 	if err != nil {
 		var reason errProof
 		if errors.As(err, &reason) {
-			return "", true, badProof(string(reason))
+			return "", "", true, badProof(string(reason))
 		}
-		return "", true, badProof("DPoP proof malformed, or its signature or alg is invalid")
+		return "", "", true, badProof("DPoP proof malformed, or its signature or alg is invalid")
 	}
 	if r := s.checkProofClaims(r, &claims, want, set, requireNonce); r != nil {
-		return "", true, r
+		return "", "", true, r
 	}
-	return jkt, true, nil
+	return jkt, claims.Nonce, true, nil
 }
 
 // checkProofClaims checks the claims of a proof whose signature holds.

@@ -30,11 +30,11 @@ func FuzzVerifyProof(f *testing.F) {
 	f.Fuzz(func(t *testing.T, proof string) {
 		r := httptest.NewRequest("POST", htu, nil)
 		r.Header.Set("DPoP", proof)
-		jkt, present, refusal := s.verifyProof(r, proofCheck{htu: htu}, s.store.asNonces, false)
-		if !present {
+		p, refusal := s.verifyProof(r, proofCheck{htu: htu}, s.store.asNonces, false)
+		if !p.present {
 			t.Fatal("a DPoP header was not seen")
 		}
-		if refusal == nil && jkt == "" {
+		if refusal == nil && p.jkt == "" {
 			t.Fatal("accepted a proof without a key thumbprint")
 		}
 	})
