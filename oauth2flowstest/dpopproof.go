@@ -68,29 +68,17 @@ func badProof(desc string) *dpopRefusal {
 // access token when one is presented, and one of the nonces of set: always
 // when the proof carries a nonce (oidc-provider too refuses a nonce it did
 // not hand out), and when requireNonce even if it carries none.
-func (s *Server) verifyProof(r *http.Request, want proofCheck, set nonceSet, requireNonce bool) (p verifiedProof, refusal *dpopRefusal) {
-	jkt, nonce, present, refusal := s.checkProof(r, want, set, requireNonce)
-	return verifiedProof{jkt: jkt, nonce: nonce, present: present}, refusal
-}
-
-// verifiedProof is what a good proof tells: the RFC 7638 thumbprint of its
-// key and the nonce it carried. present is false when the request carries
-// no DPoP header.
-type verifiedProof struct {
-	jkt, nonce string
-	present    bool
-}
-
-func (s *Server) checkProof(r *http.Request, want proofCheck, set nonceSet, requireNonce bool) (jkt, nonce string, present bool, refusal *dpopRefusal) {
+func (s *Server) verifyProof(r *http.Request, want proofCheck, set nonceSet, requireNonce bool) (verifiedProof, *dpopRefusal) {
 	values := r.Header.Values("DPoP")
 	switch {
 	case len(values) == 0:
-		return "", "", false, nil
+		return verifiedProof{}, nil
 	case len(values) > 1:
-		return "", "", true, badProof("more than one DPoP header")
+		return verifiedProof{present: true}, badProof("more than one DPoP header")
 	case len(values[0]) > maxProofSize:
-		return "", "", true, badProof("DPoP proof too large")
+		return verifiedProof{present: true}, badProof("DPoP proof too large")
 	}
+	p := verifiedProof{present: true}
 	var claims proofClaims
 	_, err := jwt.NewParser(jwt.WithValidMethods(dpopAlgs), jwt.WithoutClaimsValidation()).
 		ParseWithClaims(values[0], &claims, func(t *jwt.Token) (any, error) {
@@ -101,20 +89,29 @@ func (s *Server) checkProof(r *http.Request, want proofCheck, set nonceSet, requ
 			if reason != "" {
 				return nil, errProof(reason)
 			}
-			jkt = thumb
+			p.jkt = thumb
 			return key, nil
 		})
 	if err != nil {
 		var reason errProof
 		if errors.As(err, &reason) {
-			return "", "", true, badProof(string(reason))
+			return verifiedProof{present: true}, badProof(string(reason))
 		}
-		return "", "", true, badProof("DPoP proof malformed, or its signature or alg is invalid")
+		return verifiedProof{present: true}, badProof("DPoP proof malformed, or its signature or alg is invalid")
 	}
-	if r := s.checkProofClaims(r, &claims, want, set, requireNonce); r != nil {
-		return "", "", true, r
+	if refusal := s.checkProofClaims(r, &claims, want, set, requireNonce); refusal != nil {
+		return verifiedProof{present: true}, refusal
 	}
-	return jkt, claims.Nonce, true, nil
+	p.nonce = claims.Nonce
+	return p, nil
+}
+
+// verifiedProof is what a good proof tells: the RFC 7638 thumbprint of its
+// key and the nonce it carried. present is false when the request carries
+// no DPoP header.
+type verifiedProof struct {
+	jkt, nonce string
+	present    bool
 }
 
 // checkProofClaims checks the claims of a proof whose signature holds.
