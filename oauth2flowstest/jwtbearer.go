@@ -175,7 +175,7 @@ func (s *Server) grantAssertion(c *Client, form url.Values) (*tokenResponse, *oa
 // isOwnAudience reports whether aud names this server: its issuer URL or
 // its token endpoint URL, either listener (RFC 7523 §3).
 func (s *Server) isOwnAudience(aud string) bool {
-	return aud == s.URL() || aud == s.URL()+pathToken || s.mtls != nil && aud == s.MTLSURL()+pathToken
+	return aud == s.URL() || aud == s.URL()+pathToken || s.mtls != nil && aud == s.mtls.URL+pathToken
 }
 
 // useAssertionID records a one-time assertion ID until exp, and reports

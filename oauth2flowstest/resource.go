@@ -26,22 +26,22 @@ func (s *Server) Protect(audience string, next http.Handler) http.Handler {
 		dpop := strings.EqualFold(scheme, "DPoP") // RFC 9449 §7.1
 		dpopOnly := dpop || s.cfg.dpop.required   // how refusals are challenged
 		if !dpop && !strings.EqualFold(scheme, "Bearer") || token == "" {
-			challenge(w, "", dpopOnly)
+			protectChallenge(w, "", dpopOnly)
 			return
 		}
 		claims, err := s.VerifyAccessToken(token)
 		if err != nil {
-			challenge(w, "the access token is invalid, expired or revoked", dpopOnly)
+			protectChallenge(w, "the access token is invalid, expired or revoked", dpopOnly)
 			return
 		}
 		if !claims.hasAudience(audience) {
-			challenge(w, "the access token is not for this resource", dpopOnly)
+			protectChallenge(w, "the access token is not for this resource", dpopOnly)
 			return
 		}
 		// RFC 8705 §3: a bound token is accepted only over a TLS connection
 		// presenting its certificate.
 		if claims.Cnf["x5t#S256"] != "" && oauth2flows.VerifyCertificateBinding(token, peerCertificate(r)) != nil {
-			challenge(w, "the access token is bound to a certificate the request did not present", dpopOnly)
+			protectChallenge(w, "the access token is bound to a certificate the request did not present", dpopOnly)
 			return
 		}
 		if !s.checkResourceDPoP(w, r, dpop, token, claims) {
@@ -51,24 +51,36 @@ func (s *Server) Protect(audience string, next http.Handler) http.Handler {
 	})
 }
 
-// challenge answers 401 with an RFC 6750 §3 Bearer challenge, followed by
-// a bare DPoP one (RFC 9449 §7.1); or, for a request in the DPoP scheme or
-// with [WithDPoPRequired], with a DPoP challenge only, carrying the error.
-func challenge(w http.ResponseWriter, desc string, dpop bool) {
-	code := ""
-	if desc != "" {
-		code = "invalid_token"
-	}
-	if dpop {
+// challenge answers 401 with an RFC 6750 §3 Bearer challenge.
+func challenge(w http.ResponseWriter, desc string) {
+	w.Header().Set("WWW-Authenticate", bearerChallengeValue(desc))
+	http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+}
+
+// protectChallenge answers a refusal of [Server.Protect]: the Bearer
+// challenge followed by a bare DPoP one (RFC 9449 §7.1); or, for a request
+// in the DPoP scheme or with [WithDPoPRequired], a DPoP challenge only,
+// carrying the error.
+func protectChallenge(w http.ResponseWriter, desc string, dpopOnly bool) {
+	if dpopOnly {
+		code := ""
+		if desc != "" {
+			code = "invalid_token"
+		}
 		w.Header().Set("WWW-Authenticate", dpopChallengeValue(code, desc))
-		http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
-		return
+	} else {
+		w.Header().Set("WWW-Authenticate", bearerChallengeValue(desc))
+		w.Header().Add("WWW-Authenticate", dpopChallengeValue("", ""))
 	}
+	http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+}
+
+// bearerChallengeValue is an RFC 6750 §3 challenge, with invalid_token
+// when desc is not empty.
+func bearerChallengeValue(desc string) string {
 	v := `Bearer realm="oauth2flowstest"`
 	if desc != "" {
 		v += `, error="invalid_token", error_description="` + desc + `"`
 	}
-	w.Header().Set("WWW-Authenticate", v)
-	w.Header().Add("WWW-Authenticate", dpopChallengeValue("", ""))
-	http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+	return v
 }
