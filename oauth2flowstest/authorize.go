@@ -31,6 +31,15 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, rec *Re
 	}
 	q := r.Form
 	rec.Form = q
+	// RFC 9126 §4: a pushed request is used in place of the query.
+	pushed := q.Has("request_uri")
+	if pushed {
+		var msg string
+		if q, msg = s.takePushed(q); msg != "" {
+			authorizePage(w, http.StatusBadRequest, msg)
+			return
+		}
+	}
 	c := s.clients[q.Get("client_id")]
 	if c == nil {
 		authorizePage(w, http.StatusBadRequest, "unknown or missing client_id")
@@ -50,30 +59,11 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, rec *Re
 	fail := func(code, desc string) {
 		s.redirectError(w, r, redirect, implicit, q.Get("state"), code, desc)
 	}
-	// RFC 8707 §2 lets resource repeat.
-	if e := checkDuplicates(q, "resource"); e != nil {
-		fail(e.code, e.description)
+	if !pushed && s.cfg.par.required {
+		fail("invalid_request", "this server requires pushed authorization requests (RFC 9126 §5)")
 		return
 	}
-	switch q.Get("response_type") {
-	case "code":
-		if !c.allowsGrant("authorization_code") {
-			fail("unauthorized_client", "client is not registered for the authorization code grant")
-			return
-		}
-	case "token":
-		if !c.allowsGrant(GrantImplicit) {
-			fail("unauthorized_client", "client is not registered for the implicit grant")
-			return
-		}
-	case "":
-		fail("invalid_request", "response_type missing")
-		return
-	default:
-		fail("unsupported_response_type", "response_type must be code or token")
-		return
-	}
-	if e := checkResources(q["resource"]); e != nil {
+	if e := checkAuthorizationParams(c, q); e != nil {
 		fail(e.code, e.description)
 		return
 	}
@@ -86,32 +76,46 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, rec *Re
 		s.authorizeImplicit(w, r, c, user, redirect, q)
 		return
 	}
-	s.authorizeCode(w, r, c, user, redirect, q, fail)
+	s.authorizeCode(w, r, c, user, redirect, q)
+}
+
+// checkAuthorizationParams checks an authorization request of a known
+// client with a good redirect URI, at the authorization endpoint or when
+// pushed (RFC 9126 §2.1): response_type, resource indicators, and for the
+// code grant PKCE, dpop_jkt and the scopes. Its errors go back to the
+// client.
+func checkAuthorizationParams(c *Client, q url.Values) *oauthError {
+	// RFC 8707 §2 lets resource repeat.
+	if e := checkDuplicates(q, "resource"); e != nil {
+		return e
+	}
+	switch q.Get("response_type") {
+	case "code":
+		if !c.allowsGrant("authorization_code") {
+			return errUnauthorizedClient("client is not registered for the authorization code grant")
+		}
+	case "token":
+		if !c.allowsGrant(GrantImplicit) {
+			return errUnauthorizedClient("client is not registered for the implicit grant")
+		}
+	case "":
+		return errInvalidRequest("response_type missing")
+	default:
+		return &oauthError{status: http.StatusBadRequest, code: "unsupported_response_type",
+			description: "response_type must be code or token"}
+	}
+	if e := checkResources(q["resource"]); e != nil {
+		return e
+	}
+	if q.Get("response_type") == "code" {
+		return checkCodeRequest(c, q)
+	}
+	return nil
 }
 
 // authorizeCode issues a code (RFC 6749 §4.1.2) with the RFC 9207 iss.
-func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client, u *User, redirect string, q url.Values, fail func(code, desc string)) {
+func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client, u *User, redirect string, q url.Values) {
 	challenge := q.Get("code_challenge")
-	switch method := q.Get("code_challenge_method"); {
-	case challenge == "" && method != "":
-		fail("invalid_request", "code_challenge_method without code_challenge")
-		return
-	case challenge == "" && c.public():
-		// RFC 9700 §2.1.1: public clients MUST use PKCE.
-		fail("invalid_request", "PKCE code_challenge required for public clients")
-		return
-	case challenge != "" && method != "S256":
-		// RFC 9700 §2.1.1: plain must not be used; S256 only.
-		fail("invalid_request", "code_challenge_method must be S256")
-		return
-	case challenge != "" && !challengeSyntax.MatchString(challenge):
-		fail("invalid_request", "code_challenge malformed")
-		return
-	}
-	if _, _, e := resourceScopes(q.Get("scope")); e != nil {
-		fail(e.code, e.description)
-		return
-	}
 	code := randomString()
 	s.mu.Lock()
 	s.store.codes[code] = &codeEntry{
@@ -124,6 +128,7 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 		nonce:             q.Get("nonce"),
 		resources:         q["resource"],
 		expires:           s.now().Add(codeLifetime),
+		dpopJKT:           q.Get("dpop_jkt"),
 	}
 	s.mu.Unlock()
 	p := url.Values{"code": {code}, "iss": {s.URL()}}
@@ -131,6 +136,30 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 		p.Set("state", st)
 	}
 	http.Redirect(w, r, withParams(redirect, p, false), http.StatusFound)
+}
+
+// checkCodeRequest checks the parameters of a code request: PKCE S256,
+// required of public clients (RFC 7636, RFC 9700 §2.1.1), dpop_jkt
+// (RFC 9449 §10) and the scopes.
+func checkCodeRequest(c *Client, q url.Values) *oauthError {
+	challenge := q.Get("code_challenge")
+	switch method := q.Get("code_challenge_method"); {
+	case challenge == "" && method != "":
+		return errInvalidRequest("code_challenge_method without code_challenge")
+	case challenge == "" && c.public():
+		// RFC 9700 §2.1.1: public clients MUST use PKCE.
+		return errInvalidRequest("PKCE code_challenge required for public clients")
+	case challenge != "" && method != "S256":
+		// RFC 9700 §2.1.1: plain must not be used; S256 only.
+		return errInvalidRequest("code_challenge_method must be S256")
+	case challenge != "" && !challengeSyntax.MatchString(challenge):
+		return errInvalidRequest("code_challenge malformed")
+	}
+	if jkt := q.Get("dpop_jkt"); jkt != "" && !jktSyntax(jkt) {
+		return errInvalidRequest("dpop_jkt is not a SHA-256 JWK thumbprint (RFC 9449 §10)")
+	}
+	_, _, e := resourceScopes(q.Get("scope"))
+	return e
 }
 
 // authorizeImplicit returns an access token in the fragment (RFC 6749

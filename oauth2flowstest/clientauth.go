@@ -96,6 +96,9 @@ func (s *Server) authenticateClient(in *authInput, rec *Request) (*Client, *oaut
 
 func (s *Server) checkNone(in *authInput, rec *Request) (*Client, *oauthError) {
 	id := in.form.Get("client_id")
+	if id == "" && s.anonymousJWTBearer(in) {
+		return &Client{AuthMethod: AuthNone}, nil // RFC 7523 §3.1, jwtbearer.go
+	}
 	if id == "" {
 		return nil, errInvalidClient("client authentication required", false)
 	}
@@ -178,6 +181,11 @@ func (s *Server) checkJWT(in *authInput) (*Client, *oauthError) {
 	tok, _, err := jwt.NewParser().ParseUnverified(assertion, &unverified)
 	if err != nil {
 		return nil, errInvalidClient("malformed client assertion", false)
+	}
+	// Workload identity federation: a token of another issuer, for the
+	// client that client_id names (jwtbearer.go).
+	if creds := s.federatedFor(in.form.Get("client_id"), unverified.Issuer); unverified.Issuer != unverified.Subject && creds != nil {
+		return s.checkFederated(in, assertion, creds)
 	}
 	method := AuthPrivateKeyJWT
 	if tok.Method.Alg() == "HS256" {

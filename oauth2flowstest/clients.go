@@ -82,6 +82,9 @@ type Client struct {
 	// boundCert is set on the per-request copy made by certificate
 	// authentication: the x5t#S256 that issued access tokens are bound to.
 	boundCert string
+	// dpopJKT is set on the per-request copy made by a DPoP proof
+	// (RFC 9449 §5): the thumbprint of the key issued tokens are bound to.
+	dpopJKT string
 }
 
 // mayActFor reports whether an incoming token is one the client may trade:

@@ -58,6 +58,10 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		}
 		meta["tls_client_certificate_bound_access_tokens"] = true
 	}
+	// The current-generation features each add their own metadata.
+	s.deviceMetadata(meta)
+	s.dpopMetadata(meta)
+	s.parMetadata(meta)
 	writeJSON(w, http.StatusOK, meta)
 }
 

@@ -60,9 +60,9 @@ func (s *Server) grantTokenExchange(c *Client, form url.Values) (*tokenResponse,
 		}
 		resp.accessToken, resp.expiresIn = s.mintAccessToken(grant{
 			subject: subject.Subject, clientID: c.ID, audience: aud, scope: scp, act: act,
-			boundCert: c.boundCert,
+			boundCert: c.boundCert, dpopJKT: c.dpopJKT,
 		})
-		resp.tokenType, resp.issuedTokenType = "Bearer", rtt
+		resp.tokenType, resp.issuedTokenType = accessTokenType(c), rtt
 	case oauth2flows.TokenTypeIDToken:
 		resp.accessToken = s.mintIDToken(subject.Subject, c.ID, "")
 		resp.expiresIn = s.cfg.accessLifetime

@@ -57,6 +57,11 @@ func (s *Server) grantAuthorizationCode(c *Client, form url.Values) (*tokenRespo
 		s.mu.Unlock()
 		return nil, e
 	}
+	if e.dpopJKT != "" && e.dpopJKT != c.dpopJKT {
+		// RFC 9449 §10: the proof must be made with the key dpop_jkt named.
+		s.mu.Unlock()
+		return nil, errInvalidGrant("the code is bound to dpop_jkt; the DPoP proof is missing or by another key")
+	}
 	e.used = true
 	e.family = s.store.newFamily()
 	scope := s.redeemedScope(e.scope, form.Get("scope"))

@@ -28,6 +28,10 @@ func (s *Server) grantRefreshToken(c *Client, form url.Values) (*tokenResponse, 
 	case !s.store.refreshActive(e, s.now()):
 		s.mu.Unlock()
 		return nil, errInvalidGrant("refresh token expired or revoked")
+	case e.dpopJKT != "" && e.dpopJKT != c.dpopJKT:
+		// RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+		s.mu.Unlock()
+		return nil, errInvalidGrant("refresh token is DPoP-bound; the DPoP proof is missing or by another key")
 	}
 	scope := e.scope
 	if req := form.Get("scope"); req != "" {

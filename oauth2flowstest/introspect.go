@@ -33,7 +33,7 @@ func (s *Server) introspect(token string) map[string]any {
 	if claims, err := s.VerifyAccessToken(token); err == nil {
 		out := map[string]any{
 			"active":     true,
-			"token_type": "Bearer",
+			"token_type": "Bearer", // DPoP when bound, below
 			"sub":        claims.Subject,
 			"iss":        claims.Issuer,
 			"exp":        claims.ExpiresAt.Unix(),
@@ -53,7 +53,10 @@ func (s *Server) introspect(token string) map[string]any {
 			out["act"] = claims.Act
 		}
 		if claims.Cnf != nil {
-			out["cnf"] = claims.Cnf // RFC 8705 §3.2
+			out["cnf"] = claims.Cnf // RFC 8705 §3.2, RFC 9449 §6.2
+		}
+		if claims.Cnf["jkt"] != "" {
+			out["token_type"] = "DPoP" // RFC 9449 §6.2
 		}
 		return out
 	}

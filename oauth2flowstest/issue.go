@@ -30,11 +30,11 @@ func (s *Server) issue(is issuance) (*tokenResponse, *oauthError) {
 	}
 	at, exp := s.mintAccessToken(grant{
 		subject: is.subject, clientID: is.client.ID, audience: aud, scope: scp, act: is.act, family: fam,
-		boundCert: is.client.boundCert, appOnly: is.appOnly,
+		boundCert: is.client.boundCert, dpopJKT: is.client.dpopJKT, appOnly: is.appOnly,
 	})
 	resp := &tokenResponse{
 		accessToken: at,
-		tokenType:   "Bearer",
+		tokenType:   accessTokenType(is.client),
 		expiresIn:   exp,
 		scope:       s.grantedScope(is.scope),
 		resource:    aud[0],
@@ -55,6 +55,7 @@ func (s *Server) issue(is issuance) (*tokenResponse, *oauthError) {
 			resources: is.resources,
 			expires:   s.now().Add(s.cfg.refreshLifetime),
 			family:    fam,
+			dpopJKT:   refreshJKT(is.client),
 		}
 		s.mu.Unlock()
 	}

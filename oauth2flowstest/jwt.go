@@ -103,7 +103,10 @@ type grant struct {
 	family   string // refresh-token family, "" if none
 	// boundCert is the x5t#S256 the token is bound to (RFC 8705 §3), "" if none.
 	boundCert string
-	appOnly   bool // no user: the client acts for itself
+	// dpopJKT is the RFC 7638 thumbprint of the DPoP key the token is bound
+	// to (RFC 9449 §6), "" if none.
+	dpopJKT string
+	appOnly bool // no user: the client acts for itself
 }
 
 // audClaim is a JWT "aud": a string when there is one audience (RFC 7519 §4.1.3).
@@ -140,8 +143,15 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 	if g.act != nil {
 		c["act"] = g.act
 	}
+	cnf := map[string]string{}
 	if g.boundCert != "" {
-		c["cnf"] = map[string]string{"x5t#S256": g.boundCert}
+		cnf["x5t#S256"] = g.boundCert
+	}
+	if g.dpopJKT != "" {
+		cnf["jkt"] = g.dpopJKT
+	}
+	if len(cnf) > 0 {
+		c["cnf"] = cnf
 	}
 	s.entraAccessClaims(c, g)
 	s.mu.Lock()

@@ -23,6 +23,10 @@ type config struct {
 	formResponses   bool
 	mtls            bool
 	clientCAs       *x509.CertPool
+	device          deviceConfig    // RFC 8628, device.go
+	dpop            dpopConfig      // RFC 9449, dpop.go
+	par             parConfig       // RFC 9126, par.go
+	assertions      assertionConfig // RFC 7523 trusted issuers, federation: jwtbearer.go
 }
 
 func newConfig(opts []Option) config {

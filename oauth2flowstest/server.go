@@ -22,6 +22,9 @@ const (
 	pathJWKS          = "/jwks"
 	pathOAuthMetadata = "/.well-known/oauth-authorization-server"
 	pathOIDCMetadata  = "/.well-known/openid-configuration"
+
+	pathDeviceAuthorization = "/device_authorization" // RFC 8628 §3.1
+	pathDeviceVerification  = "/device"               // RFC 8628 §3.3
 )
 
 // maxBody bounds request bodies, as a real server's front end would.
@@ -152,6 +155,12 @@ func endpointName(path string) string {
 		return EndpointJWKS
 	case pathOAuthMetadata, pathOIDCMetadata:
 		return EndpointDiscovery
+	case pathDeviceAuthorization:
+		return EndpointDeviceAuthorization
+	case pathDeviceVerification:
+		return EndpointDeviceVerification
+	case pathPAR:
+		return EndpointPAR
 	}
 	return entraEndpointName(path)
 }
@@ -214,6 +223,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleJWKS(sw, r)
 	case pathOAuthMetadata, pathOIDCMetadata:
 		s.handleDiscovery(sw, r)
+	case pathDeviceAuthorization:
+		s.handleDeviceAuthorization(sw, r, rec)
+	case pathDeviceVerification:
+		s.handleDeviceVerification(sw, r)
+	case pathPAR:
+		s.handlePAR(sw, r, rec)
 	default:
 		if !s.serveEntra(sw, r, path) {
 			http.NotFound(sw, r)

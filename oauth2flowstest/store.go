@@ -11,6 +11,14 @@ type store struct {
 	// assertionIDs are the jti of client assertions seen, until they expire
 	// (RFC 7523 §3 item 7: no replay).
 	assertionIDs map[string]time.Time
+	devices      map[string]*deviceEntry // by device_code (RFC 8628)
+	userCodes    map[string]string       // normalised user_code -> device_code
+	// proofJTIs are the jti of DPoP proofs seen, until their iat is too old
+	// to be accepted anyway (RFC 9449 §11.1).
+	proofJTIs map[string]time.Time
+	asNonces  nonceSet                // DPoP nonces of the token and PAR endpoints (RFC 9449 §8)
+	rsNonces  nonceSet                // DPoP nonces of Protect (RFC 9449 §9)
+	pushed    map[string]*pushedEntry // by request_uri (RFC 9126)
 }
 
 func newStore() store {
@@ -20,6 +28,12 @@ func newStore() store {
 		access:       map[string]*accessEntry{},
 		families:     map[string]*family{},
 		assertionIDs: map[string]time.Time{},
+		devices:      map[string]*deviceEntry{},
+		userCodes:    map[string]string{},
+		proofJTIs:    map[string]time.Time{},
+		asNonces:     nonceSet{},
+		rsNonces:     nonceSet{},
+		pushed:       map[string]*pushedEntry{},
 	}
 }
 
@@ -36,6 +50,7 @@ type codeEntry struct {
 	expires           time.Time
 	used              bool
 	family            string // the family created on redemption
+	dpopJKT           string // RFC 9449 §10 dpop_jkt: the key the code is bound to
 }
 
 // refreshEntry is an issued refresh token (RFC 6749 §1.5).
@@ -48,6 +63,7 @@ type refreshEntry struct {
 	family    string
 	rotated   bool // exchanged for a newer one; reuse means theft (RFC 9700 §4.14.2)
 	revoked   bool
+	dpopJKT   string // the DPoP key a public client's token is bound to (RFC 9449 §5)
 }
 
 // accessEntry is an issued access token.

@@ -29,9 +29,11 @@ func grantFor(grantType string) grantFunc {
 	case oauth2flows.GrantTypeRefreshToken:
 		return (*Server).grantRefreshToken
 	case oauth2flows.GrantTypeJWTBearer:
-		return (*Server).grantOnBehalfOf
+		return (*Server).grantJWTBearer // RFC 7523 §2.1, or Entra's On-Behalf-Of
 	case oauth2flows.GrantTypeTokenExchange:
 		return (*Server).grantTokenExchange
+	case grantTypeDeviceCode:
+		return (*Server).grantDeviceCode
 	}
 	return nil
 }
@@ -55,6 +57,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, rec *Reques
 	// WithEntra, the tenant's token endpoint.
 	c, e := s.authenticateClient(&authInput{r: r, form: form, endpoint: s.URL() + r.URL.Path}, rec)
 	if e != nil {
+		s.writeError(w, e)
+		return
+	}
+	if c, e = s.bindDPoP(w, r, c, true); e != nil { // RFC 9449 §5
 		s.writeError(w, e)
 		return
 	}
