@@ -53,11 +53,14 @@ func (e *CallbackError) Unwrap() error { return e.err }
 // https URL on the host of Endpoint.AuthURL, the server the user was sent
 // to, or the error matches [ErrIssuerMismatch] (set Endpoint.Issuer for
 // servers whose issuer lives on another host). A response without "iss" is
-// accepted: RFC 9207 §2.4 requires it only from servers that advertise
-// authorization_response_iss_parameter_supported, and many do not send it.
+// refused, matching [ErrIssuerMismatch], when
+// Endpoint.AuthResponseIssParameterSupported records that the server
+// advertises authorization_response_iss_parameter_supported (RFC 9207 §2.4;
+// [Metadata.Endpoint] sets it); otherwise it is accepted, as many servers
+// do not send it.
 func ParseCallback(cfg *Config, r *http.Request, state string) (code string, err error) {
 	if r == nil || r.URL == nil {
-		return "", &ConfigError{Field: "r", Reason: "nil request"}
+		return "", &ConfigError{Op: "ParseCallback", Field: "r", Reason: "nil request"}
 	}
 	var v url.Values
 	if r.Method == http.MethodPost {
@@ -153,14 +156,19 @@ func checkResponse(v url.Values, state string, checkIss func(url.Values) error) 
 
 // checkIssuer applies RFC 9207 §2.4 to a response's "iss".
 func checkIssuer(cfg *Config, v url.Values) error {
-	got, ok := v["iss"]
-	if !ok {
-		return nil
-	}
-	iss := got[0]
 	mismatch := func(reason string) error {
 		return &CallbackError{Param: "iss", Reason: reason, err: ErrIssuerMismatch}
 	}
+	got, ok := v["iss"]
+	if !ok {
+		// RFC 9207 §2.4: a client MUST reject a response without iss from
+		// a server that advertises authorization_response_iss_parameter_supported.
+		if cfg.Endpoint.AuthResponseIssParameterSupported {
+			return mismatch("missing, but the server advertises authorization_response_iss_parameter_supported (RFC 9207 §2.4)")
+		}
+		return nil
+	}
+	iss := got[0]
 	if want := cfg.Endpoint.Issuer; want != "" {
 		// RFC 9207 §2.4: simple string comparison, no normalisation.
 		if iss != want {

@@ -34,7 +34,7 @@ func WriteClaimsChallenge(w http.ResponseWriter, claims string) {
 // written by [WriteClaimsChallenge] or by an Entra-protected API, decoded
 // from base64. ok is false when the header carries no such challenge.
 func ParseClaimsChallenge(header string) (claims string, ok bool) {
-	params, ok := ParseBearerChallenge(header)
+	params, ok := parseBearerChallenge(header)
 	if !ok || params["claims"] == "" {
 		return "", false
 	}
@@ -47,12 +47,12 @@ func ParseClaimsChallenge(header string) (claims string, ok bool) {
 	return "", false
 }
 
-// ParseBearerChallenge finds the Bearer challenge in a WWW-Authenticate
+// parseBearerChallenge finds the Bearer challenge in a WWW-Authenticate
 // header value (RFC 6750 §3, RFC 9110 §11.6.1) and returns its parameters,
 // names in lower case. A header may hold several challenges
 // ("Basic realm=x, Bearer error=..."); only Bearer's are returned.
 // ok is false when there is no Bearer challenge.
-func ParseBearerChallenge(header string) (params map[string]string, ok bool) {
+func parseBearerChallenge(header string) (params map[string]string, ok bool) {
 	p := challengeParser{s: header}
 	for !p.done() {
 		scheme := p.token()

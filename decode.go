@@ -105,7 +105,7 @@ func (m members) seconds(name string) (n int64, present, ok bool) {
 func decodeToken(r *response, redact []string, now time.Time) (*Token, error) {
 	ct := r.header.Get("Content-Type")
 	bad := func(reason string) error {
-		return &ResponseError{StatusCode: r.status, ContentType: safeText(ct, redact, 64), Reason: reason}
+		return &InvalidResponseError{StatusCode: r.status, ContentType: safeText(ct, redact, 64), Reason: reason}
 	}
 	if r.tooLarge {
 		return nil, bad("body exceeds 1 MiB")

@@ -64,7 +64,7 @@ func FuzzParseBearerChallenge(f *testing.F) {
 	f.Add(`Bearer "`)
 	f.Add(`Bearer error="a\"b\\"`)
 	f.Fuzz(func(t *testing.T, header string) {
-		_, _ = ParseBearerChallenge(header)
+		_, _ = parseBearerChallenge(header)
 		_, _ = ParseClaimsChallenge(header)
 	})
 }

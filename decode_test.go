@@ -161,7 +161,7 @@ func TestBadResponsesGiveTypedErrorsAndNoToken(t *testing.T) {
 		status   int
 		ctype    string
 		body     string
-		wantResp bool // *ResponseError rather than *Error
+		wantResp bool // *InvalidResponseError rather than *Error
 		wantCode string
 	}{
 		{name: "InvalidJSON", status: 200, ctype: "application/json", body: `{"access_token":`, wantResp: true},
@@ -194,7 +194,7 @@ func TestBadResponsesGiveTypedErrorsAndNoToken(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "oauth2flows: "), err.Error())
 			assert.Less(t, len(err.Error()), 1024, "error strings stay short")
 			if tt.wantResp {
-				var re *oauth2flows.ResponseError
+				var re *oauth2flows.InvalidResponseError
 				require.ErrorAs(t, err, &re)
 				assert.Equal(t, tt.status, re.StatusCode)
 				return
@@ -295,7 +295,7 @@ func TestContextCancelledMidRequestReturnsPromptly(t *testing.T) {
 	select {
 	case err := <-done:
 		require.ErrorIs(t, err, context.Canceled)
-		var te *oauth2flows.TransportError
+		var te *oauth2flows.NetworkError
 		require.ErrorAs(t, err, &te)
 	case <-time.After(5 * time.Second):
 		t.Fatal("ClientCredentials did not return after its context was cancelled")

@@ -284,13 +284,13 @@ func TestDiscoverRefusesUnsafeIssuersBeforeSending(t *testing.T) {
 	assert.ErrorAs(t, err, &ce)
 }
 
-func TestDiscoverTransportErrorIsTyped(t *testing.T) {
+func TestDiscoverNetworkErrorIsTyped(t *testing.T) {
 	ms := newMetadataServer(t, func(*metadataServer, http.ResponseWriter, *http.Request) {})
 	ms.Close()
 	_, err := oauth2flows.Discover(context.Background(), ms.URL)
 	var de *oauth2flows.DiscoveryError
 	require.ErrorAs(t, err, &de)
-	var te *oauth2flows.TransportError
+	var te *oauth2flows.NetworkError
 	assert.ErrorAs(t, err, &te)
 }
 

@@ -39,7 +39,7 @@ type discoveryEntry struct {
 // ctx's error, and the fetch goes on for the others.
 func (c *DiscoveryCache) Discover(ctx context.Context, issuer string) (*Metadata, error) {
 	if ctx == nil {
-		return nil, &ConfigError{Field: "ctx", Reason: "nil context"}
+		return nil, &ConfigError{Op: "DiscoveryCache.Discover", Field: "ctx", Reason: "nil context"}
 	}
 	if md, ok := c.cached(issuer); ok {
 		return md.clone(), nil
@@ -67,6 +67,7 @@ func (c *DiscoveryCache) Discover(ctx context.Context, issuer string) (*Metadata
 		return c.fetch(ctx, issuer)
 	})
 	if err != nil {
+		err = withOp("DiscoveryCache.Discover", err)
 		if ctx.Err() != nil && err == context.Cause(ctx) {
 			return nil, &DiscoveryError{Issuer: issuer, Reason: "gave up waiting for metadata", Err: err}
 		}

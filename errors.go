@@ -77,35 +77,78 @@ func (e *Error) reauth() bool {
 // interaction_required, login_required and consent_required.
 var ErrReauthRequired = errors.New("oauth2flows: re-authentication required")
 
-// IsReauthRequired reports whether err means the user must authenticate
-// again; see [ErrReauthRequired].
-func IsReauthRequired(err error) bool { return errors.Is(err, ErrReauthRequired) }
-
-// ResponseError is a successful (2xx) response that cannot be used as a
-// token: not JSON, too large, without access_token, or with a malformed
-// member (RFC 6749 §5.1). No token is returned with it.
-type ResponseError struct {
+// InvalidResponseError is a successful (2xx) response that cannot be used:
+// not JSON, too large, without access_token, or with a malformed member
+// (RFC 6749 §5.1; RFC 7662 §2.2 for [Introspect]). No token is returned
+// with it.
+type InvalidResponseError struct {
 	StatusCode  int
 	ContentType string
 	Reason      string // what was wrong, never the body itself
 }
 
 // Error implements error.
-func (e *ResponseError) Error() string {
-	return fmt.Sprintf("oauth2flows: unusable token response (status %d, %s): %s", e.StatusCode, e.ContentType, e.Reason)
+func (e *InvalidResponseError) Error() string {
+	return fmt.Sprintf("oauth2flows: unusable response (status %d, %s): %s", e.StatusCode, e.ContentType, e.Reason)
 }
 
-// ConfigError is a request refused before anything was sent, because the
-// Config or the options are incomplete, contradictory or unsafe.
+// ConfigError is a call refused before anything was sent, because the
+// Config, an argument or an option is missing, contradictory or unsafe.
 type ConfigError struct {
-	Field  string // the Config field or option at fault
+	// Op is the function called, e.g. "ClientCredentials".
+	Op string
+	// Field is the Go expression the caller set: a Config field
+	// ("Config.ClientID", "Config.Endpoint.TokenURL"), an argument
+	// ("state", "ctx", "code") or an option ("WithPKCE").
+	Field  string
 	Reason string
 }
 
 // Error implements error.
 func (e *ConfigError) Error() string {
-	return "oauth2flows: " + e.Field + ": " + e.Reason
+	if e.Op == "" {
+		return "oauth2flows: " + e.Field + ": " + e.Reason
+	}
+	return "oauth2flows: " + e.Op + ": " + e.Field + ": " + e.Reason
 }
+
+// withOp fills the Op of a [*ConfigError] that has none, so that errors
+// found deep in a call name the function the caller called.
+func withOp(op string, err error) error {
+	var ce *ConfigError
+	if errors.As(err, &ce) && ce.Op == "" {
+		ce.Op = op
+	}
+	return err
+}
+
+// NetworkError is a request to the authorization server that got no HTTP
+// response: a refused connection, a TLS failure, a timeout or a cancelled
+// context. Err is the cause; errors.Is(err, context.Canceled) works through
+// it. Its message never holds a credential the request carried, even when
+// the cause quotes what the server sent.
+type NetworkError struct {
+	URL string // the endpoint, without query
+	Err error
+}
+
+// Error implements error.
+func (e *NetworkError) Error() string {
+	return "oauth2flows: request to " + e.URL + " failed: " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// SAMLError is a token that [SAMLAssertion] cannot read as a SAML
+// assertion: not issued as one (RFC 8693 §2.2.1 issued_token_type), not
+// base64url, or not XML.
+type SAMLError struct {
+	Reason string
+}
+
+// Error implements error.
+func (e *SAMLError) Error() string { return "oauth2flows: SAML assertion: " + e.Reason }
 
 // TokenTypeError is returned for a request when the token cannot be sent as
 // a bearer token (RFC 6750 §1.2): its token_type is not "Bearer", e.g. RFC

@@ -35,9 +35,10 @@ type Introspection struct {
 // not an error: Introspection.Active is false.
 func Introspect(ctx context.Context, cfg *Config, token string, opts ...Option) (*Introspection, error) {
 	if token == "" {
-		return nil, &ConfigError{Field: "token", Reason: "empty"}
+		return nil, &ConfigError{Op: "Introspect", Field: "token", Reason: "empty"}
 	}
 	resp, redact, err := post(ctx, cfg, &request{
+		op:   "Introspect",
 		kind: introspectionEndpoint,
 		form: url.Values{"token": {token}},
 	}, collect(opts))
@@ -48,11 +49,11 @@ func Introspect(ctx context.Context, cfg *Config, token string, opts ...Option) 
 		return nil, decodeError(resp, redact)
 	}
 	if resp.tooLarge {
-		return nil, &ResponseError{StatusCode: resp.status, Reason: "body exceeds 1 MiB"}
+		return nil, &InvalidResponseError{StatusCode: resp.status, Reason: "body exceeds 1 MiB"}
 	}
 	var in Introspection
 	if err := json.Unmarshal(resp.body, &in); err != nil {
-		return nil, &ResponseError{StatusCode: resp.status, ContentType: safeText(resp.header.Get("Content-Type"), redact, 64),
+		return nil, &InvalidResponseError{StatusCode: resp.status, ContentType: safeText(resp.header.Get("Content-Type"), redact, 64),
 			Reason: "not an introspection response (RFC 7662 §2.2)"}
 	}
 	return &in, nil

@@ -3,7 +3,6 @@ package oauth2flows
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -34,6 +33,7 @@ func (k endpointKind) String() string {
 // request is one call through the poster: the fields a grant adds, and how
 // the poster must treat them. Grants build nothing else.
 type request struct {
+	op    string // the exported function called: "ClientCredentials", ...
 	kind  endpointKind
 	grant string     // grant_type for token requests; used in logs
 	form  url.Values // the grant's own fields
@@ -44,6 +44,40 @@ type request struct {
 	// (an authorization code, a refresh token that may rotate). It is never
 	// retried after an ambiguous failure.
 	oneTime bool
+}
+
+// allowedOptions is, for each call, the options its RFC (or the provider
+// named in the option's doc) defines. Any other option is refused with a
+// *ConfigError before anything is sent: an option is never put on the wire
+// where it means nothing, and never dropped. WithParam is always allowed.
+var allowedOptions = map[string]optionSet{
+	"AuthCodeURL":         optScopes | optParam | optPKCE | optAudience | optResource | optClaims,
+	"BuildAuthCodeURL":    optScopes | optParam | optPKCE | optAudience | optResource | optClaims,
+	"ImplicitURL":         optScopes | optParam | optAudience | optResource | optClaims,
+	"ExchangeCode":        optParam | optPKCE | optResource,
+	"PasswordCredentials": optScopes | optParam | optAudience | optResource,
+	"ClientCredentials":   optScopes | optParam | optAudience | optResource,
+	"Refresh":             optScopes | optParam | optAudience | optResource,
+	"OnBehalfOf":          optScopes | optParam | optRequestedTokenType | optResource | optClaims,
+	"TokenExchange": optScopes | optParam | optRequestedTokenType | optSubjectTokenType |
+		optAudience | optResource | optActorToken,
+	"Revoke":     optParam | optTokenTypeHint,
+	"Introspect": optParam | optTokenTypeHint,
+}
+
+// checkOptions refuses the first option op does not define.
+func checkOptions(op string, o *options) error {
+	extra := o.set &^ allowedOptions[op]
+	if extra == 0 {
+		return nil
+	}
+	for _, n := range optionNames {
+		if extra&n.bit != 0 {
+			return &ConfigError{Op: op, Field: n.name,
+				Reason: "not defined for " + op + ", so it is refused rather than sent or dropped (use WithParam to send a parameter anyway)"}
+		}
+	}
+	return nil
 }
 
 // sensitiveFields are form fields whose values must never reach an error
@@ -83,17 +117,24 @@ func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*T
 // retries and returns the capped response. redact lists the credential
 // values the request carried, for scrubbing error text.
 func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *response, redact []string, err error) {
+	defer func() { err = withOp(r.op, err) }()
 	if ctx == nil {
 		return nil, nil, &ConfigError{Field: "ctx", Reason: "nil context"}
 	}
 	if cfg == nil {
-		return nil, nil, &ConfigError{Field: "Config", Reason: "nil"}
+		return nil, nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
+	}
+	if err := checkOptions(r.op, o); err != nil {
+		return nil, nil, err
 	}
 	form, err := buildForm(cfg, r, o)
 	if err != nil {
 		return nil, nil, err
 	}
-	method := cfg.authMethod()
+	method, err := cfg.authMethod()
+	if err != nil {
+		return nil, nil, err
+	}
 	target, err := cfg.endpointURL(r.kind, method)
 	if err != nil {
 		return nil, nil, err
@@ -128,10 +169,13 @@ func buildForm(cfg *Config, r *request, o *options) (url.Values, error) {
 			form.Set("scope", s)
 		}
 	}
-	if o.pkceVerifier != "" {
+	if o.set&optPKCE != 0 {
+		if err := checkVerifier(o.pkceVerifier); err != nil {
+			return nil, err
+		}
 		form.Set("code_verifier", o.pkceVerifier)
 	}
-	if o.requestedTokenType != "" {
+	if o.set&optRequestedTokenType != 0 {
 		if err := checkTokenTypeURI("WithRequestedTokenType", o.requestedTokenType); err != nil {
 			return nil, err
 		}
@@ -153,10 +197,10 @@ func buildForm(cfg *Config, r *request, o *options) (url.Values, error) {
 		form.Set("actor_token", o.actorToken)
 		form.Set("actor_token_type", o.actorTokenType)
 	}
-	if o.tokenTypeHint != "" {
+	if o.set&optTokenTypeHint != 0 && o.tokenTypeHint != "" {
 		form.Set("token_type_hint", o.tokenTypeHint)
 	}
-	if o.claims != "" {
+	if o.set&optClaims != 0 && o.claims != "" {
 		form.Set("claims", o.claims)
 	}
 	for k, v := range o.params {
@@ -210,7 +254,7 @@ func (c *Config) send(ctx context.Context, client *http.Client, info sendInfo, h
 		if werr := sleep(ctx, wait); werr != nil {
 			// The caller gave up while we waited to retry: say so, rather
 			// than pass off the previous attempt's answer as the outcome.
-			return nil, &TransportError{URL: redactURL(info.url), Err: werr}
+			return nil, &NetworkError{URL: redactURL(info.url), Err: werr}
 		}
 	}
 }
@@ -221,17 +265,17 @@ func doOnce(ctx context.Context, client *http.Client, target string, header http
 	var sent atomic.Bool
 	req, err := http.NewRequestWithContext(withWroteHook(ctx, &sent), http.MethodPost, target, strings.NewReader(body))
 	if err != nil {
-		return nil, false, &ConfigError{Field: "Endpoint", Reason: "cannot build request"}
+		return nil, false, &ConfigError{Field: "Config.Endpoint", Reason: "cannot build request"}
 	}
 	req.Header = header.Clone()
 	hr, err := client.Do(req)
 	if err != nil {
-		return nil, sent.Load(), &TransportError{URL: redactURL(target), Err: unwrapURLError(err)}
+		return nil, sent.Load(), &NetworkError{URL: redactURL(target), Err: unwrapURLError(err)}
 	}
 	defer hr.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(hr.Body, maxBodySize+1))
 	if err != nil {
-		return nil, true, &TransportError{URL: redactURL(target), Err: err}
+		return nil, true, &NetworkError{URL: redactURL(target), Err: err}
 	}
 	resp = &response{status: hr.StatusCode, header: hr.Header, body: b}
 	if len(b) > maxBodySize {
@@ -239,22 +283,6 @@ func doOnce(ctx context.Context, client *http.Client, target string, header http
 	}
 	return resp, true, nil
 }
-
-// TransportError is a request to the authorization server that got no HTTP
-// response: a refused connection, a TLS failure, a timeout or a cancelled
-// context. Err is the cause; errors.Is(err, context.Canceled) works through it.
-type TransportError struct {
-	URL string // the endpoint, without query
-	Err error
-}
-
-// Error implements error.
-func (e *TransportError) Error() string {
-	return fmt.Sprintf("oauth2flows: request to %s failed: %v", e.URL, e.Err)
-}
-
-// Unwrap returns the cause.
-func (e *TransportError) Unwrap() error { return e.Err }
 
 // unwrapURLError drops net/http's *url.Error, whose message repeats the URL,
 // keeping its cause.

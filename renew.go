@@ -52,7 +52,7 @@ func (t *Transport) renewInBackground(ctx context.Context, st *tokenState) {
 func (t *Transport) postpone(st *tokenState, err error) {
 	next := *st
 	next.refreshAt = st.expireAt
-	if !IsReauthRequired(err) {
+	if !errors.Is(err, ErrReauthRequired) {
 		next.refreshAt = time.Now().Add(time.Until(st.expireAt) / 4)
 	}
 	t.state.CompareAndSwap(st, &next)

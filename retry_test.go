@@ -120,7 +120,7 @@ func TestRetryWaitEndsPromptlyOnCancel(t *testing.T) {
 	start := time.Now()
 	_, err := oauth2flows.ClientCredentials(ctx, cfg)
 	require.ErrorIs(t, err, context.Canceled, "the caller learns it was its own cancellation")
-	var te *oauth2flows.TransportError
+	var te *oauth2flows.NetworkError
 	require.ErrorAs(t, err, &te)
 	assert.Less(t, time.Since(start), 3*time.Second, "a 5s wait cut short")
 	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 1)
@@ -211,7 +211,7 @@ func TestOneTimeCredentialsAreNeverRetriedAfterAnAmbiguousFailure(t *testing.T) 
 				require.Error(t, err)
 				assert.Nil(t, tok)
 				if f.timeout > 0 {
-					var te *oauth2flows.TransportError
+					var te *oauth2flows.NetworkError
 					assert.ErrorAs(t, err, &te)
 				}
 				// The server logs a request when its handler ends, which for a
@@ -305,7 +305,7 @@ func TestConnectionDroppedAfterSending(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, "at-from-dropping-server", tok.AccessToken)
 			} else {
-				var te *oauth2flows.TransportError
+				var te *oauth2flows.NetworkError
 				require.ErrorAs(t, err, &te)
 			}
 			assert.Equal(t, tt.wantRequests, n.Load())
@@ -327,7 +327,7 @@ func TestConnectionFailureBeforeSendingIsRetriedEvenForOneTimeCredentials(t *tes
 		}},
 	}
 	_, err := oauth2flows.Refresh(context.Background(), cfg, "rt-one-time-value")
-	var te *oauth2flows.TransportError
+	var te *oauth2flows.NetworkError
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, int32(3), dials.Load(), "nothing was sent, so nothing was spent")
 }

@@ -16,9 +16,10 @@ import (
 // RevocationURL is a [*ConfigError] and nothing is sent.
 func Revoke(ctx context.Context, cfg *Config, token string, opts ...Option) error {
 	if token == "" {
-		return &ConfigError{Field: "token", Reason: "empty"}
+		return &ConfigError{Op: "Revoke", Field: "token", Reason: "empty"}
 	}
 	resp, redact, err := post(ctx, cfg, &request{
+		op:   "Revoke",
 		kind: revocationEndpoint,
 		form: url.Values{"token": {token}},
 	}, collect(opts))

@@ -93,6 +93,8 @@ func (s *Server) Endpoint() oauth2flows.Endpoint {
 		TokenURL:         s.URL() + pathToken,
 		RevocationURL:    s.URL() + pathRevoke,
 		IntrospectionURL: s.URL() + pathIntrospect,
+		// The server's metadata advertises it and every response carries iss.
+		AuthResponseIssParameterSupported: true,
 	}
 	if s.mtls != nil {
 		e.MTLSTokenURL = s.MTLSURL() + pathToken

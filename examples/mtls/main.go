@@ -6,7 +6,7 @@
 // client certificate generated in memory. Against a real provider, load
 // the certificate with oauth2flows.LoadClientCertificate, trust a private
 // CA with oauth2flows.LoadCertPool, and read the mtls_endpoint_aliases
-// from the metadata with oauth2flows.EndpointFromMetadata.
+// from the metadata with oauth2flows.Discover and Metadata.Endpoint.
 package main
 
 import (

@@ -90,7 +90,7 @@ func run(tokenURL, clientID, clientSecret, refreshToken, resourceURL, tokenFile 
 	calls := 0
 	for deadline := time.Now().Add(duration); time.Now().Before(deadline); time.Sleep(interval) {
 		body, err := call(ctx, client, resourceURL)
-		if oauth2flows.IsReauthRequired(err) {
+		if errors.Is(err, oauth2flows.ErrReauthRequired) {
 			return fmt.Errorf("the refresh token is no longer accepted: sign in again: %w", err)
 		}
 		if err != nil {
