@@ -205,6 +205,9 @@ func errorFromMembers(r *response, m members, redact []string) *Error {
 			}
 		}
 	}
+	if scrub(e.Claims, redact) != e.Claims {
+		e.Claims = "" // a challenge echoing a credential is not one to pass on
+	}
 	if e.Code == "" {
 		e.Code = "invalid_response"
 	}
@@ -248,15 +251,4 @@ func printable(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// scrub replaces every credential the request carried with "[redacted]",
-// for servers that echo what they were sent.
-func scrub(s string, redact []string) string {
-	for _, v := range redact {
-		if len(v) >= 3 && strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
-	}
-	return s
 }

@@ -2,6 +2,7 @@ package oauth2flows
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -87,6 +88,19 @@ func (c *DiscoveryCache) cached(issuer string) (*Metadata, bool) {
 	return e.md, true
 }
 
+// discoverRecovered runs discover, turning a panic of the caller-supplied
+// HTTPClient (its Transport, Jar or CheckRedirect) into a *DiscoveryError.
+// The flight may run on a goroutine of the cache's own, where a panic
+// would reach no caller's recover and end the process.
+func (c *DiscoveryCache) discoverRecovered(ctx context.Context, issuer string) (md *Metadata, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			md, err = nil, &DiscoveryError{Issuer: issuer, Reason: "HTTPClient panicked", Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
+	return discover(ctx, c.HTTPClient, issuer)
+}
+
 // fetch is the single flight for issuer: it looks in the cache again, since
 // a flight may have finished between the caller's look and this one, then
 // fetches and stores.
@@ -96,7 +110,7 @@ func (c *DiscoveryCache) fetch(ctx context.Context, issuer string) (*Metadata, e
 	}
 	ctx, cancel := context.WithTimeout(ctx, defaultTimeout)
 	defer cancel()
-	md, err := discover(ctx, c.HTTPClient, issuer)
+	md, err := c.discoverRecovered(ctx, issuer)
 	if err != nil {
 		return nil, err
 	}

@@ -13,12 +13,15 @@ import (
 // Use errors.As to reach it. Its message never includes a credential the
 // request carried: such values are redacted from Description and Body.
 type Error struct {
-	StatusCode    int    // HTTP status; 0 for errors read from a redirect
-	Code          string // "invalid_grant", "interaction_required", ...
-	Description   string
-	URI           string
-	Claims        string // Entra claims challenge (JSON), to be passed back to the caller
-	ErrorCodes    []int  // Entra AADSTS codes
+	StatusCode  int    // HTTP status; 0 for errors read from a redirect
+	Code        string // "invalid_grant", "interaction_required", ...
+	Description string
+	URI         string
+	// Claims is Entra's claims challenge (JSON), to be passed back to the
+	// caller. It is kept verbatim, so %#v does not print it; a challenge
+	// that holds a credential of the request is dropped.
+	Claims        string
+	ErrorCodes    []int // Entra AADSTS codes
 	TraceID       string
 	CorrelationID string
 
@@ -55,6 +58,19 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
 	return b.String()
+}
+
+// GoString implements fmt.GoStringer, so that %#v prints the error without
+// Claims: the claims challenge is kept verbatim, unscrubbed, for passing
+// back to the caller (see [WriteClaimsChallenge]), and must not reach a log
+// line through a debug print.
+func (e *Error) GoString() string {
+	claims := `""`
+	if e.Claims != "" {
+		claims = `"[redacted]"`
+	}
+	return fmt.Sprintf("&oauth2flows.Error{StatusCode:%d, Code:%q, Description:%q, URI:%q, Claims:%s, ErrorCodes:%#v, TraceID:%q, CorrelationID:%q, RetryAfter:%d, Body:%q}",
+		e.StatusCode, e.Code, e.Description, e.URI, claims, e.ErrorCodes, e.TraceID, e.CorrelationID, e.RetryAfter, e.Body)
 }
 
 // Is makes errors.Is(err, [ErrReauthRequired]) true for the codes that mean

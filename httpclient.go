@@ -105,11 +105,18 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// withWroteHook records in *wrote whether the request was written, so a
-// failure can be judged ambiguous (after sending) or not. It composes with
-// any httptrace.ClientTrace the caller put in ctx.
-func withWroteHook(ctx context.Context, wrote *atomic.Bool) context.Context {
+// wireState is what the client trace saw of one attempt, which decides
+// whether a failure is ambiguous: sent or not, answered or not.
+type wireState struct {
+	wrote     atomic.Bool // the request's headers reached the wire
+	responded atomic.Bool // the first byte of an answer came back
+}
+
+// withWireTrace records in w how far an attempt got. It composes with any
+// httptrace.ClientTrace the caller put in ctx.
+func withWireTrace(ctx context.Context, w *wireState) context.Context {
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteHeaders: func() { wrote.Store(true) },
+		WroteHeaders:         func() { w.wrote.Store(true) },
+		GotFirstResponseByte: func() { w.responded.Store(true) },
 	})
 }

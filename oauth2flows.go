@@ -180,8 +180,9 @@ type Config struct {
 	// a secret, code, assertion or token.
 	Logger *slog.Logger
 
-	// Retry controls retries of token and revocation requests. The zero value
-	// retries 429, 503 and connection failures a few times; see [RetryPolicy].
+	// Retry controls retries of requests to the authorization server. The
+	// zero value retries 429, 503 and connection failures a few times, as
+	// far as each request allows; see [RetryPolicy].
 	Retry RetryPolicy
 
 	// InsecureAllowHTTP allows plain-http endpoints on hosts other than
@@ -190,20 +191,24 @@ type Config struct {
 }
 
 // RetryPolicy bounds retries of requests to the authorization server.
-// Every request is retried on 429 and 503, and on connection errors that
-// happened before the request was written. A request without a one-time
-// credential (client credentials, On-Behalf-Of, token exchange, password,
-// revocation) is also retried after a connection failure or timeout once
-// sent. A request carrying a one-time credential (an authorization code or
-// a refresh token) never is, because the server may already have consumed
-// it; nor is anything retried after a 500. Waits honour Retry-After and end
-// when the context does.
+// Every request is retried on 429, and on connection errors that happened
+// before the request was written. A request without a one-time credential
+// (client credentials, On-Behalf-Of, token exchange, password, revocation,
+// introspection) is also retried on 503 and after a connection failure or
+// timeout once sent. A request carrying a one-time credential (an
+// authorization code or a refresh token) is not: a 503 may come from a
+// proxy after the server consumed it. Nothing is retried after a 500 or
+// once the server began an answer net/http could not use. Waits honour
+// Retry-After and end when the context does; a Retry-After longer than
+// MaxDelay returns the server's error, with Error.RetryAfter set, instead
+// of sending early.
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts in all; 0 means 3, 1 disables retries.
 	MaxAttempts int
 	// BaseDelay is the first backoff delay; 0 means 200ms. It doubles per
 	// attempt, with jitter, up to MaxDelay.
 	BaseDelay time.Duration
-	// MaxDelay caps each wait, Retry-After included; 0 means 10s.
+	// MaxDelay caps each backoff wait; 0 means 10s. A Retry-After longer
+	// than MaxDelay is not waited for: the error is returned.
 	MaxDelay time.Duration
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -151,7 +150,7 @@ func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *respo
 	}
 	redact = redactions(cfg, form, header)
 	body := form.Encode()
-	resp, err = cfg.send(ctx, client, sendInfo{url: target, kind: r.kind, grant: r.grant, oneTime: r.oneTime}, header, body)
+	resp, err = cfg.send(ctx, client, sendInfo{url: target, kind: r.kind, grant: r.grant, oneTime: r.oneTime, redact: redact}, header, body)
 	return resp, redact, err
 }
 
@@ -235,21 +234,22 @@ type sendInfo struct {
 	kind    endpointKind
 	grant   string
 	oneTime bool
+	redact  []string // credential values no error or log line may hold
 }
 
 // send POSTs body, retrying as cfg.Retry allows, and reads the capped response.
 func (c *Config) send(ctx context.Context, client *http.Client, info sendInfo, header http.Header, body string) (*response, error) {
 	policy := c.Retry.withDefaults()
-	for attempt := 1; ; attempt++ {
+	for n := 1; ; n++ {
 		start := time.Now()
-		resp, wrote, err := doOnce(ctx, client, info.url, header, body)
-		c.logAttempt(ctx, info, attempt, resp, err, time.Since(start))
-		wait, retry := policy.decide(ctx, info.oneTime, attempt, resp, wrote, err)
+		a := doOnce(ctx, client, info, header, body)
+		c.logAttempt(ctx, info, n, a.resp, a.err, time.Since(start))
+		wait, retry := policy.decide(ctx, info.oneTime, n, a)
 		if !retry {
-			if err != nil {
-				return nil, err
+			if a.err != nil {
+				return nil, a.err
 			}
-			return resp, nil
+			return a.resp, nil
 		}
 		if werr := sleep(ctx, wait); werr != nil {
 			// The caller gave up while we waited to retry: say so, rather
@@ -259,29 +259,34 @@ func (c *Config) send(ctx context.Context, client *http.Client, info sendInfo, h
 	}
 }
 
-// doOnce makes one attempt. wrote reports whether the request reached the
-// wire, which decides whether a failure is ambiguous.
-func doOnce(ctx context.Context, client *http.Client, target string, header http.Header, body string) (resp *response, wrote bool, err error) {
-	var sent atomic.Bool
-	req, err := http.NewRequestWithContext(withWroteHook(ctx, &sent), http.MethodPost, target, strings.NewReader(body))
+// doOnce makes one attempt. Its error, a *NetworkError, is scrubbed of the
+// request's credentials: net/http quotes what the server sent (a malformed
+// header line echoing the body, an unparsable Location) in its errors.
+func doOnce(ctx context.Context, client *http.Client, info sendInfo, header http.Header, body string) attempt {
+	var w wireState
+	req, err := http.NewRequestWithContext(withWireTrace(ctx, &w), http.MethodPost, info.url, strings.NewReader(body))
 	if err != nil {
-		return nil, false, &ConfigError{Field: "Config.Endpoint", Reason: "cannot build request"}
+		return attempt{err: &ConfigError{Field: "Config.Endpoint", Reason: "cannot build request"}}
 	}
-	req.Header = header.Clone()
+	// RoundTrippers must not modify the request, so every attempt can
+	// share the header.
+	req.Header = header
 	hr, err := client.Do(req)
 	if err != nil {
-		return nil, sent.Load(), &NetworkError{URL: redactURL(target), Err: unwrapURLError(err)}
+		return attempt{wrote: w.wrote.Load(), responded: w.responded.Load(),
+			err: &NetworkError{URL: redactURL(info.url), Err: scrubError(unwrapURLError(err), info.redact)}}
 	}
 	defer hr.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(hr.Body, maxBodySize+1))
 	if err != nil {
-		return nil, true, &NetworkError{URL: redactURL(target), Err: err}
+		return attempt{wrote: true, responded: true,
+			err: &NetworkError{URL: redactURL(info.url), Err: scrubError(err, info.redact)}}
 	}
-	resp = &response{status: hr.StatusCode, header: hr.Header, body: b}
+	resp := &response{status: hr.StatusCode, header: hr.Header, body: b}
 	if len(b) > maxBodySize {
 		resp.body, resp.tooLarge = b[:maxBodySize], true
 	}
-	return resp, true, nil
+	return attempt{resp: resp, wrote: true, responded: true}
 }
 
 // unwrapURLError drops net/http's *url.Error, whose message repeats the URL,

@@ -21,36 +21,57 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// decide says whether attempt should be followed by another, and after how
-// long. Retried: 429 and 503 (the server did not act on the request), and
-// connection failures before the request was written. A failure after the
-// request was written is retried only when the request carries no one-time
-// credential: a code or rotating refresh token may already be spent. A 500
-// is never retried. The wait honours Retry-After (RFC 9110 §10.2.3), else
-// exponential backoff with full jitter, and never outlasts ctx's deadline.
-func (p RetryPolicy) decide(ctx context.Context, oneTime bool, attempt int, resp *response, wrote bool, err error) (time.Duration, bool) {
-	if attempt >= p.MaxAttempts || ctx.Err() != nil {
+// attempt is what one try of a request came to, for decide.
+type attempt struct {
+	resp      *response // nil when err is set
+	err       error
+	wrote     bool // the request reached the wire
+	responded bool // the server began an answer (even one net/http refused)
+}
+
+// decide says whether attempt n should be followed by another, and after
+// how long.
+//
+// Retried: 429 (the server refused to act), and a connection failure before
+// the request was written. A request without a one-time credential is also
+// retried on 503, and after a connection failure or timeout once written.
+// A request carrying one (an authorization code, a refresh token that may
+// rotate) is not: a proxy answers 503 after an upstream reset, when the
+// server may already have redeemed it, and a second redemption revokes the
+// token family (RFC 9700 §4.14.2). Nothing is retried once the server began
+// an answer net/http could not use (a malformed header, a redirect with a
+// bad Location), nor after a 500.
+//
+// The wait honours Retry-After (RFC 9110 §10.2.3), else exponential backoff
+// with full jitter. A Retry-After longer than MaxDelay, or than what is
+// left of ctx, ends the retries: the server's answer goes back to the
+// caller, with Error.RetryAfter set, rather than a request sent early.
+func (p RetryPolicy) decide(ctx context.Context, oneTime bool, n int, a attempt) (time.Duration, bool) {
+	if n >= p.MaxAttempts || ctx.Err() != nil {
 		return 0, false
 	}
 	var wait time.Duration
 	switch {
-	case err != nil:
-		if wrote && oneTime {
+	case a.err != nil:
+		if a.responded || (a.wrote && oneTime) {
 			return 0, false
 		}
-	case resp.status == http.StatusTooManyRequests || resp.status == http.StatusServiceUnavailable:
-		wait = parseRetryAfter(resp.header.Get("Retry-After"), time.Now())
+	case a.resp.status == http.StatusTooManyRequests,
+		a.resp.status == http.StatusServiceUnavailable && !oneTime:
+		wait = parseRetryAfter(a.resp.header.Get("Retry-After"), time.Now())
+		if wait > p.MaxDelay {
+			return 0, false
+		}
 	default:
 		return 0, false
 	}
 	if wait <= 0 {
-		backoff := p.BaseDelay << (attempt - 1)
+		backoff := p.BaseDelay << (n - 1)
 		if backoff <= 0 || backoff > p.MaxDelay {
 			backoff = p.MaxDelay
 		}
 		wait = backoff/2 + rand.N(backoff/2+1)
 	}
-	wait = min(wait, p.MaxDelay)
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 		return 0, false
 	}
