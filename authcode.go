@@ -71,8 +71,15 @@ func ExchangeCode(ctx context.Context, cfg *Config, code string, opts ...Option)
 
 // authorizeURL builds an authorization request URL (RFC 6749 §3.1, §4.1.1,
 // §4.2.1) for responseType "code" or "token". op is the function called.
-func authorizeURL(op string, cfg *Config, responseType, state string, o *options) (u string, err error) {
-	defer func() { err = withOp(op, err) }()
+func authorizeURL(op string, cfg *Config, responseType, state string, o *options) (string, error) {
+	u, err := buildAuthorizeURL(op, cfg, responseType, state, o)
+	if err != nil {
+		return "", withOp(op, err)
+	}
+	return u, nil
+}
+
+func buildAuthorizeURL(op string, cfg *Config, responseType, state string, o *options) (string, error) {
 	if cfg == nil {
 		return "", &ConfigError{Field: "cfg", Reason: "nil Config"}
 	}

@@ -1,13 +1,10 @@
 package oauth2flows
 
 import (
-	"context"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -103,20 +100,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// wireState is what the client trace saw of one attempt, which decides
-// whether a failure is ambiguous: sent or not, answered or not.
-type wireState struct {
-	wrote     atomic.Bool // the request's headers reached the wire
-	responded atomic.Bool // the first byte of an answer came back
-}
-
-// withWireTrace records in w how far an attempt got. It composes with any
-// httptrace.ClientTrace the caller put in ctx.
-func withWireTrace(ctx context.Context, w *wireState) context.Context {
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteHeaders:         func() { w.wrote.Store(true) },
-		GotFirstResponseByte: func() { w.responded.Store(true) },
-	})
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -115,8 +118,16 @@ func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*T
 // the call's options to the form, authenticates the client, POSTs with
 // retries and returns the capped response. redact lists the credential
 // values the request carried, for scrubbing error text.
-func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *response, redact []string, err error) {
-	defer func() { err = withOp(r.op, err) }()
+func post(ctx context.Context, cfg *Config, r *request, o *options) (*response, []string, error) {
+	resp, redact, err := postOnce(ctx, cfg, r, o)
+	if err != nil {
+		return nil, nil, withOp(r.op, err)
+	}
+	return resp, redact, nil
+}
+
+// postOnce is post without naming the call in a *ConfigError.
+func postOnce(ctx context.Context, cfg *Config, r *request, o *options) (resp *response, redact []string, err error) {
 	if ctx == nil {
 		return nil, nil, &ConfigError{Field: "ctx", Reason: "nil context"}
 	}
@@ -213,7 +224,12 @@ func buildForm(cfg *Config, r *request, o *options) (url.Values, error) {
 // and form-encoded (a server or proxy may echo the raw body), and the
 // client_secret_basic credential as it went in the header.
 func redactions(cfg *Config, form url.Values, header http.Header) []string {
-	out := []string{cfg.ClientSecret}
+	n := 1
+	for _, f := range sensitiveFields {
+		n += len(form[f])
+	}
+	out := make([]string, 0, 2*n+1) // each value, its encoding, the Basic credential
+	out = append(out, cfg.ClientSecret)
 	for _, f := range sensitiveFields {
 		out = append(out, form[f]...)
 	}
@@ -263,30 +279,98 @@ func (c *Config) send(ctx context.Context, client *http.Client, info sendInfo, h
 // request's credentials: net/http quotes what the server sent (a malformed
 // header line echoing the body, an unparsable Location) in its errors.
 func doOnce(ctx context.Context, client *http.Client, info sendInfo, header http.Header, body string) attempt {
-	var w wireState
-	req, err := http.NewRequestWithContext(withWireTrace(ctx, &w), http.MethodPost, info.url, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, info.url, nil)
 	if err != nil {
 		return attempt{err: &ConfigError{Field: "Config.Endpoint", Reason: "cannot build request"}}
 	}
+	// The body records whether the transport read it, which is when the
+	// request went on the wire: cheaper than an httptrace hook per attempt.
+	b := &sentBody{s: body}
+	b.read = &b.own
+	req.Body, req.ContentLength = b, int64(len(body))
+	req.GetBody = b.again
 	// RoundTrippers must not modify the request, so every attempt can
 	// share the header.
 	req.Header = header
 	hr, err := client.Do(req)
 	if err != nil {
-		return attempt{wrote: w.wrote.Load(), responded: w.responded.Load(),
-			err: &NetworkError{URL: redactURL(info.url), Err: scrubError(unwrapURLError(err), info.redact)}}
-	}
-	defer hr.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(hr.Body, maxBodySize+1))
-	if err != nil {
-		return attempt{wrote: true, responded: true,
+		err = unwrapURLError(err)
+		return attempt{wrote: b.read.Load(), dropped: dropped(err),
 			err: &NetworkError{URL: redactURL(info.url), Err: scrubError(err, info.redact)}}
 	}
-	resp := &response{status: hr.StatusCode, header: hr.Header, body: b}
-	if len(b) > maxBodySize {
-		resp.body, resp.tooLarge = b[:maxBodySize], true
+	defer hr.Body.Close()
+	raw, err := readCapped(hr.Body, maxBodySize+1, hr.ContentLength)
+	if err != nil {
+		return attempt{wrote: true,
+			err: &NetworkError{URL: redactURL(info.url), Err: scrubError(err, info.redact)}}
 	}
-	return attempt{resp: resp, wrote: true, responded: true}
+	resp := &response{status: hr.StatusCode, header: hr.Header, body: raw}
+	if len(raw) > maxBodySize {
+		resp.body, resp.tooLarge = raw[:maxBodySize], true
+	}
+	return attempt{resp: resp, wrote: true}
+}
+
+// readCapped reads r to its end or to limit bytes, whichever comes first,
+// sizing its buffer from the announced length when there is one.
+func readCapped(r io.Reader, limit, announced int64) ([]byte, error) {
+	size := int64(512)
+	if announced > 0 {
+		size = min(announced+1, limit) // +1 sees EOF without growing
+	}
+	b := make([]byte, 0, size)
+	for int64(len(b)) < limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// sentBody is a request body that records whether it was read, in *read,
+// which is set before the body is handed to the transport. Copies made by
+// again, for a transport that must send the request anew (HTTP/2
+// REFUSED_STREAM), share the record.
+type sentBody struct {
+	s    string
+	i    int
+	read *atomic.Bool
+	own  atomic.Bool
+}
+
+func (b *sentBody) Read(p []byte) (int, error) {
+	b.read.Store(true)
+	if b.i >= len(b.s) {
+		return 0, io.EOF
+	}
+	n := copy(p, b.s[b.i:])
+	b.i += n
+	return n, nil
+}
+
+func (b *sentBody) Close() error { return nil }
+
+func (b *sentBody) again() (io.ReadCloser, error) {
+	return &sentBody{s: b.s, read: b.read}, nil
+}
+
+// dropped reports whether a failure is the connection closing, resetting
+// or timing out without an answer, as opposed to an answer net/http could
+// not use (a malformed header, a redirect with a bad Location), after which
+// the server may have acted on the request.
+func dropped(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.As(err, &ne) && ne.Timeout()
 }
 
 // unwrapURLError drops net/http's *url.Error, whose message repeats the URL,

@@ -23,10 +23,10 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 
 // attempt is what one try of a request came to, for decide.
 type attempt struct {
-	resp      *response // nil when err is set
-	err       error
-	wrote     bool // the request reached the wire
-	responded bool // the server began an answer (even one net/http refused)
+	resp    *response // nil when err is set
+	err     error
+	wrote   bool // the request reached the wire
+	dropped bool // the connection closed, reset or timed out with no answer
 }
 
 // decide says whether attempt n should be followed by another, and after
@@ -34,13 +34,14 @@ type attempt struct {
 //
 // Retried: 429 (the server refused to act), and a connection failure before
 // the request was written. A request without a one-time credential is also
-// retried on 503, and after a connection failure or timeout once written.
+// retried on 503, and after the connection closed, reset or timed out once
+// the request was written.
 // A request carrying one (an authorization code, a refresh token that may
 // rotate) is not: a proxy answers 503 after an upstream reset, when the
 // server may already have redeemed it, and a second redemption revokes the
-// token family (RFC 9700 §4.14.2). Nothing is retried once the server began
-// an answer net/http could not use (a malformed header, a redirect with a
-// bad Location), nor after a 500.
+// token family (RFC 9700 §4.14.2). Nothing is retried after an answer
+// net/http could not use (a malformed header, a redirect with a bad
+// Location), nor after a 500.
 //
 // The wait honours Retry-After (RFC 9110 §10.2.3), else exponential backoff
 // with full jitter. A Retry-After longer than MaxDelay, or than what is
@@ -53,7 +54,7 @@ func (p RetryPolicy) decide(ctx context.Context, oneTime bool, n int, a attempt)
 	var wait time.Duration
 	switch {
 	case a.err != nil:
-		if a.responded || (a.wrote && oneTime) {
+		if a.wrote && (oneTime || !a.dropped) {
 			return 0, false
 		}
 	case a.resp.status == http.StatusTooManyRequests,
