@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/oauth2flows/oauth2flows/internal/redact"
 )
 
 // ErrStateMismatch matches, with errors.Is, a [*CallbackError] whose state
@@ -142,9 +144,9 @@ func checkResponse(v url.Values, state string, checkIss func(url.Values) error) 
 	}
 	if _, ok := v["error"]; ok {
 		e := &Error{
-			Code:        safeText(v.Get("error"), nil, 64),
-			Description: safeText(v.Get("error_description"), nil, 512),
-			URI:         safeText(v.Get("error_uri"), nil, 256),
+			Code:        redact.SafeText(v.Get("error"), nil, 64),
+			Description: redact.SafeText(v.Get("error_description"), nil, 512),
+			URI:         redact.SafeText(v.Get("error_uri"), nil, 256),
 		}
 		if e.Code == "" {
 			e.Code = "invalid_response"

@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/oauth2flows/oauth2flows/internal/redact"
+
+	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
 
 // Well-known metadata paths: RFC 8414 §3 and OpenID Connect Discovery §4.
@@ -233,18 +236,18 @@ func fetchMetadata(ctx context.Context, client *http.Client, issuer, target stri
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return fail(0, false, "", &NetworkError{URL: target, Err: unwrapURLError(err)})
+		return fail(0, false, "", &NetworkError{URL: target, Err: redact.UnwrapURLError(err)})
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fail(resp.StatusCode, true, "status "+strconv.Itoa(resp.StatusCode), nil)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodySize+1))
+	body, err := wire.ReadCapped(resp.Body, wire.MaxBodySize+1, resp.ContentLength)
 	if err != nil {
 		return fail(resp.StatusCode, false, "", &NetworkError{URL: target, Err: err})
 	}
-	if len(body) > maxBodySize {
-		return fail(resp.StatusCode, false, fmt.Sprintf("document larger than %d bytes", maxBodySize), nil)
+	if len(body) > wire.MaxBodySize {
+		return fail(resp.StatusCode, false, fmt.Sprintf("document larger than %d bytes", wire.MaxBodySize), nil)
 	}
 	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
 		return fail(resp.StatusCode, true, "not a JSON object", nil)
@@ -254,7 +257,7 @@ func fetchMetadata(ctx context.Context, client *http.Client, issuer, target stri
 		return fail(resp.StatusCode, false, "malformed document", err)
 	}
 	if md.Issuer != issuer {
-		return fail(resp.StatusCode, false, "document is for issuer "+strconv.Quote(safeText(md.Issuer, nil, 200))+
+		return fail(resp.StatusCode, false, "document is for issuer "+strconv.Quote(redact.SafeText(md.Issuer, nil, 200))+
 			", not an exact match (RFC 8414 §3.3)", nil)
 	}
 	return md, nil

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
 
 // ImplicitURL returns the URL to send the user to for the implicit grant
@@ -82,7 +84,7 @@ func tokenFromFragment(v url.Values, now time.Time) (*Token, error) {
 	}
 	// RFC 6749 §4.2.2: the implicit grant issues no refresh token. One in the
 	// fragment is ignored rather than stored where it would leak.
-	secs, _, ok := members{form: v}.seconds("expires_in")
+	secs, _, ok := wire.Seconds(v, "expires_in")
 	if !ok {
 		return nil, &CallbackError{Param: "expires_in", Reason: "not a number of seconds"}
 	}

@@ -2,15 +2,12 @@ package oauth2flows
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
 
 // endpointKind selects which URL of the Endpoint a request goes to.
@@ -89,36 +86,24 @@ var sensitiveFields = [...]string{
 	"assertion", "subject_token", "actor_token", "password", "token",
 }
 
-// response is what the poster read from the server: status, header and a
-// body capped at maxBodySize.
-type response struct {
-	status   int
-	header   http.Header
-	body     []byte
-	tooLarge bool
-}
-
-// maxBodySize caps every response body the poster reads.
-const maxBodySize = 1 << 20
-
 // exchangeToken posts a token request (RFC 6749 §3.2) and decodes the
 // token response (§5.1) or error (§5.2).
 func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*Token, error) {
-	resp, redact, err := post(ctx, cfg, r, o)
+	resp, secrets, err := post(ctx, cfg, r, o)
 	if err != nil {
 		return nil, err
 	}
-	if resp.status < 200 || resp.status > 299 {
-		return nil, decodeError(resp, redact)
+	if resp.Status < 200 || resp.Status > 299 {
+		return nil, decodeError(resp, secrets)
 	}
-	return decodeToken(resp, redact, time.Now())
+	return decodeToken(resp, secrets, time.Now())
 }
 
 // post is the one place that talks to the authorization server. It applies
 // the call's options to the form, authenticates the client, POSTs with
 // retries and returns the capped response. redact lists the credential
 // values the request carried, for scrubbing error text.
-func post(ctx context.Context, cfg *Config, r *request, o *options) (*response, []string, error) {
+func post(ctx context.Context, cfg *Config, r *request, o *options) (*wire.Response, []string, error) {
 	resp, redact, err := postOnce(ctx, cfg, r, o)
 	if err != nil {
 		return nil, nil, withOp(r.op, err)
@@ -127,7 +112,7 @@ func post(ctx context.Context, cfg *Config, r *request, o *options) (*response, 
 }
 
 // postOnce is post without naming the call in a *ConfigError.
-func postOnce(ctx context.Context, cfg *Config, r *request, o *options) (resp *response, redact []string, err error) {
+func postOnce(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.Response, redact []string, err error) {
 	if ctx == nil {
 		return nil, nil, &ConfigError{Field: "ctx", Reason: "nil context"}
 	}
@@ -161,8 +146,12 @@ func postOnce(ctx context.Context, cfg *Config, r *request, o *options) (resp *r
 	}
 	redact = redactions(cfg, form, header)
 	body := form.Encode()
-	resp, err = cfg.send(ctx, client, sendInfo{url: target, kind: r.kind, grant: r.grant, oneTime: r.oneTime, redact: redact}, header, body)
-	return resp, redact, err
+	resp, err = wire.Post(ctx, client, &wire.Request{
+		URL: target, Header: header, Body: body,
+		OneTime: r.oneTime, Secrets: redact,
+		Kind: r.kind.String(), Grant: r.grant,
+	}, wire.Policy(cfg.Retry), cfg.Logger)
+	return resp, redact, networkError(err)
 }
 
 // buildForm merges the grant's fields with what the options ask for.
@@ -244,150 +233,13 @@ func redactions(cfg *Config, form url.Values, header http.Header) []string {
 	return out
 }
 
-// sendInfo describes a request for send's retry and logging decisions.
-type sendInfo struct {
-	url     string
-	kind    endpointKind
-	grant   string
-	oneTime bool
-	redact  []string // credential values no error or log line may hold
-}
-
-// send POSTs body, retrying as cfg.Retry allows, and reads the capped response.
-func (c *Config) send(ctx context.Context, client *http.Client, info sendInfo, header http.Header, body string) (*response, error) {
-	policy := c.Retry.withDefaults()
-	for n := 1; ; n++ {
-		start := time.Now()
-		a := doOnce(ctx, client, info, header, body)
-		c.logAttempt(ctx, info, n, a.resp, a.err, time.Since(start))
-		wait, retry := policy.decide(ctx, info.oneTime, n, a)
-		if !retry {
-			if a.err != nil {
-				return nil, a.err
-			}
-			return a.resp, nil
-		}
-		if werr := sleep(ctx, wait); werr != nil {
-			// The caller gave up while we waited to retry: say so, rather
-			// than pass off the previous attempt's answer as the outcome.
-			return nil, &NetworkError{URL: redactURL(info.url), Err: werr}
-		}
-	}
-}
-
-// doOnce makes one attempt. Its error, a *NetworkError, is scrubbed of the
-// request's credentials: net/http quotes what the server sent (a malformed
-// header line echoing the body, an unparsable Location) in its errors.
-func doOnce(ctx context.Context, client *http.Client, info sendInfo, header http.Header, body string) attempt {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, info.url, nil)
-	if err != nil {
-		return attempt{err: &ConfigError{Field: "Config.Endpoint", Reason: "cannot build request"}}
-	}
-	// The body records whether the transport read it, which is when the
-	// request went on the wire: cheaper than an httptrace hook per attempt.
-	b := &sentBody{s: body}
-	b.read = &b.own
-	req.Body, req.ContentLength = b, int64(len(body))
-	req.GetBody = b.again
-	// RoundTrippers must not modify the request, so every attempt can
-	// share the header.
-	req.Header = header
-	hr, err := client.Do(req)
-	if err != nil {
-		err = unwrapURLError(err)
-		return attempt{wrote: b.read.Load(), dropped: dropped(err),
-			err: &NetworkError{URL: redactURL(info.url), Err: scrubError(err, info.redact)}}
-	}
-	defer hr.Body.Close()
-	raw, err := readCapped(hr.Body, maxBodySize+1, hr.ContentLength)
-	if err != nil {
-		return attempt{wrote: true,
-			err: &NetworkError{URL: redactURL(info.url), Err: scrubError(err, info.redact)}}
-	}
-	resp := &response{status: hr.StatusCode, header: hr.Header, body: raw}
-	if len(raw) > maxBodySize {
-		resp.body, resp.tooLarge = raw[:maxBodySize], true
-	}
-	return attempt{resp: resp, wrote: true}
-}
-
-// readCapped reads r to its end or to limit bytes, whichever comes first,
-// sizing its buffer from the announced length when there is one.
-func readCapped(r io.Reader, limit, announced int64) ([]byte, error) {
-	size := int64(512)
-	if announced > 0 {
-		size = min(announced+1, limit) // +1 sees EOF without growing
-	}
-	b := make([]byte, 0, size)
-	for int64(len(b)) < limit {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):min(int64(cap(b)), limit)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
-	return b, nil
-}
-
-// sentBody is a request body that records whether it was read, in *read,
-// which is set before the body is handed to the transport. Copies made by
-// again, for a transport that must send the request anew (HTTP/2
-// REFUSED_STREAM), share the record.
-type sentBody struct {
-	s    string
-	i    int
-	read *atomic.Bool
-	own  atomic.Bool
-}
-
-func (b *sentBody) Read(p []byte) (int, error) {
-	b.read.Store(true)
-	if b.i >= len(b.s) {
-		return 0, io.EOF
-	}
-	n := copy(p, b.s[b.i:])
-	b.i += n
-	return n, nil
-}
-
-func (b *sentBody) Close() error { return nil }
-
-func (b *sentBody) again() (io.ReadCloser, error) {
-	return &sentBody{s: b.s, read: b.read}, nil
-}
-
-// dropped reports whether a failure is the connection closing, resetting
-// or timing out without an answer, as opposed to an answer net/http could
-// not use (a malformed header, a redirect with a bad Location), after which
-// the server may have acted on the request.
-func dropped(err error) bool {
-	var ne net.Error
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.As(err, &ne) && ne.Timeout()
-}
-
-// unwrapURLError drops net/http's *url.Error, whose message repeats the URL,
-// keeping its cause.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
+// networkError maps the wire layer's failures to this package's types.
+func networkError(err error) error {
+	switch e := err.(type) {
+	case *wire.NetworkError:
+		return &NetworkError{URL: e.URL, Err: e.Err}
+	case *wire.BuildError:
+		return &ConfigError{Field: "Config.Endpoint", Reason: "cannot build request"}
 	}
 	return err
-}
-
-// redactURL keeps scheme, host and path: a query may carry anything.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }

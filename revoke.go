@@ -18,7 +18,7 @@ func Revoke(ctx context.Context, cfg *Config, token string, opts ...Option) erro
 	if token == "" {
 		return &ConfigError{Op: "Revoke", Field: "token", Reason: "empty"}
 	}
-	resp, redact, err := post(ctx, cfg, &request{
+	resp, secrets, err := post(ctx, cfg, &request{
 		op:   "Revoke",
 		kind: revocationEndpoint,
 		form: url.Values{"token": {token}},
@@ -26,8 +26,8 @@ func Revoke(ctx context.Context, cfg *Config, token string, opts ...Option) erro
 	if err != nil {
 		return err
 	}
-	if resp.status < 200 || resp.status > 299 {
-		return decodeError(resp, redact)
+	if resp.Status < 200 || resp.Status > 299 {
+		return decodeError(resp, secrets)
 	}
 	return nil
 }

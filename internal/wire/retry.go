@@ -1,14 +1,26 @@
-package oauth2flows
+package wire
 
 import (
 	"context"
+	"errors"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 )
 
-func (p RetryPolicy) withDefaults() RetryPolicy {
+// Policy bounds retries; the root package's RetryPolicy documents it.
+// Zero fields take their defaults.
+type Policy struct {
+	MaxAttempts int
+	BaseDelay   time.Duration
+	MaxDelay    time.Duration
+}
+
+func (p Policy) withDefaults() Policy {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = 3
 	}
@@ -23,7 +35,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 
 // attempt is what one try of a request came to, for decide.
 type attempt struct {
-	resp    *response // nil when err is set
+	resp    *Response // nil when err is set
 	err     error
 	wrote   bool // the request reached the wire
 	dropped bool // the connection closed, reset or timed out with no answer
@@ -47,7 +59,7 @@ type attempt struct {
 // with full jitter. A Retry-After longer than MaxDelay, or than what is
 // left of ctx, ends the retries: the server's answer goes back to the
 // caller, with Error.RetryAfter set, rather than a request sent early.
-func (p RetryPolicy) decide(ctx context.Context, oneTime bool, n int, a attempt) (time.Duration, bool) {
+func (p Policy) decide(ctx context.Context, oneTime bool, n int, a attempt) (time.Duration, bool) {
 	if n >= p.MaxAttempts || ctx.Err() != nil {
 		return 0, false
 	}
@@ -57,9 +69,9 @@ func (p RetryPolicy) decide(ctx context.Context, oneTime bool, n int, a attempt)
 		if a.wrote && (oneTime || !a.dropped) {
 			return 0, false
 		}
-	case a.resp.status == http.StatusTooManyRequests,
-		a.resp.status == http.StatusServiceUnavailable && !oneTime:
-		wait = parseRetryAfter(a.resp.header.Get("Retry-After"), time.Now())
+	case a.resp.Status == http.StatusTooManyRequests,
+		a.resp.Status == http.StatusServiceUnavailable && !oneTime:
+		wait = ParseRetryAfter(a.resp.Header.Get("Retry-After"), time.Now())
 		if wait > p.MaxDelay {
 			return 0, false
 		}
@@ -79,9 +91,9 @@ func (p RetryPolicy) decide(ctx context.Context, oneTime bool, n int, a attempt)
 	return wait, true
 }
 
-// parseRetryAfter reads Retry-After in its delay-seconds or HTTP-date form
+// ParseRetryAfter reads Retry-After in its delay-seconds or HTTP-date form
 // (RFC 9110 §10.2.3); 0 when absent, malformed or in the past.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+func ParseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
@@ -95,6 +107,17 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// dropped reports whether a failure is the connection closing, resetting
+// or timing out without an answer, as opposed to an answer net/http could
+// not use (a malformed header, a redirect with a bad Location), after which
+// the server may have acted on the request.
+func dropped(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.As(err, &ne) && ne.Timeout()
 }
 
 // sleep waits d or until ctx is done, whichever is first.

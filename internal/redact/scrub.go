@@ -1,4 +1,7 @@
-package oauth2flows
+// Package redact keeps credentials out of error strings and log lines:
+// it scrubs server-supplied text of the values a request carried, in the
+// encodings servers and proxies echo them in.
+package redact
 
 import (
 	"errors"
@@ -8,18 +11,18 @@ import (
 	"unicode"
 )
 
-// minRedact is the shortest value scrub looks for: shorter ones would
+// minRedact is the shortest value Scrub looks for: shorter ones would
 // redact ordinary words.
 const minRedact = 3
 
-// scrub replaces every credential the request carried with "[redacted]",
+// Scrub replaces every credential the request carried with "[redacted]",
 // for servers that echo what they were sent. A credential can also come
 // back encoded: JSON's \/ and \u escapes (PHP escapes the slashes of a
 // Google-style 1//0g… refresh token), HTML entities, percent-encoding in
 // either case of hex, or wrapped across lines. Text that still holds a
 // credential under any of those decodings is redacted whole, since the
 // encoded run cannot be located reliably.
-func scrub(s string, redact []string) string {
+func Scrub(s string, redact []string) string {
 	if s == "" || len(redact) == 0 {
 		return s
 	}
@@ -168,15 +171,15 @@ func percentDecode(s string, plus bool) string {
 	return b.String()
 }
 
-// scrubError returns err, or, when its text holds a credential, an error
+// Error returns err, or, when its text holds a credential, an error
 // with the scrubbed text that no longer unwraps to err: unwrapping would
 // reach the credential again. A timeout stays a timeout for net.Error.
-func scrubError(err error, redact []string) error {
+func Error(err error, redact []string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	clean := scrub(msg, redact)
+	clean := Scrub(msg, redact)
 	if clean == msg {
 		return err
 	}
