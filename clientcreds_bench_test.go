@@ -12,27 +12,16 @@ import (
 	"github.com/oauth2flows/oauth2flows"
 )
 
-// benchTokenServer is one loopback token endpoint for both sides of the
-// client credentials benchmark: it checks nothing and answers the same
-// Entra-shaped token response to every request.
-func benchTokenServer(b *testing.B) *httptest.Server {
-	b.Helper()
-	body := []byte(`{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly9iZW5jaCIsImlzcyI6Imh0dHBzOi8vbG9naW4uZXhhbXBsZSJ9.c2lnbmF0dXJl","scope":"api://bench/.default"}`)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	}))
-	b.Cleanup(srv.Close)
-	return srv
-}
+// benchBody is an Entra-shaped token response.
+const benchBody = `{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly9iZW5jaCIsImlzcyI6Imh0dHBzOi8vbG9naW4uZXhhbXBsZSJ9.c2lnbmF0dXJl","scope":"api://bench/.default"}`
 
 // BenchmarkClientCredentialsRoundTrip compares one client credentials
 // request, POST to decoded token, with x/oauth2's clientcredentials against
-// the same loopback server and the same http.Client (client_secret_basic,
+// the same loopback tokenFake and the same http.Client (client_secret_basic,
 // one scope, no caching on either side).
 func BenchmarkClientCredentialsRoundTrip(b *testing.B) {
-	srv := benchTokenServer(b)
+	srv := httptest.NewServer(&tokenFake{status: http.StatusOK, ctype: "application/json", body: benchBody})
+	b.Cleanup(srv.Close)
 	hc := srv.Client()
 	b.Run("oauth2flows", func(b *testing.B) {
 		cfg := &oauth2flows.Config{ClientID: "bench-app", ClientSecret: "bench-secret-value",

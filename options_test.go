@@ -134,7 +134,7 @@ func TestOptionsReachTheWireWhereDefined(t *testing.T) {
 	assert.Equal(t, []string{"https://api.example"}, form["resource"], "RFC 8707 §2")
 	assert.NotContains(t, form, "code_verifier")
 
-	code, verifier := codeFor(t, cfg)
+	code, verifier := codeFor(t, srv, cfg)
 	_, err = oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(verifier))
 	require.NoError(t, err)
 	form = lastTokenRequest(t, srv).Form

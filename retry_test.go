@@ -181,8 +181,8 @@ func TestRetryNeverRetriesOtherStatuses(t *testing.T) {
 // redeemers obtain a one-time credential from the server (a code, a
 // refresh token) and return the call that redeems it.
 var redeemers = map[string]func(t *testing.T, srv *oauth2flowstest.Server, cfg *oauth2flows.Config) func() (*oauth2flows.Token, error){
-	"ExchangeCode": func(t *testing.T, _ *oauth2flowstest.Server, cfg *oauth2flows.Config) func() (*oauth2flows.Token, error) {
-		code, verifier := codeFor(t, cfg)
+	"ExchangeCode": func(t *testing.T, srv *oauth2flowstest.Server, cfg *oauth2flows.Config) func() (*oauth2flows.Token, error) {
+		code, verifier := codeFor(t, srv, cfg)
 		return func() (*oauth2flows.Token, error) {
 			return oauth2flows.ExchangeCode(context.Background(), cfg, code, oauth2flows.WithPKCE(verifier))
 		}

@@ -8,7 +8,6 @@ import (
 	"html"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -125,21 +124,16 @@ func TestScrubberFindsEncodedCredentials(t *testing.T) {
 	for _, tt := range tests {
 		for _, ctype := range []string{"application/json", "text/html"} {
 			t.Run(tt.name+"/"+ctype, func(t *testing.T) {
-				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					raw, _ := url.QueryUnescape(r.FormValue("refresh_token"))
-					echo := "refresh token " + tt.echo(raw) + " is unknown"
-					w.Header().Set("Content-Type", ctype)
-					w.WriteHeader(http.StatusBadRequest)
+				cfg := fakeConfig(t, &tokenFake{ctype: ctype, respond: func(_ *http.Request, raw string) (int, string) {
+					form, _ := url.ParseQuery(raw)
+					echo := "refresh token " + tt.echo(form.Get("refresh_token")) + " is unknown"
 					if ctype == "application/json" {
 						// Written by hand: encoding/json would re-escape the echo.
-						_, _ = fmt.Fprintf(w, `{"error":"invalid_grant","error_description":"%s"}`, strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(echo))
-						return
+						return http.StatusBadRequest, `{"error":"invalid_grant","error_description":"` +
+							strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(echo) + `"}`
 					}
-					_, _ = fmt.Fprint(w, "<html><body>"+echo+"</body></html>")
-				}))
-				t.Cleanup(srv.Close)
-				cfg := &oauth2flows.Config{ClientID: "c", ClientSecret: "sc-secret-value",
-					Endpoint: oauth2flows.Endpoint{TokenURL: srv.URL}, Retry: fastRetry(1)}
+					return http.StatusBadRequest, "<html><body>" + echo + "</body></html>"
+				}})
 				_, err := oauth2flows.Refresh(context.Background(), cfg, refresh)
 				var e *oauth2flows.Error
 				require.ErrorAs(t, err, &e)
