@@ -129,7 +129,7 @@ func buildAuthorizeURL(op string, cfg *Config, responseType, state string, o *op
 	for _, r := range o.resources {
 		q.Add("resource", r) // RFC 8707 §2
 	}
-	if o.claims != "" {
+	if o.set&optClaims != 0 {
 		q.Set("claims", o.claims) // OpenID Connect Core §5.5
 	}
 	for k, v := range o.params {

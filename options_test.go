@@ -183,3 +183,53 @@ func TestAuthAutoRefusesAmbiguousCredentials(t *testing.T) {
 		})
 	}
 }
+
+// An option given an empty value is refused rather than dropped or sent
+// empty.
+func TestOptionsWithEmptyValuesAreRefused(t *testing.T) {
+	srv := grantServer(t)
+	ctx := context.Background()
+	tests := []struct {
+		field string
+		call  func(cfg *oauth2flows.Config) error
+	}{
+		{"WithTokenTypeHint", func(cfg *oauth2flows.Config) error {
+			return oauth2flows.Revoke(ctx, cfg, "some-token", oauth2flows.WithTokenTypeHint(""))
+		}},
+		{"WithClaims", func(cfg *oauth2flows.Config) error {
+			_, err := oauth2flows.BuildAuthCodeURL(cfg, "st", oauth2flows.WithClaims(""))
+			return err
+		}},
+		{"WithAudience", func(cfg *oauth2flows.Config) error {
+			_, err := oauth2flows.ClientCredentials(ctx, cfg, oauth2flows.WithAudience(""))
+			return err
+		}},
+		{"WithResource", func(cfg *oauth2flows.Config) error {
+			_, err := oauth2flows.ClientCredentials(ctx, cfg, oauth2flows.WithResource(""))
+			return err
+		}},
+		{"WithActorToken", func(cfg *oauth2flows.Config) error {
+			_, err := oauth2flows.TokenExchange(ctx, cfg, "subject", oauth2flows.WithActorToken("", ""))
+			return err
+		}},
+		{"WithSubjectTokenType", func(cfg *oauth2flows.Config) error {
+			_, err := oauth2flows.TokenExchange(ctx, cfg, "subject", oauth2flows.WithSubjectTokenType(""))
+			return err
+		}},
+		{"WithParam", func(cfg *oauth2flows.Config) error {
+			_, err := oauth2flows.ClientCredentials(ctx, cfg, oauth2flows.WithParam("", "x"))
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			srv.ResetRequests()
+			err := tt.call(confidential(srv))
+			var ce *oauth2flows.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tt.field, ce.Field)
+			assert.NotEmpty(t, ce.Op)
+			assert.Empty(t, srv.Requests(), "nothing is sent")
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,17 +65,33 @@ var allowedOptions = map[string]optionSet{
 	"Introspect": optParam | optTokenTypeHint,
 }
 
-// checkOptions refuses the first option op does not define.
+// checkOptions refuses the first option op does not define, and options
+// given an empty value, which would otherwise be dropped or sent empty.
 func checkOptions(op string, o *options) error {
-	extra := o.set &^ allowedOptions[op]
-	if extra == 0 {
-		return nil
-	}
-	for _, n := range optionNames {
-		if extra&n.bit != 0 {
-			return &ConfigError{Op: op, Field: n.name,
-				Reason: "not defined for " + op + ", so it is refused rather than sent or dropped (use WithParam to send a parameter anyway)"}
+	if extra := o.set &^ allowedOptions[op]; extra != 0 {
+		for _, n := range optionNames {
+			if extra&n.bit != 0 {
+				return &ConfigError{Op: op, Field: n.name,
+					Reason: "not defined for " + op + ", so it is refused rather than sent or dropped (use WithParam to send a parameter anyway)"}
+			}
 		}
+	}
+	empty := func(field string) error {
+		return &ConfigError{Op: op, Field: field, Reason: "empty value; leave the option out instead"}
+	}
+	switch {
+	case o.set&optTokenTypeHint != 0 && o.tokenTypeHint == "":
+		return empty("WithTokenTypeHint")
+	case o.set&optClaims != 0 && o.claims == "":
+		return empty("WithClaims")
+	case slices.Contains(o.audiences, ""):
+		return empty("WithAudience")
+	case slices.Contains(o.resources, ""):
+		return empty("WithResource")
+	case o.set&optActorToken != 0 && (o.actorToken == "" || o.actorTokenType == ""):
+		return &ConfigError{Op: op, Field: "WithActorToken", Reason: "actor_token and actor_token_type go together (RFC 8693 §2.1)"}
+	case o.params.Has(""):
+		return empty("WithParam")
 	}
 	return nil
 }
@@ -186,20 +203,17 @@ func buildForm(cfg *Config, r *request, o *options) (url.Values, error) {
 	for _, res := range o.resources {
 		form.Add("resource", res)
 	}
-	if (o.actorToken == "") != (o.actorTokenType == "") {
-		return nil, &ConfigError{Field: "WithActorToken", Reason: "actor_token and actor_token_type go together (RFC 8693 §2.1)"}
-	}
-	if o.actorToken != "" {
+	if o.set&optActorToken != 0 {
 		if err := checkTokenTypeURI("WithActorToken", o.actorTokenType); err != nil {
 			return nil, err
 		}
 		form.Set("actor_token", o.actorToken)
 		form.Set("actor_token_type", o.actorTokenType)
 	}
-	if o.set&optTokenTypeHint != 0 && o.tokenTypeHint != "" {
+	if o.set&optTokenTypeHint != 0 {
 		form.Set("token_type_hint", o.tokenTypeHint)
 	}
-	if o.set&optClaims != 0 && o.claims != "" {
+	if o.set&optClaims != 0 {
 		form.Set("claims", o.claims)
 	}
 	for k, v := range o.params {
