@@ -77,7 +77,8 @@ func ParseCallback(cfg *Config, r *http.Request, state string) (code string, err
 	} else if v, err = url.ParseQuery(r.URL.RawQuery); err != nil {
 		return "", &CallbackError{Param: "query", Reason: "malformed query"}
 	}
-	return codeFrom(cfg, v, state)
+	code, err = codeFrom(cfg, v, state)
+	return code, withOp("ParseCallback", err)
 }
 
 // ParseCallbackURL is [ParseCallback] for the full redirect URL as a
@@ -92,7 +93,8 @@ func ParseCallbackURL(cfg *Config, redirectURL, state string) (code string, err 
 	if err != nil {
 		return "", &CallbackError{Param: "query", Reason: "malformed query"}
 	}
-	return codeFrom(cfg, v, state)
+	code, err = codeFrom(cfg, v, state)
+	return code, withOp("ParseCallbackURL", err)
 }
 
 // codeFrom checks an authorization code response and returns its code.

@@ -159,9 +159,12 @@ func TestParseCallbackRefusesMisuse(t *testing.T) {
 	_, err = oauth2flows.ParseCallbackURL(callbackConfig(""), "https://app.example/cb?code=c0de", "")
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "state", ce.Field)
+	assert.Equal(t, "ParseCallbackURL", ce.Op)
 
 	_, err = oauth2flows.ParseCallbackURL(nil, "https://app.example/cb?code=c0de&state="+goodState, goodState)
 	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "cfg", ce.Field)
+	assert.Equal(t, "ParseCallbackURL", ce.Op)
 
 	_, err = oauth2flows.ParseCallbackURL(callbackConfig(""), "https://app.example/cb\x7f?code=1", goodState)
 	var cbe *oauth2flows.CallbackError

@@ -44,6 +44,11 @@ func ImplicitURL(cfg *Config, state string, opts ...Option) string {
 // Deprecated: the implicit grant is deprecated by RFC 9700 §2.1.2; see
 // [ImplicitURL]. It still works fully.
 func ParseImplicitResponse(redirectURL, state string) (*Token, error) {
+	tok, err := parseImplicitResponse(redirectURL, state)
+	return tok, withOp("ParseImplicitResponse", err)
+}
+
+func parseImplicitResponse(redirectURL, state string) (*Token, error) {
 	before, frag, found := strings.Cut(redirectURL, "#")
 	if !found || frag == "" {
 		// Some servers put an error in the query instead (RFC 6749

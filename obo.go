@@ -24,6 +24,9 @@ import (
 // the caller with [WriteClaimsChallenge]. Middle tiers should cache: see
 // [OBOCache].
 func OnBehalfOf(ctx context.Context, cfg *Config, assertion string, opts ...Option) (*Token, error) {
+	if cfg == nil {
+		return nil, &ConfigError{Op: "OnBehalfOf", Field: "cfg", Reason: "nil Config"}
+	}
 	if assertion == "" {
 		return nil, &ConfigError{Op: "OnBehalfOf", Field: "assertion", Reason: "empty: pass the access token the API received"}
 	}
