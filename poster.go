@@ -41,8 +41,9 @@ type request struct {
 	// defaultScopes sends Config.Scopes when the call has no WithScopes.
 	defaultScopes bool
 	// oneTime marks a request carrying a credential the server consumes
-	// (an authorization code, a refresh token that may rotate). It is never
-	// retried after an ambiguous failure.
+	// (an authorization code, a refresh token that may rotate). It is
+	// retried only where the server cannot have acted: a 429, or a
+	// connection failure before the request was written.
 	oneTime bool
 }
 
@@ -118,18 +119,18 @@ func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*T
 
 // post is the one place that talks to the authorization server. It applies
 // the call's options to the form, authenticates the client, POSTs with
-// retries and returns the capped response. redact lists the credential
-// values the request carried, for scrubbing error text.
+// retries (through internal/wire) and returns the capped response, with the
+// credential values the request carried, for scrubbing error text.
 func post(ctx context.Context, cfg *Config, r *request, o *options) (*wire.Response, []string, error) {
-	resp, redact, err := postOnce(ctx, cfg, r, o)
+	resp, redact, err := send(ctx, cfg, r, o)
 	if err != nil {
 		return nil, nil, withOp(r.op, err)
 	}
 	return resp, redact, nil
 }
 
-// postOnce is post without naming the call in a *ConfigError.
-func postOnce(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.Response, redact []string, err error) {
+// send is post without naming the call in a *ConfigError.
+func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.Response, redact []string, err error) {
 	if ctx == nil {
 		return nil, nil, &ConfigError{Field: "ctx", Reason: "nil context"}
 	}
