@@ -14,15 +14,17 @@ import (
 // nonce; [WithResource], [WithAudience] and [WithClaims] add theirs. A query
 // already in Endpoint.AuthURL is kept.
 //
-// state must come from [NewState] or be at least [MinStateLength]
-// characters that an attacker cannot guess (RFC 6749 §10.12). AuthCodeURL
-// cannot return an error, so it returns "" when it refuses to build the
-// URL: an empty or short state, a missing ClientID, a missing or non-https
-// AuthURL, a malformed verifier, or a code_challenge_method other than
-// S256. [BuildAuthCodeURL] is the same function with the reason as a
-// [*ConfigError]; use it when the inputs are not constants.
+// state is any non-empty value the caller chose. It must be bound to the
+// user's session and unguessable by an attacker (RFC 6749 §10.12): [NewState]
+// makes one with 256 bits from crypto/rand. AuthCodeURL cannot return an
+// error, so it returns "" only when no URL can be built at all: an empty
+// state, a missing ClientID, a missing, malformed or non-https AuthURL, an
+// option the authorization request does not take, a malformed verifier, or
+// a code_challenge_method other than S256. [BuildAuthCodeURL] is the same
+// function with the reason as a [*ConfigError]; use it when the inputs are
+// not constants.
 func AuthCodeURL(cfg *Config, state string, opts ...Option) string {
-	u, err := BuildAuthCodeURL(cfg, state, opts...)
+	u, err := authorizeURL("AuthCodeURL", cfg, "code", state, collect(opts))
 	if err != nil {
 		return ""
 	}
@@ -33,7 +35,7 @@ func AuthCodeURL(cfg *Config, state string, opts ...Option) string {
 // §4.1.1, RFC 7636 §4.3) exactly as [AuthCodeURL] does, but returns why it
 // refuses, as a [*ConfigError], instead of "".
 func BuildAuthCodeURL(cfg *Config, state string, opts ...Option) (string, error) {
-	return authorizeURL(cfg, "code", state, collect(opts))
+	return authorizeURL("BuildAuthCodeURL", cfg, "code", state, collect(opts))
 }
 
 // ExchangeCode redeems an authorization code at the token endpoint
@@ -48,52 +50,62 @@ func BuildAuthCodeURL(cfg *Config, state string, opts ...Option) (string, error)
 // whose verifier does not match gives an [*Error] with Code
 // "invalid_grant"; the user must authorize again.
 func ExchangeCode(ctx context.Context, cfg *Config, code string, opts ...Option) (*Token, error) {
+	const op = "ExchangeCode"
 	if cfg == nil {
-		return nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
+		return nil, &ConfigError{Op: op, Field: "cfg", Reason: "nil Config"}
 	}
 	if code == "" {
-		return nil, &ConfigError{Field: "code", Reason: "empty"}
-	}
-	o := collect(opts)
-	if o.pkceVerifier != "" {
-		if err := checkVerifier(o.pkceVerifier); err != nil {
-			return nil, err
-		}
+		return nil, &ConfigError{Op: op, Field: "code", Reason: "empty"}
 	}
 	form := url.Values{"code": {code}}
 	if cfg.RedirectURL != "" {
 		form.Set("redirect_uri", cfg.RedirectURL)
 	}
 	return exchangeToken(ctx, cfg, &request{
+		op:      op,
 		grant:   GrantTypeAuthorizationCode,
 		form:    form,
 		oneTime: true, // RFC 6749 §4.1.2: a code is used once
-	}, o)
+	}, collect(opts))
 }
 
 // authorizeURL builds an authorization request URL (RFC 6749 §3.1, §4.1.1,
-// §4.2.1) for responseType "code" or "token".
-func authorizeURL(cfg *Config, responseType, state string, o *options) (string, error) {
+// §4.2.1) for responseType "code" or "token". op is the function called.
+func authorizeURL(op string, cfg *Config, responseType, state string, o *options) (string, error) {
+	u, err := buildAuthorizeURL(op, cfg, responseType, state, o)
+	if err != nil {
+		return "", withOp(op, err)
+	}
+	return u, nil
+}
+
+func buildAuthorizeURL(op string, cfg *Config, responseType, state string, o *options) (string, error) {
 	if cfg == nil {
 		return "", &ConfigError{Field: "cfg", Reason: "nil Config"}
 	}
-	if cfg.ClientID == "" {
-		return "", &ConfigError{Field: "ClientID", Reason: "not set"}
-	}
-	if cfg.Endpoint.AuthURL == "" {
-		return "", &ConfigError{Field: "Endpoint.AuthURL", Reason: "not set"}
-	}
-	// RFC 6749 §3.1: the authorization endpoint requires TLS.
-	if err := checkURL("Endpoint.AuthURL", cfg.Endpoint.AuthURL, cfg.InsecureAllowHTTP); err != nil {
+	if err := checkOptions(op, o); err != nil {
 		return "", err
 	}
-	u, err := url.Parse(cfg.Endpoint.AuthURL)
-	if err != nil {
-		return "", &ConfigError{Field: "Endpoint.AuthURL", Reason: "not a valid URL"}
+	if err := cfg.Endpoint.check(); err != nil {
+		return "", err
 	}
-	q, err := url.ParseQuery(u.RawQuery)
+	if cfg.ClientID == "" {
+		return "", &ConfigError{Field: "Config.ClientID", Reason: "not set"}
+	}
+	if cfg.Endpoint.AuthURL == "" {
+		return "", &ConfigError{Field: "Config.Endpoint.AuthURL", Reason: "not set"}
+	}
+	// RFC 6749 §3.1: the authorization endpoint requires TLS.
+	if err := checkURL("Config.Endpoint.AuthURL", cfg.Endpoint.AuthURL, cfg.InsecureAllowHTTP); err != nil {
+		return "", err
+	}
+	pu, err := url.Parse(cfg.Endpoint.AuthURL)
 	if err != nil {
-		return "", &ConfigError{Field: "Endpoint.AuthURL", Reason: "malformed query"}
+		return "", &ConfigError{Field: "Config.Endpoint.AuthURL", Reason: "not a valid URL"}
+	}
+	q, err := url.ParseQuery(pu.RawQuery)
+	if err != nil {
+		return "", &ConfigError{Field: "Config.Endpoint.AuthURL", Reason: "malformed query"}
 	}
 	q.Set("response_type", responseType)
 	q.Set("client_id", cfg.ClientID)
@@ -104,10 +116,7 @@ func authorizeURL(cfg *Config, responseType, state string, o *options) (string, 
 		q.Set("scope", s)
 	}
 	q.Set("state", state)
-	if o.pkceVerifier != "" {
-		if responseType != "code" {
-			return "", &ConfigError{Field: "WithPKCE", Reason: "PKCE applies to the authorization code grant only (RFC 7636 §1)"}
-		}
+	if o.set&optPKCE != 0 {
 		if err := checkVerifier(o.pkceVerifier); err != nil {
 			return "", err
 		}
@@ -120,22 +129,22 @@ func authorizeURL(cfg *Config, responseType, state string, o *options) (string, 
 	for _, r := range o.resources {
 		q.Add("resource", r) // RFC 8707 §2
 	}
-	if o.claims != "" {
+	if o.set&optClaims != 0 {
 		q.Set("claims", o.claims) // OpenID Connect Core §5.5
 	}
 	for k, v := range o.params {
 		q[k] = v
 	}
 	// Checked after WithParam, which could otherwise override them.
-	if st := q.Get("state"); len(st) < MinStateLength || len(q["state"]) != 1 {
-		return "", &ConfigError{Field: "state", Reason: "empty or shorter than 16 characters; use NewState (RFC 6749 §10.12)"}
+	if q.Get("state") == "" || len(q["state"]) != 1 {
+		return "", &ConfigError{Field: "state", Reason: "empty; use NewState (RFC 6749 §10.12)"}
 	}
 	// RFC 7636 §4.3: a code_challenge sent without a method means plain.
 	m, ok := q["code_challenge_method"]
 	if ok && (len(m) != 1 || m[0] != "S256") || !ok && q.Has("code_challenge") {
 		return "", &ConfigError{Field: "code_challenge_method", Reason: "only S256 is allowed, never plain (RFC 9700 §2.1.1)"}
 	}
-	u.RawQuery = q.Encode()
-	u.Fragment, u.RawFragment = "", ""
-	return u.String(), nil
+	pu.RawQuery = q.Encode()
+	pu.Fragment, pu.RawFragment = "", ""
+	return pu.String(), nil
 }

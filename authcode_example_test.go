@@ -28,12 +28,13 @@ func ExampleAuthCodeURL() {
 		oauth2flows.WithPKCE(verifier),
 		oauth2flows.WithParam("prompt", "consent")))
 
-	// A short state is refused: AuthCodeURL returns "", BuildAuthCodeURL says why.
-	_, err := oauth2flows.BuildAuthCodeURL(cfg, "1234")
+	// An option the authorization request does not take is refused:
+	// AuthCodeURL returns "", BuildAuthCodeURL says why.
+	_, err := oauth2flows.BuildAuthCodeURL(cfg, state, oauth2flows.WithTokenTypeHint("access_token"))
 	fmt.Println(err)
 	// Output:
 	// https://login.example.com/authorize?client_id=my-app&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&prompt=consent&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback&response_type=code&scope=openid+profile&state=af0ifjsldkj-0123456789
-	// oauth2flows: state: empty or shorter than 16 characters; use NewState (RFC 6749 §10.12)
+	// oauth2flows: BuildAuthCodeURL: WithTokenTypeHint: not defined for BuildAuthCodeURL, so it is refused rather than sent or dropped (use WithParam to send a parameter anyway)
 }
 
 // The whole authorization code flow with PKCE against the in-process test

@@ -39,7 +39,7 @@ func TestAuthCodeFlowEndToEnd(t *testing.T) {
 			state, verifier := oauth2flows.NewState(), oauth2flows.NewVerifier()
 
 			// The user agent goes to the authorization endpoint and back.
-			loc := authorize(t, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier), oauth2flows.WithParam("prompt", "consent")))
+			loc := authorize(t, srv, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier), oauth2flows.WithParam("prompt", "consent")))
 			authz := srv.RequestsTo(oauth2flowstest.EndpointAuthorize)
 			require.Len(t, authz, 1)
 			assert.Equal(t, "code", authz[0].Form.Get("response_type"))
@@ -103,7 +103,7 @@ func TestAuthCodeFlowRefusals(t *testing.T) {
 			name: "WrongState",
 			run: func(t *testing.T, srv *oauth2flowstest.Server, lw *leakWatch) error {
 				cfg := confidential(srv)
-				loc := authorize(t, oauth2flows.AuthCodeURL(cfg, oauth2flows.NewState()))
+				loc := authorize(t, srv, oauth2flows.AuthCodeURL(cfg, oauth2flows.NewState()))
 				_, err := oauth2flows.ParseCallbackURL(cfg, loc, oauth2flows.NewState())
 				return err
 			},
@@ -121,7 +121,7 @@ func TestAuthCodeFlowRefusals(t *testing.T) {
 				// §2.1.1), which redirects back with an error.
 				cfg := public(srv)
 				state := oauth2flows.NewState()
-				loc := authorize(t, oauth2flows.AuthCodeURL(cfg, state))
+				loc := authorize(t, srv, oauth2flows.AuthCodeURL(cfg, state))
 				_, err := oauth2flows.ParseCallbackURL(cfg, loc, state)
 				return err
 			},
@@ -138,7 +138,7 @@ func TestAuthCodeFlowRefusals(t *testing.T) {
 			run: func(t *testing.T, srv *oauth2flowstest.Server, lw *leakWatch) error {
 				cfg := confidential(srv)
 				state := oauth2flows.NewState()
-				loc := authorize(t, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithParam("login_hint", "mallory")))
+				loc := authorize(t, srv, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithParam("login_hint", "mallory")))
 				_, err := oauth2flows.ParseCallbackURL(cfg, loc, state)
 				return err
 			},
@@ -151,7 +151,7 @@ func TestAuthCodeFlowRefusals(t *testing.T) {
 			run: func(t *testing.T, srv *oauth2flowstest.Server, lw *leakWatch) error {
 				cfg := confidential(srv)
 				state := oauth2flows.NewState()
-				loc := authorize(t, oauth2flows.AuthCodeURL(cfg, state))
+				loc := authorize(t, srv, oauth2flows.AuthCodeURL(cfg, state))
 				cfg.Endpoint.Issuer = "https://other-issuer.example"
 				_, err := oauth2flows.ParseCallbackURL(cfg, loc, state)
 				return err
@@ -162,7 +162,7 @@ func TestAuthCodeFlowRefusals(t *testing.T) {
 			name: "CodeRedeemedTwice",
 			run: func(t *testing.T, srv *oauth2flowstest.Server, lw *leakWatch) error {
 				cfg := confidential(srv)
-				code, verifier := codeFor(t, cfg)
+				code, verifier := codeFor(t, srv, cfg)
 				lw.secret(code, verifier)
 				_, err := oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(verifier))
 				require.NoError(t, lw.err(err))
@@ -182,7 +182,7 @@ func TestAuthCodeFlowRefusals(t *testing.T) {
 			name: "WrongPKCEVerifier",
 			run: func(t *testing.T, srv *oauth2flowstest.Server, lw *leakWatch) error {
 				cfg := confidential(srv)
-				code, verifier := codeFor(t, cfg)
+				code, verifier := codeFor(t, srv, cfg)
 				lw.secret(code, verifier)
 				_, err := oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(oauth2flows.NewVerifier()))
 				return err
@@ -199,7 +199,7 @@ func TestAuthCodeFlowRefusals(t *testing.T) {
 			name: "MissingPKCEVerifier",
 			run: func(t *testing.T, srv *oauth2flowstest.Server, lw *leakWatch) error {
 				cfg := confidential(srv)
-				code, _ := codeFor(t, cfg)
+				code, _ := codeFor(t, srv, cfg)
 				lw.secret(code)
 				_, err := oauth2flows.ExchangeCode(ctx, cfg, code)
 				return err
@@ -241,7 +241,7 @@ func TestAuthCodeFlowRefusals(t *testing.T) {
 				// if it were public: PKCE gets a code, but the token endpoint
 				// insists on the secret.
 				cfg := confidential(srv)
-				code, verifier := codeFor(t, cfg)
+				code, verifier := codeFor(t, srv, cfg)
 				lw.secret(code, verifier)
 				cfg.ClientSecret = ""
 				_, err := oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(verifier))
@@ -266,7 +266,7 @@ func TestAuthCodeFlowRefusals(t *testing.T) {
 			name: "RedirectURIMismatch",
 			run: func(t *testing.T, srv *oauth2flowstest.Server, lw *leakWatch) error {
 				cfg := confidential(srv)
-				code, verifier := codeFor(t, cfg)
+				code, verifier := codeFor(t, srv, cfg)
 				lw.secret(code, verifier)
 				cfg.RedirectURL = "http://127.0.0.1/other"
 				_, err := oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(verifier))
@@ -298,7 +298,7 @@ func TestExchangeCodeIsNeverRetriedAfterAnAmbiguousFailure(t *testing.T) {
 	lw := watchLeaks(t, srv)
 	cfg := confidential(srv)
 	cfg.Retry = oauth2flows.RetryPolicy{MaxAttempts: 3}
-	code, verifier := codeFor(t, cfg)
+	code, verifier := codeFor(t, srv, cfg)
 	lw.secret(code, verifier)
 	srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusInternalServerError, Body: "boom"})
 
@@ -317,7 +317,7 @@ func TestAuthCodeURLKeepsRedirectQueryAndCallbackReadsIt(t *testing.T) {
 	cfg := confidential(srv)
 	cfg.ClientID, cfg.RedirectURL = "q-app", gRedirect+"?tenant=t1"
 	state := oauth2flows.NewState()
-	loc := authorize(t, oauth2flows.AuthCodeURL(cfg, state))
+	loc := authorize(t, srv, oauth2flows.AuthCodeURL(cfg, state))
 	u, err := url.Parse(loc)
 	require.NoError(t, err)
 	assert.Equal(t, "t1", u.Query().Get("tenant"))

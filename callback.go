@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/oauth2flows/oauth2flows/internal/redact"
 )
 
 // ErrStateMismatch matches, with errors.Is, a [*CallbackError] whose state
@@ -53,11 +55,14 @@ func (e *CallbackError) Unwrap() error { return e.err }
 // https URL on the host of Endpoint.AuthURL, the server the user was sent
 // to, or the error matches [ErrIssuerMismatch] (set Endpoint.Issuer for
 // servers whose issuer lives on another host). A response without "iss" is
-// accepted: RFC 9207 §2.4 requires it only from servers that advertise
-// authorization_response_iss_parameter_supported, and many do not send it.
+// refused, matching [ErrIssuerMismatch], when
+// Endpoint.AuthResponseIssParameterSupported records that the server
+// advertises authorization_response_iss_parameter_supported (RFC 9207 §2.4;
+// [Metadata.Endpoint] sets it); otherwise it is accepted, as many servers
+// do not send it.
 func ParseCallback(cfg *Config, r *http.Request, state string) (code string, err error) {
 	if r == nil || r.URL == nil {
-		return "", &ConfigError{Field: "r", Reason: "nil request"}
+		return "", &ConfigError{Op: "ParseCallback", Field: "r", Reason: "nil request"}
 	}
 	var v url.Values
 	if r.Method == http.MethodPost {
@@ -72,7 +77,8 @@ func ParseCallback(cfg *Config, r *http.Request, state string) (code string, err
 	} else if v, err = url.ParseQuery(r.URL.RawQuery); err != nil {
 		return "", &CallbackError{Param: "query", Reason: "malformed query"}
 	}
-	return codeFrom(cfg, v, state)
+	code, err = codeFrom(cfg, v, state)
+	return code, withOp("ParseCallback", err)
 }
 
 // ParseCallbackURL is [ParseCallback] for the full redirect URL as a
@@ -87,7 +93,8 @@ func ParseCallbackURL(cfg *Config, redirectURL, state string) (code string, err 
 	if err != nil {
 		return "", &CallbackError{Param: "query", Reason: "malformed query"}
 	}
-	return codeFrom(cfg, v, state)
+	code, err = codeFrom(cfg, v, state)
+	return code, withOp("ParseCallbackURL", err)
 }
 
 // codeFrom checks an authorization code response and returns its code.
@@ -139,9 +146,9 @@ func checkResponse(v url.Values, state string, checkIss func(url.Values) error) 
 	}
 	if _, ok := v["error"]; ok {
 		e := &Error{
-			Code:        safeText(v.Get("error"), nil, 64),
-			Description: safeText(v.Get("error_description"), nil, 512),
-			URI:         safeText(v.Get("error_uri"), nil, 256),
+			Code:        redact.SafeText(v.Get("error"), nil, 64),
+			Description: redact.SafeText(v.Get("error_description"), nil, 512),
+			URI:         redact.SafeText(v.Get("error_uri"), nil, 256),
 		}
 		if e.Code == "" {
 			e.Code = "invalid_response"
@@ -153,14 +160,19 @@ func checkResponse(v url.Values, state string, checkIss func(url.Values) error) 
 
 // checkIssuer applies RFC 9207 §2.4 to a response's "iss".
 func checkIssuer(cfg *Config, v url.Values) error {
-	got, ok := v["iss"]
-	if !ok {
-		return nil
-	}
-	iss := got[0]
 	mismatch := func(reason string) error {
 		return &CallbackError{Param: "iss", Reason: reason, err: ErrIssuerMismatch}
 	}
+	got, ok := v["iss"]
+	if !ok {
+		// RFC 9207 §2.4: a client MUST reject a response without iss from
+		// a server that advertises authorization_response_iss_parameter_supported.
+		if cfg.Endpoint.AuthResponseIssParameterSupported {
+			return mismatch("missing, but the server advertises authorization_response_iss_parameter_supported (RFC 9207 §2.4)")
+		}
+		return nil
+	}
+	iss := got[0]
 	if want := cfg.Endpoint.Issuer; want != "" {
 		// RFC 9207 §2.4: simple string comparison, no normalisation.
 		if iss != want {

@@ -159,9 +159,12 @@ func TestParseCallbackRefusesMisuse(t *testing.T) {
 	_, err = oauth2flows.ParseCallbackURL(callbackConfig(""), "https://app.example/cb?code=c0de", "")
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "state", ce.Field)
+	assert.Equal(t, "ParseCallbackURL", ce.Op)
 
 	_, err = oauth2flows.ParseCallbackURL(nil, "https://app.example/cb?code=c0de&state="+goodState, goodState)
 	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "cfg", ce.Field)
+	assert.Equal(t, "ParseCallbackURL", ce.Op)
 
 	_, err = oauth2flows.ParseCallbackURL(callbackConfig(""), "https://app.example/cb\x7f?code=1", goodState)
 	var cbe *oauth2flows.CallbackError
@@ -206,4 +209,32 @@ func FuzzParseCallbackURL(f *testing.F) {
 			t.Fatalf("ParseCallback and ParseCallbackURL disagree: %v vs %v", err2, err)
 		}
 	})
+}
+
+// RFC 9207 §2.4: a client must reject a response without iss from a server
+// that advertises authorization_response_iss_parameter_supported.
+func TestParseCallbackRequiresIssWhenTheServerAdvertisesIt(t *testing.T) {
+	const iss = "https://login.example"
+	cfg := callbackConfig(iss)
+	cfg.Endpoint.AuthResponseIssParameterSupported = true
+
+	_, err := oauth2flows.ParseCallbackURL(cfg, "https://app.example/cb?code=c0de&state=st", "st")
+	var ce *oauth2flows.CallbackError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "iss", ce.Param)
+	assert.ErrorIs(t, err, oauth2flows.ErrIssuerMismatch)
+
+	// An error response without iss is refused the same way: it could come
+	// from another server (a mix-up).
+	_, err = oauth2flows.ParseCallbackURL(cfg, "https://app.example/cb?error=access_denied&state=st", "st")
+	assert.ErrorIs(t, err, oauth2flows.ErrIssuerMismatch)
+
+	code, err := oauth2flows.ParseCallbackURL(cfg, "https://app.example/cb?code=c0de&state=st&iss="+url.QueryEscape(iss), "st")
+	require.NoError(t, err)
+	assert.Equal(t, "c0de", code)
+
+	cfg.Endpoint.AuthResponseIssParameterSupported = false
+	code, err = oauth2flows.ParseCallbackURL(cfg, "https://app.example/cb?code=c0de&state=st", "st")
+	require.NoError(t, err, "servers that do not advertise it may omit iss")
+	assert.Equal(t, "c0de", code)
 }

@@ -24,20 +24,30 @@ const assertionLifetime = 5 * time.Minute
 // authMethod resolves AuthAuto from what the Config carries. It is decided
 // once per request and never changed after a failure: x/oauth2's
 // auto-detection re-posts in the other style after any error, which can
-// redeem an authorization code twice.
-func (c *Config) authMethod() AuthMethod {
+// redeem an authorization code twice. A secret beside a key or a
+// certificate leaves the method ambiguous and is refused; a key with a
+// certificate is private_key_jwt naming the certificate by "x5t#S256".
+func (c *Config) authMethod() (AuthMethod, error) {
 	if c.AuthMethod != AuthAuto {
-		return c.AuthMethod
+		return c.AuthMethod, nil
+	}
+	ambiguous := func(other string) error {
+		return &ConfigError{Field: "Config.AuthMethod", Reason: "AuthAuto cannot choose between Config.ClientSecret and " +
+			other + ", which are both set; set Config.AuthMethod"}
 	}
 	switch {
+	case c.ClientSecret != "" && c.PrivateKey != nil:
+		return 0, ambiguous("Config.PrivateKey")
+	case c.ClientSecret != "" && c.Certificate != nil:
+		return 0, ambiguous("Config.Certificate")
 	case c.ClientSecret != "":
-		return ClientSecretBasic
+		return ClientSecretBasic, nil
 	case c.PrivateKey != nil:
-		return PrivateKeyJWT
+		return PrivateKeyJWT, nil
 	case c.Certificate != nil:
-		return TLSClientAuth
+		return TLSClientAuth, nil
 	}
-	return NoClientAuth
+	return NoClientAuth, nil
 }
 
 // authenticate adds the client's credentials to the form or header
@@ -45,12 +55,12 @@ func (c *Config) authMethod() AuthMethod {
 func (c *Config) authenticate(m AuthMethod, form url.Values, header http.Header) error {
 	needSecret := func() error {
 		if c.ClientSecret == "" {
-			return &ConfigError{Field: "ClientSecret", Reason: m.String() + " needs a client secret"}
+			return &ConfigError{Field: "Config.ClientSecret", Reason: m.String() + " needs a client secret"}
 		}
 		return nil
 	}
 	if c.ClientID == "" {
-		return &ConfigError{Field: "ClientID", Reason: "not set"}
+		return &ConfigError{Field: "Config.ClientID", Reason: "not set"}
 	}
 	switch m {
 	case ClientSecretBasic:
@@ -73,7 +83,7 @@ func (c *Config) authenticate(m AuthMethod, form url.Values, header http.Header)
 				return err
 			}
 		} else if c.PrivateKey == nil {
-			return &ConfigError{Field: "PrivateKey", Reason: "private_key_jwt needs a private key"}
+			return &ConfigError{Field: "Config.PrivateKey", Reason: "private_key_jwt needs a private key"}
 		}
 		a, err := c.clientAssertion(m)
 		if err != nil {
@@ -84,13 +94,13 @@ func (c *Config) authenticate(m AuthMethod, form url.Values, header http.Header)
 		form.Set("client_id", c.ClientID)
 	case TLSClientAuth, SelfSignedTLSClientAuth:
 		if !c.hasClientCertificate() {
-			return &ConfigError{Field: "Certificate", Reason: m.String() + " needs a client certificate"}
+			return &ConfigError{Field: "Config.Certificate", Reason: m.String() + " needs a client certificate"}
 		}
 		form.Set("client_id", c.ClientID) // RFC 8705 §2: the certificate authenticates, client_id identifies
 	case NoClientAuth:
 		form.Set("client_id", c.ClientID)
 	default:
-		return &ConfigError{Field: "AuthMethod", Reason: "unknown method"}
+		return &ConfigError{Field: "Config.AuthMethod", Reason: "unknown method"}
 	}
 	return nil
 }
@@ -102,7 +112,7 @@ func (c *Config) clientAssertion(m AuthMethod) (string, error) {
 	aud := c.Endpoint.TokenURL
 	if c.AssertionAudience == AudienceIssuer {
 		if c.Endpoint.Issuer == "" {
-			return "", &ConfigError{Field: "Endpoint.Issuer", Reason: "AudienceIssuer needs the issuer"}
+			return "", &ConfigError{Field: "Config.Endpoint.Issuer", Reason: "AudienceIssuer needs the issuer"}
 		}
 		aud = c.Endpoint.Issuer
 	}
@@ -122,7 +132,7 @@ func (c *Config) clientAssertion(m AuthMethod) (string, error) {
 		t := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 		s, err := t.SignedString([]byte(c.ClientSecret))
 		if err != nil {
-			return "", &ConfigError{Field: "ClientSecret", Reason: "cannot sign client assertion"}
+			return "", &ConfigError{Field: "Config.ClientSecret", Reason: "cannot sign client assertion"}
 		}
 		return s, nil
 	}

@@ -5,12 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,48 +17,6 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 )
-
-// canned is a token endpoint that answers with a fixed status, content type
-// and body, and records the last request it saw.
-type canned struct {
-	status int
-	ctype  string
-	body   string
-	header http.Header
-
-	mu   sync.Mutex
-	form url.Values
-	auth string
-	hits int
-}
-
-func (c *canned) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm()
-	c.mu.Lock()
-	c.form, c.auth = r.PostForm, r.Header.Get("Authorization")
-	c.hits++
-	c.mu.Unlock()
-	for k, v := range c.header {
-		w.Header()[k] = v
-	}
-	if c.ctype != "" {
-		w.Header().Set("Content-Type", c.ctype)
-	}
-	w.WriteHeader(c.status)
-	_, _ = w.Write([]byte(c.body))
-}
-
-func newCanned(t *testing.T, c *canned) *oauth2flows.Config {
-	t.Helper()
-	srv := httptest.NewServer(c)
-	t.Cleanup(srv.Close)
-	return &oauth2flows.Config{
-		ClientID:     "client-1",
-		ClientSecret: "s3cr3t-p@ss:w+rd/=%&?",
-		Endpoint:     oauth2flows.Endpoint{TokenURL: srv.URL + "/token", RevocationURL: srv.URL + "/revoke"},
-		Retry:        oauth2flows.RetryPolicy{MaxAttempts: 1},
-	}
-}
 
 func TestDecodeTokenResponses(t *testing.T) {
 	const js = "application/json"
@@ -141,7 +97,7 @@ func TestDecodeTokenResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := newCanned(t, &canned{status: 200, ctype: tt.ctype, body: tt.body})
+			cfg := fakeConfig(t, &tokenFake{status: 200, ctype: tt.ctype, body: tt.body})
 			before := time.Now()
 			tok, err := oauth2flows.ClientCredentials(context.Background(), cfg)
 			require.NoError(t, err)
@@ -161,7 +117,7 @@ func TestBadResponsesGiveTypedErrorsAndNoToken(t *testing.T) {
 		status   int
 		ctype    string
 		body     string
-		wantResp bool // *ResponseError rather than *Error
+		wantResp bool // *InvalidResponseError rather than *Error
 		wantCode string
 	}{
 		{name: "InvalidJSON", status: 200, ctype: "application/json", body: `{"access_token":`, wantResp: true},
@@ -185,7 +141,7 @@ func TestBadResponsesGiveTypedErrorsAndNoToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := newCanned(t, &canned{status: tt.status, ctype: tt.ctype, body: tt.body})
+			cfg := fakeConfig(t, &tokenFake{status: tt.status, ctype: tt.ctype, body: tt.body})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			tok, err := oauth2flows.ClientCredentials(ctx, cfg)
@@ -194,7 +150,7 @@ func TestBadResponsesGiveTypedErrorsAndNoToken(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "oauth2flows: "), err.Error())
 			assert.Less(t, len(err.Error()), 1024, "error strings stay short")
 			if tt.wantResp {
-				var re *oauth2flows.ResponseError
+				var re *oauth2flows.InvalidResponseError
 				require.ErrorAs(t, err, &re)
 				assert.Equal(t, tt.status, re.StatusCode)
 				return
@@ -210,7 +166,7 @@ func TestBadResponsesGiveTypedErrorsAndNoToken(t *testing.T) {
 }
 
 func TestHTMLErrorPageKeepsStatusAndSnippet(t *testing.T) {
-	cfg := newCanned(t, &canned{status: 502, ctype: "text/html", body: "<html>\n<h1>502 Bad   Gateway</h1></html>"})
+	cfg := fakeConfig(t, &tokenFake{status: 502, ctype: "text/html", body: "<html>\n<h1>502 Bad   Gateway</h1></html>"})
 	_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
 	var oe *oauth2flows.Error
 	require.ErrorAs(t, err, &oe)
@@ -223,7 +179,7 @@ func TestEntraErrorFields(t *testing.T) {
 	body := `{"error":"interaction_required","error_description":"AADSTS50079: Due to a configuration change made by your administrator, you must enroll in MFA.",
 "error_codes":[50079],"timestamp":"2024-01-01 00:00:00Z","trace_id":"b4e8a3a0-1111","correlation_id":"c0ffee00-2222",
 "error_uri":"https://login.microsoftonline.com/error?code=50079","claims":"{\"access_token\":{\"capolids\":{\"essential\":true,\"values\":[\"c1\"]}}}"}`
-	cfg := newCanned(t, &canned{status: 400, ctype: "application/json; charset=utf-8", body: body})
+	cfg := fakeConfig(t, &tokenFake{status: 400, ctype: "application/json; charset=utf-8", body: body})
 	_, err := oauth2flows.OnBehalfOf(context.Background(), cfg, "incoming.jwt.token", oauth2flows.WithScopes("api://b/.default"))
 	var oe *oauth2flows.Error
 	require.ErrorAs(t, err, &oe)
@@ -238,8 +194,8 @@ func TestEntraErrorFields(t *testing.T) {
 }
 
 func TestBasicAuthFormEncodesBeforeBase64(t *testing.T) {
-	c := &canned{status: 200, ctype: "application/json", body: `{"access_token":"a","token_type":"Bearer"}`}
-	cfg := newCanned(t, c)
+	c := &tokenFake{status: 200, ctype: "application/json", body: `{"access_token":"a","token_type":"Bearer"}`}
+	cfg := fakeConfig(t, c)
 	cfg.ClientID = "id with space:colon"
 	_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
 	require.NoError(t, err)
@@ -295,7 +251,7 @@ func TestContextCancelledMidRequestReturnsPromptly(t *testing.T) {
 	select {
 	case err := <-done:
 		require.ErrorIs(t, err, context.Canceled)
-		var te *oauth2flows.TransportError
+		var te *oauth2flows.NetworkError
 		require.ErrorAs(t, err, &te)
 	case <-time.After(5 * time.Second):
 		t.Fatal("ClientCredentials did not return after its context was cancelled")
@@ -306,8 +262,8 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	var elsewhere int
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere++ }))
 	defer other.Close()
-	c := &canned{status: http.StatusTemporaryRedirect, header: http.Header{"Location": {other.URL}}}
-	cfg := newCanned(t, c)
+	c := &tokenFake{status: http.StatusTemporaryRedirect, header: http.Header{"Location": {other.URL}}}
+	cfg := fakeConfig(t, c)
 	_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
 	var oe *oauth2flows.Error
 	require.ErrorAs(t, err, &oe)
@@ -332,28 +288,23 @@ func TestNilConfigIsAConfigErrorNotAPanic(t *testing.T) {
 	}
 }
 
-// echoServer answers every token request with status and a body that
+// echoServer answers every token request with status 400 and a body that
 // repeats what the request carried, as some servers and proxies do: the raw
 // password as decoded, the raw form (form-encoded) and the Authorization
 // header, after pad spaces.
 func echoServer(t *testing.T, ctype string, pad int) string {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(raw))
-		echo := strings.Repeat(" ", pad) + "password: " + form.Get("password") + " request: " + string(raw) +
+	f := newTokenFake(t, &tokenFake{respond: func(r *http.Request, raw string) (int, string) {
+		form, _ := url.ParseQuery(raw)
+		echo := strings.Repeat(" ", pad) + "password: " + form.Get("password") + " request: " + raw +
 			" auth: " + r.Header.Get("Authorization")
-		w.Header().Set("Content-Type", ctype)
-		w.WriteHeader(http.StatusBadRequest)
 		if ctype == "application/json" {
 			b, _ := json.Marshal(map[string]string{"error": "invalid_request", "error_description": echo})
-			_, _ = w.Write(b)
-			return
+			return http.StatusBadRequest, string(b)
 		}
-		_, _ = w.Write([]byte("<html>" + echo + "</html>"))
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+		return http.StatusBadRequest, "<html>" + echo + "</html>"
+	}, ctype: ctype})
+	return f.url
 }
 
 func TestEchoedCredentialsAreRedactedInEveryEncoding(t *testing.T) {

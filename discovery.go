@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/oauth2flows/oauth2flows/internal/redact"
+
+	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
 
 // Well-known metadata paths: RFC 8414 §3 and OpenID Connect Discovery §4.
@@ -34,6 +37,13 @@ type Metadata struct {
 	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported,omitempty"`
 	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported,omitempty"`
+	// DeviceAuthorizationEndpoint is the RFC 8628 §4 device authorization endpoint.
+	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint,omitempty"`
+	// PushedAuthorizationRequestEndpoint is the RFC 9126 §5 PAR endpoint.
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`
+	// RequirePushedAuthorizationRequests says the server accepts
+	// authorization requests only through PAR (RFC 9126 §5).
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests,omitempty"`
 
 	// MTLSEndpointAliases are the RFC 8705 §5 endpoints for clients that
 	// authenticate with a certificate.
@@ -54,18 +64,24 @@ type MTLSEndpointAliases struct {
 	IntrospectionEndpoint string `json:"introspection_endpoint,omitempty"`
 }
 
-// Endpoint returns the metadata's endpoints, mTLS aliases and issuer, for
-// [Config.Endpoint].
+// Endpoint returns the metadata's endpoints, mTLS aliases (RFC 8705 §5),
+// issuer, and the RFC 9126 and RFC 9207 flags, for [Config.Endpoint].
+// To use a metadata document already in hand, unmarshal it into a
+// Metadata and check its Issuer (RFC 8414 §3.3) before calling Endpoint.
 func (m *Metadata) Endpoint() Endpoint {
 	return Endpoint{
-		Issuer:               m.Issuer,
-		AuthURL:              m.AuthorizationEndpoint,
-		TokenURL:             m.TokenEndpoint,
-		RevocationURL:        m.RevocationEndpoint,
-		IntrospectionURL:     m.IntrospectionEndpoint,
-		MTLSTokenURL:         m.MTLSEndpointAliases.TokenEndpoint,
-		MTLSRevocationURL:    m.MTLSEndpointAliases.RevocationEndpoint,
-		MTLSIntrospectionURL: m.MTLSEndpointAliases.IntrospectionEndpoint,
+		Issuer:                            m.Issuer,
+		AuthURL:                           m.AuthorizationEndpoint,
+		TokenURL:                          m.TokenEndpoint,
+		RevocationURL:                     m.RevocationEndpoint,
+		IntrospectionURL:                  m.IntrospectionEndpoint,
+		MTLSTokenURL:                      m.MTLSEndpointAliases.TokenEndpoint,
+		MTLSRevocationURL:                 m.MTLSEndpointAliases.RevocationEndpoint,
+		MTLSIntrospectionURL:              m.MTLSEndpointAliases.IntrospectionEndpoint,
+		DeviceAuthURL:                     m.DeviceAuthorizationEndpoint,
+		PushedAuthURL:                     m.PushedAuthorizationRequestEndpoint,
+		RequirePushedAuthRequests:         m.RequirePushedAuthorizationRequests,
+		AuthResponseIssParameterSupported: m.AuthorizationResponseIssParameterSupported,
 	}
 }
 
@@ -90,7 +106,7 @@ func cloneStrings(s []string) []string {
 // DiscoveryError is a metadata document that could not be fetched or used:
 // not found at either well-known URL, malformed, too large, or published for
 // another issuer (RFC 8414 §3.3). Err, when set, is the cause, such as a
-// [*TransportError].
+// [*NetworkError].
 type DiscoveryError struct {
 	Issuer     string // the issuer asked for
 	URL        string // the metadata URL last tried
@@ -133,7 +149,8 @@ func (e *DiscoveryError) Unwrap() error { return e.Err }
 //	md, err := oauth2flows.Discover(ctx, "https://issuer.example.com")
 //	cfg.Endpoint = md.Endpoint()
 func Discover(ctx context.Context, issuer string) (*Metadata, error) {
-	return discover(ctx, nil, issuer)
+	md, err := discover(ctx, nil, issuer)
+	return md, withOp("Discover", err)
 }
 
 // discover is Discover with an optional client.
@@ -219,18 +236,18 @@ func fetchMetadata(ctx context.Context, client *http.Client, issuer, target stri
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return fail(0, false, "", &TransportError{URL: target, Err: unwrapURLError(err)})
+		return fail(0, false, "", &NetworkError{URL: target, Err: redact.UnwrapURLError(err)})
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fail(resp.StatusCode, true, "status "+strconv.Itoa(resp.StatusCode), nil)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodySize+1))
+	body, err := wire.ReadCapped(resp.Body, wire.MaxBodySize+1, resp.ContentLength)
 	if err != nil {
-		return fail(resp.StatusCode, false, "", &TransportError{URL: target, Err: err})
+		return fail(resp.StatusCode, false, "", &NetworkError{URL: target, Err: err})
 	}
-	if len(body) > maxBodySize {
-		return fail(resp.StatusCode, false, fmt.Sprintf("document larger than %d bytes", maxBodySize), nil)
+	if len(body) > wire.MaxBodySize {
+		return fail(resp.StatusCode, false, fmt.Sprintf("document larger than %d bytes", wire.MaxBodySize), nil)
 	}
 	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
 		return fail(resp.StatusCode, true, "not a JSON object", nil)
@@ -240,7 +257,7 @@ func fetchMetadata(ctx context.Context, client *http.Client, issuer, target stri
 		return fail(resp.StatusCode, false, "malformed document", err)
 	}
 	if md.Issuer != issuer {
-		return fail(resp.StatusCode, false, "document is for issuer "+strconv.Quote(safeText(md.Issuer, nil, 200))+
+		return fail(resp.StatusCode, false, "document is for issuer "+strconv.Quote(redact.SafeText(md.Issuer, nil, 200))+
 			", not an exact match (RFC 8414 §3.3)", nil)
 	}
 	return md, nil

@@ -284,13 +284,13 @@ func TestDiscoverRefusesUnsafeIssuersBeforeSending(t *testing.T) {
 	assert.ErrorAs(t, err, &ce)
 }
 
-func TestDiscoverTransportErrorIsTyped(t *testing.T) {
+func TestDiscoverNetworkErrorIsTyped(t *testing.T) {
 	ms := newMetadataServer(t, func(*metadataServer, http.ResponseWriter, *http.Request) {})
 	ms.Close()
 	_, err := oauth2flows.Discover(context.Background(), ms.URL)
 	var de *oauth2flows.DiscoveryError
 	require.ErrorAs(t, err, &de)
-	var te *oauth2flows.TransportError
+	var te *oauth2flows.NetworkError
 	assert.ErrorAs(t, err, &te)
 }
 
@@ -438,4 +438,41 @@ func TestDiscoveryCacheWaitEndsOnCancel(t *testing.T) {
 	var de *oauth2flows.DiscoveryError
 	require.ErrorAs(t, err, &de)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+// A panic in the caller's HTTPClient must not kill the process from the
+// cache's own fetch goroutine: it becomes a *DiscoveryError for every
+// caller, and the cache works again once the client does.
+func TestDiscoveryCacheHTTPClientPanicIsAnError(t *testing.T) {
+	issuer, _ := countingIssuer(t, 0)
+	var panicking atomic.Bool
+	panicking.Store(true)
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if panicking.Load() {
+			panic("user transport bug")
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c := &oauth2flows.DiscoveryCache{HTTPClient: hc}
+
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = c.Discover(context.Background(), issuer)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		var de *oauth2flows.DiscoveryError
+		require.ErrorAs(t, err, &de)
+		assert.Contains(t, err.Error(), "panic")
+	}
+
+	panicking.Store(false)
+	md, err := c.Discover(context.Background(), issuer)
+	require.NoError(t, err)
+	assert.Equal(t, issuer, md.Issuer)
 }

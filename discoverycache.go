@@ -2,6 +2,7 @@ package oauth2flows
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -39,7 +40,7 @@ type discoveryEntry struct {
 // ctx's error, and the fetch goes on for the others.
 func (c *DiscoveryCache) Discover(ctx context.Context, issuer string) (*Metadata, error) {
 	if ctx == nil {
-		return nil, &ConfigError{Field: "ctx", Reason: "nil context"}
+		return nil, &ConfigError{Op: "DiscoveryCache.Discover", Field: "ctx", Reason: "nil context"}
 	}
 	if md, ok := c.cached(issuer); ok {
 		return md.clone(), nil
@@ -67,6 +68,7 @@ func (c *DiscoveryCache) Discover(ctx context.Context, issuer string) (*Metadata
 		return c.fetch(ctx, issuer)
 	})
 	if err != nil {
+		err = withOp("DiscoveryCache.Discover", err)
 		if ctx.Err() != nil && err == context.Cause(ctx) {
 			return nil, &DiscoveryError{Issuer: issuer, Reason: "gave up waiting for metadata", Err: err}
 		}
@@ -86,6 +88,19 @@ func (c *DiscoveryCache) cached(issuer string) (*Metadata, bool) {
 	return e.md, true
 }
 
+// discoverRecovered runs discover, turning a panic of the caller-supplied
+// HTTPClient (its Transport, Jar or CheckRedirect) into a *DiscoveryError.
+// The flight may run on a goroutine of the cache's own, where a panic
+// would reach no caller's recover and end the process.
+func (c *DiscoveryCache) discoverRecovered(ctx context.Context, issuer string) (md *Metadata, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			md, err = nil, &DiscoveryError{Issuer: issuer, Reason: "HTTPClient panicked", Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
+	return discover(ctx, c.HTTPClient, issuer)
+}
+
 // fetch is the single flight for issuer: it looks in the cache again, since
 // a flight may have finished between the caller's look and this one, then
 // fetches and stores.
@@ -95,7 +110,7 @@ func (c *DiscoveryCache) fetch(ctx context.Context, issuer string) (*Metadata, e
 	}
 	ctx, cancel := context.WithTimeout(ctx, defaultTimeout)
 	defer cancel()
-	md, err := discover(ctx, c.HTTPClient, issuer)
+	md, err := c.discoverRecovered(ctx, issuer)
 	if err != nil {
 		return nil, err
 	}

@@ -13,12 +13,15 @@ import (
 // Use errors.As to reach it. Its message never includes a credential the
 // request carried: such values are redacted from Description and Body.
 type Error struct {
-	StatusCode    int    // HTTP status; 0 for errors read from a redirect
-	Code          string // "invalid_grant", "interaction_required", ...
-	Description   string
-	URI           string
-	Claims        string // Entra claims challenge (JSON), to be passed back to the caller
-	ErrorCodes    []int  // Entra AADSTS codes
+	StatusCode  int    // HTTP status; 0 for errors read from a redirect
+	Code        string // "invalid_grant", "interaction_required", ...
+	Description string
+	URI         string
+	// Claims is Entra's claims challenge (JSON), to be passed back to the
+	// caller. It is kept verbatim, so %#v does not print it; a challenge
+	// that holds a credential of the request is dropped.
+	Claims        string
+	ErrorCodes    []int // Entra AADSTS codes
 	TraceID       string
 	CorrelationID string
 
@@ -57,6 +60,19 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// GoString implements fmt.GoStringer, so that %#v prints the error without
+// Claims: the claims challenge is kept verbatim, unscrubbed, for passing
+// back to the caller (see [WriteClaimsChallenge]), and must not reach a log
+// line through a debug print.
+func (e *Error) GoString() string {
+	claims := `""`
+	if e.Claims != "" {
+		claims = `"[redacted]"`
+	}
+	return fmt.Sprintf("&oauth2flows.Error{StatusCode:%d, Code:%q, Description:%q, URI:%q, Claims:%s, ErrorCodes:%#v, TraceID:%q, CorrelationID:%q, RetryAfter:%d, Body:%q}",
+		e.StatusCode, e.Code, e.Description, e.URI, claims, e.ErrorCodes, e.TraceID, e.CorrelationID, e.RetryAfter, e.Body)
+}
+
 // Is makes errors.Is(err, [ErrReauthRequired]) true for the codes that mean
 // the user must sign in again.
 func (e *Error) Is(target error) bool {
@@ -77,35 +93,78 @@ func (e *Error) reauth() bool {
 // interaction_required, login_required and consent_required.
 var ErrReauthRequired = errors.New("oauth2flows: re-authentication required")
 
-// IsReauthRequired reports whether err means the user must authenticate
-// again; see [ErrReauthRequired].
-func IsReauthRequired(err error) bool { return errors.Is(err, ErrReauthRequired) }
-
-// ResponseError is a successful (2xx) response that cannot be used as a
-// token: not JSON, too large, without access_token, or with a malformed
-// member (RFC 6749 §5.1). No token is returned with it.
-type ResponseError struct {
+// InvalidResponseError is a successful (2xx) response that cannot be used:
+// not JSON, too large, without access_token, or with a malformed member
+// (RFC 6749 §5.1; RFC 7662 §2.2 for [Introspect]). No token is returned
+// with it.
+type InvalidResponseError struct {
 	StatusCode  int
 	ContentType string
 	Reason      string // what was wrong, never the body itself
 }
 
 // Error implements error.
-func (e *ResponseError) Error() string {
-	return fmt.Sprintf("oauth2flows: unusable token response (status %d, %s): %s", e.StatusCode, e.ContentType, e.Reason)
+func (e *InvalidResponseError) Error() string {
+	return fmt.Sprintf("oauth2flows: unusable response (status %d, %s): %s", e.StatusCode, e.ContentType, e.Reason)
 }
 
-// ConfigError is a request refused before anything was sent, because the
-// Config or the options are incomplete, contradictory or unsafe.
+// ConfigError is a call refused before anything was sent, because the
+// Config, an argument or an option is missing, contradictory or unsafe.
 type ConfigError struct {
-	Field  string // the Config field or option at fault
+	// Op is the function called, e.g. "ClientCredentials".
+	Op string
+	// Field is the Go expression the caller set: a Config field
+	// ("Config.ClientID", "Config.Endpoint.TokenURL"), an argument
+	// ("state", "ctx", "code") or an option ("WithPKCE").
+	Field  string
 	Reason string
 }
 
 // Error implements error.
 func (e *ConfigError) Error() string {
-	return "oauth2flows: " + e.Field + ": " + e.Reason
+	if e.Op == "" {
+		return "oauth2flows: " + e.Field + ": " + e.Reason
+	}
+	return "oauth2flows: " + e.Op + ": " + e.Field + ": " + e.Reason
 }
+
+// withOp fills the Op of a [*ConfigError] that has none, so that errors
+// found deep in a call name the function the caller called.
+func withOp(op string, err error) error {
+	var ce *ConfigError
+	if errors.As(err, &ce) && ce.Op == "" {
+		ce.Op = op
+	}
+	return err
+}
+
+// NetworkError is a request to the authorization server that got no HTTP
+// response: a refused connection, a TLS failure, a timeout or a cancelled
+// context. Err is the cause; errors.Is(err, context.Canceled) works through
+// it. Its message never holds a credential the request carried, even when
+// the cause quotes what the server sent.
+type NetworkError struct {
+	URL string // the endpoint, without query
+	Err error
+}
+
+// Error implements error.
+func (e *NetworkError) Error() string {
+	return "oauth2flows: request to " + e.URL + " failed: " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// SAMLError is a token that [SAMLAssertion] cannot read as a SAML
+// assertion: not issued as one (RFC 8693 §2.2.1 issued_token_type), not
+// base64url, or not XML.
+type SAMLError struct {
+	Reason string
+}
+
+// Error implements error.
+func (e *SAMLError) Error() string { return "oauth2flows: SAML assertion: " + e.Reason }
 
 // TokenTypeError is returned for a request when the token cannot be sent as
 // a bearer token (RFC 6750 §1.2): its token_type is not "Bearer", e.g. RFC

@@ -1,7 +1,7 @@
 package oauth2flows_test
 
 import (
-	"net/http"
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -59,27 +59,24 @@ func public(srv *oauth2flowstest.Server) *oauth2flows.Config {
 	return cfg
 }
 
-// authorize sends the user agent to the authorization URL and returns the
-// redirect the server answered with, as the browser would follow it.
-func authorize(t *testing.T, authURL string) string {
+// authorize sends the user agent to the authorization URL through the
+// test server's own browser, oauth2flowstest.Server.Authorize, and returns
+// the redirect it answered with.
+func authorize(t *testing.T, srv *oauth2flowstest.Server, authURL string) string {
 	t.Helper()
 	require.NotEmpty(t, authURL, "AuthCodeURL refused")
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(authURL)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusFound, resp.StatusCode, "the authorization endpoint must redirect")
-	loc := resp.Header.Get("Location")
-	require.True(t, strings.HasPrefix(loc, gRedirect), "redirected to %q", loc)
-	return loc
+	loc, err := srv.Authorize(context.Background(), authURL)
+	require.NoError(t, err, "the authorization endpoint must redirect")
+	require.True(t, strings.HasPrefix(loc.String(), gRedirect), "redirected to %q", loc)
+	return loc.String()
 }
 
 // codeFor runs the authorization request with PKCE and returns a fresh code
 // and its verifier.
-func codeFor(t *testing.T, cfg *oauth2flows.Config) (code, verifier string) {
+func codeFor(t *testing.T, srv *oauth2flowstest.Server, cfg *oauth2flows.Config) (code, verifier string) {
 	t.Helper()
 	state, verifier := oauth2flows.NewState(), oauth2flows.NewVerifier()
-	loc := authorize(t, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier)))
+	loc := authorize(t, srv, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier)))
 	code, err := oauth2flows.ParseCallbackURL(cfg, loc, state)
 	require.NoError(t, err)
 	return code, verifier

@@ -195,7 +195,7 @@ func TestRefresh(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, e.StatusCode)
 		assert.Equal(t, "invalid_grant", e.Code)
 		assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired))
-		assert.True(t, oauth2flows.IsReauthRequired(err))
+		assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired))
 
 		// RFC 9700 §4.14.2: reuse revokes the family, the newer token included.
 		_, err = oauth2flows.Refresh(ctx, cfg, newer.RefreshToken)
@@ -273,7 +273,7 @@ func TestRevoke(t *testing.T) {
 			check: func(t *testing.T, srv *oauth2flowstest.Server, err error, token string, got []oauth2flowstest.Request) {
 				var ce *oauth2flows.ConfigError
 				require.ErrorAs(t, err, &ce)
-				assert.Equal(t, "Endpoint.RevocationURL", ce.Field)
+				assert.Equal(t, "Config.Endpoint.RevocationURL", ce.Field)
 				assert.Empty(t, srv.Requests(), "no request at all")
 			},
 		},

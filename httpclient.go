@@ -1,13 +1,10 @@
 package oauth2flows
 
 import (
-	"context"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -43,15 +40,18 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 // client authenticates with a certificate, and refuses unsafe URLs.
 func (c *Config) endpointURL(kind endpointKind, method AuthMethod) (string, error) {
 	e := c.Endpoint
+	if err := e.check(); err != nil {
+		return "", err
+	}
 	mtls := method == TLSClientAuth || method == SelfSignedTLSClientAuth
 	var raw, alias, field string
 	switch kind {
 	case revocationEndpoint:
-		raw, alias, field = e.RevocationURL, e.MTLSRevocationURL, "Endpoint.RevocationURL"
+		raw, alias, field = e.RevocationURL, e.MTLSRevocationURL, "Config.Endpoint.RevocationURL"
 	case introspectionEndpoint:
-		raw, alias, field = e.IntrospectionURL, e.MTLSIntrospectionURL, "Endpoint.IntrospectionURL"
+		raw, alias, field = e.IntrospectionURL, e.MTLSIntrospectionURL, "Config.Endpoint.IntrospectionURL"
 	default:
-		raw, alias, field = e.TokenURL, e.MTLSTokenURL, "Endpoint.TokenURL"
+		raw, alias, field = e.TokenURL, e.MTLSTokenURL, "Config.Endpoint.TokenURL"
 	}
 	if mtls && alias != "" {
 		raw, field = alias, strings.Replace(field, "Endpoint.", "Endpoint.MTLS", 1)
@@ -88,7 +88,7 @@ func checkURL(field, raw string, allowHTTP bool) error {
 		if allowHTTP || isLoopback(u.Hostname()) {
 			return nil
 		}
-		return &ConfigError{Field: field, Reason: "plain http is refused except on loopback (set InsecureAllowHTTP to override)"}
+		return &ConfigError{Field: field, Reason: "plain http is refused except on loopback (set Config.InsecureAllowHTTP to override)"}
 	}
 	return &ConfigError{Field: field, Reason: "scheme must be https"}
 }
@@ -100,13 +100,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// withWroteHook records in *wrote whether the request was written, so a
-// failure can be judged ambiguous (after sending) or not. It composes with
-// any httptrace.ClientTrace the caller put in ctx.
-func withWroteHook(ctx context.Context, wrote *atomic.Bool) context.Context {
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteHeaders: func() { wrote.Store(true) },
-	})
 }

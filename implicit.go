@@ -4,13 +4,17 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
 
 // ImplicitURL returns the URL to send the user to for the implicit grant
 // (RFC 6749 §4.2.1): response_type=token, client_id, redirect_uri, scope and
 // state, plus what [WithParam], [WithResource], [WithAudience] and
-// [WithClaims] add. It returns "" on the same refusals as [AuthCodeURL];
-// [BuildImplicitURL] gives the reason. [WithPKCE] does not apply.
+// [WithClaims] add. state is any non-empty value the caller chose, as for
+// [AuthCodeURL]. It returns "" only when no URL can be built, on the same
+// refusals as AuthCodeURL; [WithPKCE] is one of them (RFC 7636 §1: PKCE is
+// for the authorization code grant).
 //
 // Deprecated: RFC 9700 §2.1.2 says clients SHOULD NOT use the implicit
 // grant: the access token travels in the redirect URL, where it leaks
@@ -18,20 +22,11 @@ import (
 // attacker, and cannot be sender-constrained. Use [AuthCodeURL] with
 // [WithPKCE]. It still works fully, for servers that offer nothing else.
 func ImplicitURL(cfg *Config, state string, opts ...Option) string {
-	u, err := BuildImplicitURL(cfg, state, opts...)
+	u, err := authorizeURL("ImplicitURL", cfg, "token", state, collect(opts))
 	if err != nil {
 		return ""
 	}
 	return u
-}
-
-// BuildImplicitURL is [ImplicitURL] returning why it refuses, as a
-// [*ConfigError], instead of "".
-//
-// Deprecated: the implicit grant is deprecated by RFC 9700 §2.1.2; see
-// [ImplicitURL].
-func BuildImplicitURL(cfg *Config, state string, opts ...Option) (string, error) {
-	return authorizeURL(cfg, "token", state, collect(opts))
 }
 
 // ParseImplicitResponse reads the implicit grant's response (RFC 6749
@@ -49,6 +44,11 @@ func BuildImplicitURL(cfg *Config, state string, opts ...Option) (string, error)
 // Deprecated: the implicit grant is deprecated by RFC 9700 §2.1.2; see
 // [ImplicitURL]. It still works fully.
 func ParseImplicitResponse(redirectURL, state string) (*Token, error) {
+	tok, err := parseImplicitResponse(redirectURL, state)
+	return tok, withOp("ParseImplicitResponse", err)
+}
+
+func parseImplicitResponse(redirectURL, state string) (*Token, error) {
 	before, frag, found := strings.Cut(redirectURL, "#")
 	if !found || frag == "" {
 		// Some servers put an error in the query instead (RFC 6749
@@ -89,7 +89,7 @@ func tokenFromFragment(v url.Values, now time.Time) (*Token, error) {
 	}
 	// RFC 6749 §4.2.2: the implicit grant issues no refresh token. One in the
 	// fragment is ignored rather than stored where it would leak.
-	secs, _, ok := members{form: v}.seconds("expires_in")
+	secs, _, ok := wire.Seconds(v, "expires_in")
 	if !ok {
 		return nil, &CallbackError{Param: "expires_in", Reason: "not a number of seconds"}
 	}

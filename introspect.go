@@ -6,6 +6,8 @@ import (
 	"net/url"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/oauth2flows/oauth2flows/internal/redact"
 )
 
 // Introspection is a token introspection response (RFC 7662 §2.2). Only
@@ -35,24 +37,25 @@ type Introspection struct {
 // not an error: Introspection.Active is false.
 func Introspect(ctx context.Context, cfg *Config, token string, opts ...Option) (*Introspection, error) {
 	if token == "" {
-		return nil, &ConfigError{Field: "token", Reason: "empty"}
+		return nil, &ConfigError{Op: "Introspect", Field: "token", Reason: "empty"}
 	}
-	resp, redact, err := post(ctx, cfg, &request{
+	resp, secrets, err := post(ctx, cfg, &request{
+		op:   "Introspect",
 		kind: introspectionEndpoint,
 		form: url.Values{"token": {token}},
 	}, collect(opts))
 	if err != nil {
 		return nil, err
 	}
-	if resp.status < 200 || resp.status > 299 {
-		return nil, decodeError(resp, redact)
+	if resp.Status < 200 || resp.Status > 299 {
+		return nil, decodeError(resp, secrets)
 	}
-	if resp.tooLarge {
-		return nil, &ResponseError{StatusCode: resp.status, Reason: "body exceeds 1 MiB"}
+	if resp.TooLarge {
+		return nil, &InvalidResponseError{StatusCode: resp.Status, Reason: "body exceeds 1 MiB"}
 	}
 	var in Introspection
-	if err := json.Unmarshal(resp.body, &in); err != nil {
-		return nil, &ResponseError{StatusCode: resp.status, ContentType: safeText(resp.header.Get("Content-Type"), redact, 64),
+	if err := json.Unmarshal(resp.Body, &in); err != nil {
+		return nil, &InvalidResponseError{StatusCode: resp.Status, ContentType: redact.SafeText(resp.Header.Get("Content-Type"), secrets, 64),
 			Reason: "not an introspection response (RFC 7662 §2.2)"}
 	}
 	return &in, nil

@@ -117,7 +117,7 @@ func TestLoggerNeverRecordsACredential(t *testing.T) {
 	cfg.Endpoint.TokenURL += "?api-key=" + querySecret // a query may carry anything
 	ctx := context.Background()
 
-	code, verifier := codeFor(t, cfg)
+	code, verifier := codeFor(t, srv, cfg)
 	tok, err := oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(verifier))
 	require.NoError(t, err)
 	_, err = oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(verifier))

@@ -99,7 +99,7 @@ func (c *Config) mtlsTransport(base http.RoundTripper) (http.RoundTripper, error
 		}
 		t = b.Clone()
 	default:
-		return nil, &ConfigError{Field: "HTTPClient", Reason: "certificate authentication needs an *http.Transport to add the certificate to (or a client from NewMTLSClient)"}
+		return nil, &ConfigError{Field: "Config.HTTPClient", Reason: "certificate authentication needs an *http.Transport to add the certificate to (or a client from NewMTLSClient)"}
 	}
 	if t.TLSClientConfig == nil {
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -109,7 +109,7 @@ func (c *Config) mtlsTransport(base http.RoundTripper) (http.RoundTripper, error
 		cert = &t.TLSClientConfig.Certificates[0]
 	}
 	if cert == nil {
-		return nil, &ConfigError{Field: "Certificate", Reason: "certificate authentication needs Config.Certificate"}
+		return nil, &ConfigError{Field: "Config.Certificate", Reason: "certificate authentication needs Config.Certificate"}
 	}
 	t.TLSClientConfig.Certificates = nil
 	t.TLSClientConfig.GetClientCertificate = staticCertificate(cert)

@@ -3,6 +3,7 @@ package oauth2flows_test
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -17,7 +18,7 @@ import (
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
 )
 
-func TestEndpointFromMetadataFillsMTLSAliases(t *testing.T) {
+func TestMetadataEndpointFillsMTLSAliases(t *testing.T) {
 	e := newMTLSEnv(t)
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, e.srv.URL()+"/.well-known/oauth-authorization-server", nil)
 	require.NoError(t, err)
@@ -27,29 +28,12 @@ func TestEndpointFromMetadataFillsMTLSAliases(t *testing.T) {
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 
-	ep, err := oauth2flows.EndpointFromMetadata(e.srv.URL(), body)
-	require.NoError(t, err)
+	var md oauth2flows.Metadata
+	require.NoError(t, json.Unmarshal(body, &md))
+	require.Equal(t, e.srv.URL(), md.Issuer)
+	ep := md.Endpoint()
 	assert.Equal(t, e.srv.Endpoint(), ep)
 	assert.NotEmpty(t, ep.MTLSTokenURL)
-
-	tests := []struct {
-		name     string
-		issuer   string
-		metadata string
-	}{
-		{"issuer mismatch (RFC 8414 §3.3)", "https://other.example", string(body)},
-		{"not JSON", "", "<html>"},
-		{"no token endpoint", "", `{"issuer":"https://as.example"}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ep, err := oauth2flows.EndpointFromMetadata(tt.issuer, []byte(tt.metadata))
-			var de *oauth2flows.DiscoveryError
-			require.ErrorAs(t, err, &de)
-			assert.Contains(t, err.Error(), "oauth2flows:")
-			assert.Equal(t, oauth2flows.Endpoint{}, ep)
-		})
-	}
 }
 
 func TestLoadClientCertificate(t *testing.T) {

@@ -339,7 +339,7 @@ func TestMTLSNeedsACertificate(t *testing.T) {
 			_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
 			var ce *oauth2flows.ConfigError
 			require.ErrorAs(t, err, &ce)
-			assert.Equal(t, "Certificate", ce.Field)
+			assert.Equal(t, "Config.Certificate", ce.Field)
 		})
 	}
 	assert.Empty(t, e.srv.Requests())
@@ -349,7 +349,7 @@ func TestMTLSNeedsACertificate(t *testing.T) {
 	_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
 	var ce *oauth2flows.ConfigError
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "HTTPClient", ce.Field)
+	assert.Equal(t, "Config.HTTPClient", ce.Field)
 }
 
 func TestNewMTLSClientRefusesAConfigWithoutClientCertificate(t *testing.T) {

@@ -9,7 +9,9 @@ import (
 )
 
 // Endpoint holds the URLs of an authorization server (RFC 6749 §3, RFC 7009 §2,
-// RFC 7662 §2 and the RFC 8705 §5 mtls_endpoint_aliases).
+// RFC 7662 §2, RFC 8628 §3.1, RFC 9126 §5 and the RFC 8705 §5
+// mtls_endpoint_aliases), and what its metadata says about authorization
+// responses. [Metadata.Endpoint] fills it from a discovery document.
 type Endpoint struct {
 	// Issuer is the authorization server's issuer identifier (RFC 8414 §2).
 	// It is optional. When set, it is the expected RFC 9207 "iss" of
@@ -27,6 +29,24 @@ type Endpoint struct {
 	MTLSTokenURL         string
 	MTLSRevocationURL    string
 	MTLSIntrospectionURL string
+
+	// DeviceAuthURL is the RFC 8628 §3.1 device_authorization_endpoint.
+	DeviceAuthURL string
+	// PushedAuthURL is the RFC 9126 §5 pushed_authorization_request_endpoint.
+	PushedAuthURL string
+	// RequirePushedAuthRequests records the server's RFC 9126 §5
+	// require_pushed_authorization_requests: it accepts authorization
+	// requests only through PushedAuthURL.
+	RequirePushedAuthRequests bool
+	// AuthResponseIssParameterSupported records the server's RFC 9207 §3
+	// authorization_response_iss_parameter_supported. When true,
+	// [ParseCallback] refuses an authorization response without "iss"
+	// (RFC 9207 §2.4).
+	AuthResponseIssParameterSupported bool
+
+	// invalid is why a constructor such as EntraEndpoint refused its
+	// input; every call then fails with a *ConfigError.
+	invalid string
 }
 
 // AuthMethod is how the client authenticates to the token endpoint
@@ -36,9 +56,13 @@ type AuthMethod int
 
 const (
 	// AuthAuto picks the method from the Config: a ClientSecret means
-	// [ClientSecretBasic], a PrivateKey means [PrivateKeyJWT], a Certificate
-	// alone means [TLSClientAuth], and nothing means [NoClientAuth].
-	// It never retries in another method after a failure.
+	// [ClientSecretBasic], a PrivateKey means [PrivateKeyJWT] (with a
+	// Certificate, its assertions carry the "x5t#S256" header), a
+	// Certificate alone means [TLSClientAuth], and nothing means
+	// [NoClientAuth]. A ClientSecret together with a PrivateKey or a
+	// Certificate is ambiguous: every call is refused with a [*ConfigError]
+	// until AuthMethod is set. It never retries in another method after a
+	// failure.
 	AuthAuto AuthMethod = iota
 	// ClientSecretBasic sends HTTP Basic credentials, each part
 	// form-urlencoded first (RFC 6749 §2.3.1).
@@ -156,8 +180,9 @@ type Config struct {
 	// a secret, code, assertion or token.
 	Logger *slog.Logger
 
-	// Retry controls retries of token and revocation requests. The zero value
-	// retries 429, 503 and connection failures a few times; see [RetryPolicy].
+	// Retry controls retries of requests to the authorization server. The
+	// zero value retries 429, 503 and connection failures a few times, as
+	// far as each request allows; see [RetryPolicy].
 	Retry RetryPolicy
 
 	// InsecureAllowHTTP allows plain-http endpoints on hosts other than
@@ -166,20 +191,24 @@ type Config struct {
 }
 
 // RetryPolicy bounds retries of requests to the authorization server.
-// Every request is retried on 429 and 503, and on connection errors that
-// happened before the request was written. A request without a one-time
-// credential (client credentials, On-Behalf-Of, token exchange, password,
-// revocation) is also retried after a connection failure or timeout once
-// sent. A request carrying a one-time credential (an authorization code or
-// a refresh token) never is, because the server may already have consumed
-// it; nor is anything retried after a 500. Waits honour Retry-After and end
-// when the context does.
+// Every request is retried on 429, and on connection errors that happened
+// before the request was written. A request without a one-time credential
+// (client credentials, On-Behalf-Of, token exchange, password, revocation,
+// introspection) is also retried on 503 and after a connection failure or
+// timeout once sent. A request carrying a one-time credential (an
+// authorization code or a refresh token) is not: a 503 may come from a
+// proxy after the server consumed it. Nothing is retried after a 500 or
+// once the server began an answer net/http could not use. Waits honour
+// Retry-After and end when the context does; a Retry-After longer than
+// MaxDelay returns the server's error, with Error.RetryAfter set, instead
+// of sending early.
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts in all; 0 means 3, 1 disables retries.
 	MaxAttempts int
 	// BaseDelay is the first backoff delay; 0 means 200ms. It doubles per
 	// attempt, with jitter, up to MaxDelay.
 	BaseDelay time.Duration
-	// MaxDelay caps each wait, Retry-After included; 0 means 10s.
+	// MaxDelay caps each backoff wait; 0 means 10s. A Retry-After longer
+	// than MaxDelay is not waited for: the error is returned.
 	MaxDelay time.Duration
 }

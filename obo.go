@@ -15,21 +15,30 @@ import (
 // "https://graph.microsoft.com/.default offline_access") or a resource
 // ([WithResource], v1 endpoint). [WithRequestedTokenType] with
 // [TokenTypeSAML1] or [TokenTypeSAML2] asks for a SAML assertion; see
-// [SAMLAssertion]. The client authenticates with a secret or a client
+// [SAMLAssertion]. [WithClaims] passes on a claims challenge. Options that
+// Entra's On-Behalf-Of does not define, such as [WithSubjectTokenType] or
+// [WithAudience], are refused with a [*ConfigError]. The client authenticates with a secret or a client
 // assertion, as Config says.
 //
 // An Entra interaction_required error carries Error.Claims: send it back to
 // the caller with [WriteClaimsChallenge]. Middle tiers should cache: see
 // [OBOCache].
 func OnBehalfOf(ctx context.Context, cfg *Config, assertion string, opts ...Option) (*Token, error) {
+	if cfg == nil {
+		return nil, &ConfigError{Op: "OnBehalfOf", Field: "cfg", Reason: "nil Config"}
+	}
 	if assertion == "" {
-		return nil, &ConfigError{Field: "assertion", Reason: "empty: pass the access token the API received"}
+		return nil, &ConfigError{Op: "OnBehalfOf", Field: "assertion", Reason: "empty: pass the access token the API received"}
 	}
 	o := collect(opts)
+	if err := checkOptions("OnBehalfOf", o); err != nil {
+		return nil, err
+	}
 	if o.scopeFor(cfg) == "" && len(o.resources) == 0 {
-		return nil, &ConfigError{Field: "Scopes", Reason: "On-Behalf-Of needs a scope (v2) or WithResource (v1)"}
+		return nil, &ConfigError{Op: "OnBehalfOf", Field: "Config.Scopes", Reason: "On-Behalf-Of needs a scope (v2) or WithResource (v1)"}
 	}
 	return exchangeToken(ctx, cfg, &request{
+		op:    "OnBehalfOf",
 		grant: GrantTypeJWTBearer,
 		form: url.Values{
 			"assertion":           {assertion},
@@ -51,17 +60,18 @@ func OnBehalfOf(ctx context.Context, cfg *Config, assertion string, opts ...Opti
 // bearer token, and [Token.IsBearer] reports false.
 func TokenExchange(ctx context.Context, cfg *Config, subjectToken string, opts ...Option) (*Token, error) {
 	if subjectToken == "" {
-		return nil, &ConfigError{Field: "subjectToken", Reason: "empty"}
+		return nil, &ConfigError{Op: "TokenExchange", Field: "subjectToken", Reason: "empty"}
 	}
 	o := collect(opts)
 	subjectType := o.subjectTokenType
-	if subjectType == "" {
+	if o.set&optSubjectTokenType == 0 {
 		subjectType = TokenTypeAccessToken
 	}
 	if err := checkTokenTypeURI("WithSubjectTokenType", subjectType); err != nil {
-		return nil, err
+		return nil, withOp("TokenExchange", err)
 	}
 	return exchangeToken(ctx, cfg, &request{
+		op:    "TokenExchange",
 		grant: GrantTypeTokenExchange,
 		form: url.Values{
 			"subject_token":      {subjectToken},

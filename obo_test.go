@@ -287,30 +287,3 @@ func TestOnBehalfOfBadInputSendsNothing(t *testing.T) {
 		})
 	}
 }
-
-func TestEndpointPresets(t *testing.T) {
-	tests := []struct {
-		name string
-		got  oauth2flows.Endpoint
-		want oauth2flows.Endpoint
-	}{
-		{"EntraV2Tenant", oauth2flows.EntraEndpoint("contoso.onmicrosoft.com"), oauth2flows.Endpoint{
-			Issuer:   "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0",
-			AuthURL:  "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
-			TokenURL: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"}},
-		{"EntraV2Common", oauth2flows.EntraEndpoint("common"), oauth2flows.Endpoint{
-			AuthURL:  "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
-			TokenURL: "https://login.microsoftonline.com/common/oauth2/v2.0/token"}},
-		{"EntraV1", oauth2flows.EntraV1Endpoint("organizations"), oauth2flows.Endpoint{
-			AuthURL:  "https://login.microsoftonline.com/organizations/oauth2/authorize",
-			TokenURL: "https://login.microsoftonline.com/organizations/oauth2/token"}},
-		{"Auth0", oauth2flows.Auth0Endpoint("example.us.auth0.com"), oauth2flows.Endpoint{
-			Issuer:        "https://example.us.auth0.com/",
-			AuthURL:       "https://example.us.auth0.com/authorize",
-			TokenURL:      "https://example.us.auth0.com/oauth/token",
-			RevocationURL: "https://example.us.auth0.com/oauth/revoke"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { assert.Equal(t, tt.want, tt.got) })
-	}
-}

@@ -2,6 +2,7 @@ package oauth2flows_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -105,7 +106,7 @@ func TestOBOCacheNeverServesPastTheAssertionsExpiry(t *testing.T) {
 
 	time.Sleep(1100 * time.Millisecond)
 	_, err = cache.Token(ctx, assertion)
-	assert.True(t, oauth2flows.IsReauthRequired(err), "the expired assertion goes back to the server, which refuses it: %v", err)
+	assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired), "the expired assertion goes back to the server, which refuses it: %v", err)
 	assert.Equal(t, 2, oboPosts(srv))
 }
 

@@ -16,13 +16,15 @@ import (
 // authorization server. Use [AuthCodeURL] and [ExchangeCode] with PKCE. It
 // still works fully, for servers that offer nothing else.
 func PasswordCredentials(ctx context.Context, cfg *Config, username, password string, opts ...Option) (*Token, error) {
+	const op = "PasswordCredentials"
 	if cfg == nil {
-		return nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
+		return nil, &ConfigError{Op: op, Field: "cfg", Reason: "nil Config"}
 	}
 	if username == "" {
-		return nil, &ConfigError{Field: "username", Reason: "empty"}
+		return nil, &ConfigError{Op: op, Field: "username", Reason: "empty"}
 	}
 	return exchangeToken(ctx, cfg, &request{
+		op:    op,
 		grant: GrantTypePassword,
 		form: url.Values{
 			"username": {username},

@@ -10,12 +10,6 @@ import (
 // as RFC 7636 §4.1 recommends, which base64url-encode to 43 characters.
 const verifierBytes = 32
 
-// MinStateLength is the shortest state [AuthCodeURL] and [ImplicitURL]
-// accept. RFC 6749 §10.12 asks for a state bound to the user agent that an
-// attacker cannot guess; 16 characters is the floor this package enforces.
-// [NewState] makes 43.
-const MinStateLength = 16
-
 // NewVerifier returns a new PKCE code verifier (RFC 7636 §4.1): 43
 // unreserved characters holding 256 bits from crypto/rand. Pass it to
 // [WithPKCE] both in [AuthCodeURL] and in [ExchangeCode], and keep it only
@@ -26,6 +20,8 @@ func NewVerifier() string { return randomToken() }
 // NewState returns a new random state (RFC 6749 §10.12): 43 URL-safe
 // characters holding 256 bits from crypto/rand. Bind it to the user's
 // session, send it with [AuthCodeURL] and check it with [ParseCallback].
+// A state of the caller's own works too, if an attacker cannot guess it
+// (RFC 6749 §10.12): this package does not judge its entropy.
 func NewState() string { return randomToken() }
 
 // S256Challenge returns the S256 code challenge of a verifier

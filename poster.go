@@ -2,14 +2,13 @@ package oauth2flows
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
+
+	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
 
 // endpointKind selects which URL of the Endpoint a request goes to.
@@ -34,6 +33,7 @@ func (k endpointKind) String() string {
 // request is one call through the poster: the fields a grant adds, and how
 // the poster must treat them. Grants build nothing else.
 type request struct {
+	op    string // the exported function called: "ClientCredentials", ...
 	kind  endpointKind
 	grant string     // grant_type for token requests; used in logs
 	form  url.Values // the grant's own fields
@@ -41,9 +41,60 @@ type request struct {
 	// defaultScopes sends Config.Scopes when the call has no WithScopes.
 	defaultScopes bool
 	// oneTime marks a request carrying a credential the server consumes
-	// (an authorization code, a refresh token that may rotate). It is never
-	// retried after an ambiguous failure.
+	// (an authorization code, a refresh token that may rotate). It is
+	// retried only where the server cannot have acted: a 429, or a
+	// connection failure before the request was written.
 	oneTime bool
+}
+
+// allowedOptions is, for each call, the options its RFC (or the provider
+// named in the option's doc) defines. Any other option is refused with a
+// *ConfigError before anything is sent: an option is never put on the wire
+// where it means nothing, and never dropped. WithParam is always allowed.
+var allowedOptions = map[string]optionSet{
+	"AuthCodeURL":         optScopes | optParam | optPKCE | optAudience | optResource | optClaims,
+	"BuildAuthCodeURL":    optScopes | optParam | optPKCE | optAudience | optResource | optClaims,
+	"ImplicitURL":         optScopes | optParam | optAudience | optResource | optClaims,
+	"ExchangeCode":        optParam | optPKCE | optResource,
+	"PasswordCredentials": optScopes | optParam | optAudience | optResource,
+	"ClientCredentials":   optScopes | optParam | optAudience | optResource,
+	"Refresh":             optScopes | optParam | optAudience | optResource,
+	"OnBehalfOf":          optScopes | optParam | optRequestedTokenType | optResource | optClaims,
+	"TokenExchange": optScopes | optParam | optRequestedTokenType | optSubjectTokenType |
+		optAudience | optResource | optActorToken,
+	"Revoke":     optParam | optTokenTypeHint,
+	"Introspect": optParam | optTokenTypeHint,
+}
+
+// checkOptions refuses the first option op does not define, and options
+// given an empty value, which would otherwise be dropped or sent empty.
+func checkOptions(op string, o *options) error {
+	if extra := o.set &^ allowedOptions[op]; extra != 0 {
+		for _, n := range optionNames {
+			if extra&n.bit != 0 {
+				return &ConfigError{Op: op, Field: n.name,
+					Reason: "not defined for " + op + ", so it is refused rather than sent or dropped (use WithParam to send a parameter anyway)"}
+			}
+		}
+	}
+	empty := func(field string) error {
+		return &ConfigError{Op: op, Field: field, Reason: "empty value; leave the option out instead"}
+	}
+	switch {
+	case o.set&optTokenTypeHint != 0 && o.tokenTypeHint == "":
+		return empty("WithTokenTypeHint")
+	case o.set&optClaims != 0 && o.claims == "":
+		return empty("WithClaims")
+	case slices.Contains(o.audiences, ""):
+		return empty("WithAudience")
+	case slices.Contains(o.resources, ""):
+		return empty("WithResource")
+	case o.set&optActorToken != 0 && (o.actorToken == "" || o.actorTokenType == ""):
+		return &ConfigError{Op: op, Field: "WithActorToken", Reason: "actor_token and actor_token_type go together (RFC 8693 §2.1)"}
+	case o.params.Has(""):
+		return empty("WithParam")
+	}
+	return nil
 }
 
 // sensitiveFields are form fields whose values must never reach an error
@@ -53,47 +104,50 @@ var sensitiveFields = [...]string{
 	"assertion", "subject_token", "actor_token", "password", "token",
 }
 
-// response is what the poster read from the server: status, header and a
-// body capped at maxBodySize.
-type response struct {
-	status   int
-	header   http.Header
-	body     []byte
-	tooLarge bool
-}
-
-// maxBodySize caps every response body the poster reads.
-const maxBodySize = 1 << 20
-
 // exchangeToken posts a token request (RFC 6749 §3.2) and decodes the
 // token response (§5.1) or error (§5.2).
 func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*Token, error) {
-	resp, redact, err := post(ctx, cfg, r, o)
+	resp, secrets, err := post(ctx, cfg, r, o)
 	if err != nil {
 		return nil, err
 	}
-	if resp.status < 200 || resp.status > 299 {
-		return nil, decodeError(resp, redact)
+	if resp.Status < 200 || resp.Status > 299 {
+		return nil, decodeError(resp, secrets)
 	}
-	return decodeToken(resp, redact, time.Now())
+	return decodeToken(resp, secrets, time.Now())
 }
 
 // post is the one place that talks to the authorization server. It applies
 // the call's options to the form, authenticates the client, POSTs with
-// retries and returns the capped response. redact lists the credential
-// values the request carried, for scrubbing error text.
-func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *response, redact []string, err error) {
+// retries (through internal/wire) and returns the capped response, with the
+// credential values the request carried, for scrubbing error text.
+func post(ctx context.Context, cfg *Config, r *request, o *options) (*wire.Response, []string, error) {
+	resp, redact, err := send(ctx, cfg, r, o)
+	if err != nil {
+		return nil, nil, withOp(r.op, err)
+	}
+	return resp, redact, nil
+}
+
+// send is post without naming the call in a *ConfigError.
+func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.Response, redact []string, err error) {
 	if ctx == nil {
 		return nil, nil, &ConfigError{Field: "ctx", Reason: "nil context"}
 	}
 	if cfg == nil {
-		return nil, nil, &ConfigError{Field: "Config", Reason: "nil"}
+		return nil, nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
+	}
+	if err := checkOptions(r.op, o); err != nil {
+		return nil, nil, err
 	}
 	form, err := buildForm(cfg, r, o)
 	if err != nil {
 		return nil, nil, err
 	}
-	method := cfg.authMethod()
+	method, err := cfg.authMethod()
+	if err != nil {
+		return nil, nil, err
+	}
 	target, err := cfg.endpointURL(r.kind, method)
 	if err != nil {
 		return nil, nil, err
@@ -110,8 +164,12 @@ func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *respo
 	}
 	redact = redactions(cfg, form, header)
 	body := form.Encode()
-	resp, err = cfg.send(ctx, client, sendInfo{url: target, kind: r.kind, grant: r.grant, oneTime: r.oneTime}, header, body)
-	return resp, redact, err
+	resp, err = wire.Post(ctx, client, &wire.Request{
+		URL: target, Header: header, Body: body,
+		OneTime: r.oneTime, Secrets: redact,
+		Kind: r.kind.String(), Grant: r.grant,
+	}, wire.Policy(cfg.Retry), cfg.Logger)
+	return resp, redact, networkError(err)
 }
 
 // buildForm merges the grant's fields with what the options ask for.
@@ -128,10 +186,13 @@ func buildForm(cfg *Config, r *request, o *options) (url.Values, error) {
 			form.Set("scope", s)
 		}
 	}
-	if o.pkceVerifier != "" {
+	if o.set&optPKCE != 0 {
+		if err := checkVerifier(o.pkceVerifier); err != nil {
+			return nil, err
+		}
 		form.Set("code_verifier", o.pkceVerifier)
 	}
-	if o.requestedTokenType != "" {
+	if o.set&optRequestedTokenType != 0 {
 		if err := checkTokenTypeURI("WithRequestedTokenType", o.requestedTokenType); err != nil {
 			return nil, err
 		}
@@ -143,20 +204,17 @@ func buildForm(cfg *Config, r *request, o *options) (url.Values, error) {
 	for _, res := range o.resources {
 		form.Add("resource", res)
 	}
-	if (o.actorToken == "") != (o.actorTokenType == "") {
-		return nil, &ConfigError{Field: "WithActorToken", Reason: "actor_token and actor_token_type go together (RFC 8693 §2.1)"}
-	}
-	if o.actorToken != "" {
+	if o.set&optActorToken != 0 {
 		if err := checkTokenTypeURI("WithActorToken", o.actorTokenType); err != nil {
 			return nil, err
 		}
 		form.Set("actor_token", o.actorToken)
 		form.Set("actor_token_type", o.actorTokenType)
 	}
-	if o.tokenTypeHint != "" {
+	if o.set&optTokenTypeHint != 0 {
 		form.Set("token_type_hint", o.tokenTypeHint)
 	}
-	if o.claims != "" {
+	if o.set&optClaims != 0 {
 		form.Set("claims", o.claims)
 	}
 	for k, v := range o.params {
@@ -170,7 +228,12 @@ func buildForm(cfg *Config, r *request, o *options) (url.Values, error) {
 // and form-encoded (a server or proxy may echo the raw body), and the
 // client_secret_basic credential as it went in the header.
 func redactions(cfg *Config, form url.Values, header http.Header) []string {
-	out := []string{cfg.ClientSecret}
+	n := 1
+	for _, f := range sensitiveFields {
+		n += len(form[f])
+	}
+	out := make([]string, 0, 2*n+1) // each value, its encoding, the Basic credential
+	out = append(out, cfg.ClientSecret)
 	for _, f := range sensitiveFields {
 		out = append(out, form[f]...)
 	}
@@ -185,92 +248,13 @@ func redactions(cfg *Config, form url.Values, header http.Header) []string {
 	return out
 }
 
-// sendInfo describes a request for send's retry and logging decisions.
-type sendInfo struct {
-	url     string
-	kind    endpointKind
-	grant   string
-	oneTime bool
-}
-
-// send POSTs body, retrying as cfg.Retry allows, and reads the capped response.
-func (c *Config) send(ctx context.Context, client *http.Client, info sendInfo, header http.Header, body string) (*response, error) {
-	policy := c.Retry.withDefaults()
-	for attempt := 1; ; attempt++ {
-		start := time.Now()
-		resp, wrote, err := doOnce(ctx, client, info.url, header, body)
-		c.logAttempt(ctx, info, attempt, resp, err, time.Since(start))
-		wait, retry := policy.decide(ctx, info.oneTime, attempt, resp, wrote, err)
-		if !retry {
-			if err != nil {
-				return nil, err
-			}
-			return resp, nil
-		}
-		if werr := sleep(ctx, wait); werr != nil {
-			// The caller gave up while we waited to retry: say so, rather
-			// than pass off the previous attempt's answer as the outcome.
-			return nil, &TransportError{URL: redactURL(info.url), Err: werr}
-		}
-	}
-}
-
-// doOnce makes one attempt. wrote reports whether the request reached the
-// wire, which decides whether a failure is ambiguous.
-func doOnce(ctx context.Context, client *http.Client, target string, header http.Header, body string) (resp *response, wrote bool, err error) {
-	var sent atomic.Bool
-	req, err := http.NewRequestWithContext(withWroteHook(ctx, &sent), http.MethodPost, target, strings.NewReader(body))
-	if err != nil {
-		return nil, false, &ConfigError{Field: "Endpoint", Reason: "cannot build request"}
-	}
-	req.Header = header.Clone()
-	hr, err := client.Do(req)
-	if err != nil {
-		return nil, sent.Load(), &TransportError{URL: redactURL(target), Err: unwrapURLError(err)}
-	}
-	defer hr.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(hr.Body, maxBodySize+1))
-	if err != nil {
-		return nil, true, &TransportError{URL: redactURL(target), Err: err}
-	}
-	resp = &response{status: hr.StatusCode, header: hr.Header, body: b}
-	if len(b) > maxBodySize {
-		resp.body, resp.tooLarge = b[:maxBodySize], true
-	}
-	return resp, true, nil
-}
-
-// TransportError is a request to the authorization server that got no HTTP
-// response: a refused connection, a TLS failure, a timeout or a cancelled
-// context. Err is the cause; errors.Is(err, context.Canceled) works through it.
-type TransportError struct {
-	URL string // the endpoint, without query
-	Err error
-}
-
-// Error implements error.
-func (e *TransportError) Error() string {
-	return fmt.Sprintf("oauth2flows: request to %s failed: %v", e.URL, e.Err)
-}
-
-// Unwrap returns the cause.
-func (e *TransportError) Unwrap() error { return e.Err }
-
-// unwrapURLError drops net/http's *url.Error, whose message repeats the URL,
-// keeping its cause.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
+// networkError maps the wire layer's failures to this package's types.
+func networkError(err error) error {
+	switch e := err.(type) {
+	case *wire.NetworkError:
+		return &NetworkError{URL: e.URL, Err: e.Err}
+	case *wire.BuildError:
+		return &ConfigError{Field: "Config.Endpoint", Reason: "cannot build request"}
 	}
 	return err
-}
-
-// redactURL keeps scheme, host and path: a query may carry anything.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }

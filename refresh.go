@@ -18,9 +18,10 @@ import (
 // is then true and the user must sign in again.
 func Refresh(ctx context.Context, cfg *Config, refreshToken string, opts ...Option) (*Token, error) {
 	if refreshToken == "" {
-		return nil, &ConfigError{Field: "refreshToken", Reason: "empty"}
+		return nil, &ConfigError{Op: "Refresh", Field: "refreshToken", Reason: "empty"}
 	}
 	tok, err := exchangeToken(ctx, cfg, &request{
+		op:      "Refresh",
 		grant:   GrantTypeRefreshToken,
 		form:    url.Values{"refresh_token": {refreshToken}},
 		oneTime: true, // under rotation the server may already have spent it

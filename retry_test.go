@@ -76,17 +76,26 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 	}
 }
 
-func TestRetryAfterIsCappedByMaxDelay(t *testing.T) {
-	srv := grantServer(t)
-	cfg := confidential(srv)
-	cfg.Retry = oauth2flows.RetryPolicy{MaxAttempts: 2, MaxDelay: 20 * time.Millisecond}
-	srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusServiceUnavailable, RetryAfter: "3600"})
+// A Retry-After longer than MaxDelay is not cut short: the server asked
+// not to be called before then, so the caller gets its answer instead.
+func TestRetryAfterLongerThanMaxDelayReturnsTheError(t *testing.T) {
+	for _, ra := range []string{"3600", "1000000000"} {
+		t.Run(ra, func(t *testing.T) {
+			srv := grantServer(t)
+			cfg := confidential(srv)
+			cfg.Retry = oauth2flows.RetryPolicy{MaxAttempts: 3, MaxDelay: 20 * time.Millisecond}
+			srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusTooManyRequests, RetryAfter: ra})
 
-	start := time.Now()
-	_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
-	require.NoError(t, err)
-	assert.Less(t, time.Since(start), 10*time.Second)
-	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 2)
+			start := time.Now()
+			_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
+			var e *oauth2flows.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, http.StatusTooManyRequests, e.StatusCode)
+			assert.Greater(t, e.RetryAfter, time.Hour-time.Minute)
+			assert.Less(t, time.Since(start), 2*time.Second)
+			assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 1, "not re-sent early")
+		})
+	}
 }
 
 func TestRetryDoesNotWaitPastTheContextDeadline(t *testing.T) {
@@ -120,7 +129,7 @@ func TestRetryWaitEndsPromptlyOnCancel(t *testing.T) {
 	start := time.Now()
 	_, err := oauth2flows.ClientCredentials(ctx, cfg)
 	require.ErrorIs(t, err, context.Canceled, "the caller learns it was its own cancellation")
-	var te *oauth2flows.TransportError
+	var te *oauth2flows.NetworkError
 	require.ErrorAs(t, err, &te)
 	assert.Less(t, time.Since(start), 3*time.Second, "a 5s wait cut short")
 	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 1)
@@ -172,8 +181,8 @@ func TestRetryNeverRetriesOtherStatuses(t *testing.T) {
 // redeemers obtain a one-time credential from the server (a code, a
 // refresh token) and return the call that redeems it.
 var redeemers = map[string]func(t *testing.T, srv *oauth2flowstest.Server, cfg *oauth2flows.Config) func() (*oauth2flows.Token, error){
-	"ExchangeCode": func(t *testing.T, _ *oauth2flowstest.Server, cfg *oauth2flows.Config) func() (*oauth2flows.Token, error) {
-		code, verifier := codeFor(t, cfg)
+	"ExchangeCode": func(t *testing.T, srv *oauth2flowstest.Server, cfg *oauth2flows.Config) func() (*oauth2flows.Token, error) {
+		code, verifier := codeFor(t, srv, cfg)
 		return func() (*oauth2flows.Token, error) {
 			return oauth2flows.ExchangeCode(context.Background(), cfg, code, oauth2flows.WithPKCE(verifier))
 		}
@@ -191,7 +200,10 @@ func TestOneTimeCredentialsAreNeverRetriedAfterAnAmbiguousFailure(t *testing.T) 
 		fault   oauth2flowstest.Fault
 		timeout time.Duration
 	}{
-		"500":                 {fault: oauth2flowstest.Fault{Status: http.StatusInternalServerError, Body: "boom"}},
+		"500": {fault: oauth2flowstest.Fault{Status: http.StatusInternalServerError, Body: "boom"}},
+		// A proxy answers 503 after an upstream reset, when the server may
+		// already have redeemed the credential.
+		"503":                 {fault: oauth2flowstest.Fault{Status: http.StatusServiceUnavailable}},
 		"TimeoutAfterSending": {fault: oauth2flowstest.Fault{Delay: 5 * time.Second}, timeout: 200 * time.Millisecond},
 	}
 	for name, obtain := range redeemers {
@@ -211,7 +223,7 @@ func TestOneTimeCredentialsAreNeverRetriedAfterAnAmbiguousFailure(t *testing.T) 
 				require.Error(t, err)
 				assert.Nil(t, tok)
 				if f.timeout > 0 {
-					var te *oauth2flows.TransportError
+					var te *oauth2flows.NetworkError
 					assert.ErrorAs(t, err, &te)
 				}
 				// The server logs a request when its handler ends, which for a
@@ -230,10 +242,10 @@ func TestOneTimeCredentialsAreRetriedWhenTheServerDidNotAct(t *testing.T) {
 			redeem := obtain(t, srv, cfg)
 			srv.ResetRequests()
 			cfg.Retry = fastRetry(3)
-			srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusServiceUnavailable})
+			srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusTooManyRequests})
 
 			tok, err := redeem()
-			require.NoError(t, err, "a 503 means the server did not consume the credential (RFC 9110 §15.6.4)")
+			require.NoError(t, err, "a 429 means the server refused to act on the request (RFC 6585 §4)")
 			assert.NotEmpty(t, tok.AccessToken)
 			assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 2)
 		})
@@ -305,7 +317,7 @@ func TestConnectionDroppedAfterSending(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, "at-from-dropping-server", tok.AccessToken)
 			} else {
-				var te *oauth2flows.TransportError
+				var te *oauth2flows.NetworkError
 				require.ErrorAs(t, err, &te)
 			}
 			assert.Equal(t, tt.wantRequests, n.Load())
@@ -327,7 +339,7 @@ func TestConnectionFailureBeforeSendingIsRetriedEvenForOneTimeCredentials(t *tes
 		}},
 	}
 	_, err := oauth2flows.Refresh(context.Background(), cfg, "rt-one-time-value")
-	var te *oauth2flows.TransportError
+	var te *oauth2flows.NetworkError
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, int32(3), dials.Load(), "nothing was sent, so nothing was spent")
 }

@@ -16,17 +16,18 @@ import (
 // RevocationURL is a [*ConfigError] and nothing is sent.
 func Revoke(ctx context.Context, cfg *Config, token string, opts ...Option) error {
 	if token == "" {
-		return &ConfigError{Field: "token", Reason: "empty"}
+		return &ConfigError{Op: "Revoke", Field: "token", Reason: "empty"}
 	}
-	resp, redact, err := post(ctx, cfg, &request{
+	resp, secrets, err := post(ctx, cfg, &request{
+		op:   "Revoke",
 		kind: revocationEndpoint,
 		form: url.Values{"token": {token}},
 	}, collect(opts))
 	if err != nil {
 		return err
 	}
-	if resp.status < 200 || resp.status > 299 {
-		return decodeError(resp, redact)
+	if resp.Status < 200 || resp.Status > 299 {
+		return decodeError(resp, secrets)
 	}
 	return nil
 }

@@ -317,7 +317,7 @@ func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp 
 // Bearer challenge with error="invalid_token" (RFC 6750 §3.1).
 func invalidTokenChallenge(values []string) bool {
 	for _, v := range values {
-		if params, ok := ParseBearerChallenge(v); ok && params["error"] == "invalid_token" {
+		if params, ok := parseBearerChallenge(v); ok && params["error"] == "invalid_token" {
 			return true
 		}
 	}

@@ -85,7 +85,7 @@ func TestFositeAuthCode(t *testing.T) {
 			var oerr *oauth2flows.Error
 			require.ErrorAs(t, err, &oerr)
 			assert.Equal(t, "invalid_grant", oerr.Code)
-			assert.True(t, oauth2flows.IsReauthRequired(err))
+			assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired))
 			assert.NotContains(t, err.Error(), code)
 		})
 	}

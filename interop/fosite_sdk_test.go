@@ -166,7 +166,7 @@ func TestFositeRefresh(t *testing.T) {
 				require.ErrorAs(t, err, &oerr)
 				assert.Equal(t, http.StatusBadRequest, oerr.StatusCode)
 				assert.Equal(t, "invalid_grant", oerr.Code)
-				assert.True(t, oauth2flows.IsReauthRequired(err))
+				assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired))
 				assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired))
 				assert.NotContains(t, err.Error(), rt)
 			}
@@ -229,7 +229,7 @@ func TestFositeOnBehalfOf(t *testing.T) {
 		// fosite's own, unregistered error code for a replayed jti.
 		assert.Equal(t, http.StatusBadRequest, oerr.StatusCode)
 		assert.Equal(t, "jti_known", oerr.Code)
-		assert.False(t, oauth2flows.IsReauthRequired(err))
+		assert.False(t, errors.Is(err, oauth2flows.ErrReauthRequired))
 		assert.NotContains(t, err.Error(), assertion)
 	})
 

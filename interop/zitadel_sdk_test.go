@@ -2,6 +2,7 @@ package interop
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -187,7 +188,7 @@ func TestZitadelRefresh(t *testing.T) {
 	var oerr *oauth2flows.Error
 	require.ErrorAs(t, err, &oerr)
 	assert.Equal(t, "invalid_grant", oerr.Code)
-	assert.True(t, oauth2flows.IsReauthRequired(err))
+	assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired))
 }
 
 // TestZitadelRevoke revokes a refresh token, which can then no longer be
@@ -204,7 +205,7 @@ func TestZitadelRevoke(t *testing.T) {
 	assert.Equal(t, "refresh_token", got.Form.Get("token_type_hint"))
 
 	_, err := oauth2flows.Refresh(ctx, cfg, user.RefreshToken)
-	assert.True(t, oauth2flows.IsReauthRequired(err), "%v", err)
+	assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired), "%v", err)
 }
 
 // TestZitadelPrivateKeyJWT authenticates with private_key_jwt on zitadel's
@@ -226,12 +227,12 @@ func TestZitadelPrivateKeyJWT(t *testing.T) {
 		var oerr *oauth2flows.Error
 		require.ErrorAs(t, err, &oerr)
 		// zitadel reports a client assertion with the wrong aud as
-		// invalid_grant, not invalid_client: IsReauthRequired is then true
+		// invalid_grant, not invalid_client: errors.Is(err, ErrReauthRequired) is then true
 		// although signing in again cannot help.
 		assert.Equal(t, http.StatusBadRequest, oerr.StatusCode)
 		assert.Equal(t, "invalid_grant", oerr.Code)
 		assert.Contains(t, oerr.Description, "audience is not valid")
-		assert.True(t, oauth2flows.IsReauthRequired(err))
+		assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired))
 		assert.Equal(t, env.Endpoint.TokenURL, assertionAud(t, env.Wire.lastTo(t, env.Endpoint.TokenURL)))
 	})
 

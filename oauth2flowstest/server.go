@@ -111,6 +111,8 @@ func (s *Server) genericEndpoint() oauth2flows.Endpoint {
 		TokenURL:         s.URL() + pathToken,
 		RevocationURL:    s.URL() + pathRevoke,
 		IntrospectionURL: s.URL() + pathIntrospect,
+		// The server's metadata advertises it and every response carries iss.
+		AuthResponseIssParameterSupported: true,
 	}
 	if s.cfg.auth0 {
 		e.TokenURL = s.URL() + pathAuth0Token

@@ -71,9 +71,9 @@ func main() {
 
 	state := oauth2flows.NewState()
 	//nolint:staticcheck // the deprecated grant is what this example shows
-	u, err := oauth2flows.BuildImplicitURL(cfg, state)
-	if err != nil {
-		log.Fatal(err)
+	u := oauth2flows.ImplicitURL(cfg, state)
+	if u == "" {
+		log.Fatal("the implicit grant's URL cannot be built from this configuration")
 	}
 	fmt.Println("open this URL in a browser:\n ", u)
 

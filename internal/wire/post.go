@@ -1,0 +1,116 @@
+// Package wire is the HTTP layer of the token-endpoint poster: one form
+// POST with retries, a capped body, attempt logging and scrubbed errors,
+// and the decoding of token and error responses (RFC 6749 §5). It works on
+// primitives and its own small types; the root package builds the form,
+// authenticates the client and maps the results to its public types.
+package wire
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/oauth2flows/oauth2flows/internal/redact"
+)
+
+// Request is one form POST to the authorization server.
+type Request struct {
+	URL    string
+	Header http.Header // shared by every attempt; RoundTrippers must not modify it
+	Body   string      // application/x-www-form-urlencoded
+
+	// OneTime marks a request carrying a credential the server consumes
+	// (an authorization code, a refresh token that may rotate); see
+	// Policy.decide.
+	OneTime bool
+	// Secrets are the credential values the request carried, in the forms
+	// they may be echoed in, for scrubbing error text.
+	Secrets []string
+
+	// Kind ("token", "revocation", ...) and Grant (grant_type) go in the
+	// log line.
+	Kind, Grant string
+}
+
+// Response is what the server answered: status, header and a body capped
+// at MaxBodySize.
+type Response struct {
+	Status   int
+	Header   http.Header
+	Body     []byte
+	TooLarge bool
+}
+
+// NetworkError is an attempt that got no usable HTTP response. URL has no
+// query; Err is scrubbed of the request's credentials.
+type NetworkError struct {
+	URL string
+	Err error
+}
+
+func (e *NetworkError) Error() string { return "request to " + e.URL + " failed: " + e.Err.Error() }
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// BuildError is a request URL net/http cannot build a request from.
+type BuildError struct{ Err error }
+
+func (e *BuildError) Error() string { return "cannot build request: " + e.Err.Error() }
+
+// Post sends r, retrying as policy allows, and returns the capped response
+// or a *NetworkError (or a *BuildError). Each attempt is logged on logger,
+// when not nil, without any form value or header.
+func Post(ctx context.Context, client *http.Client, r *Request, policy Policy, logger *slog.Logger) (*Response, error) {
+	policy = policy.withDefaults()
+	for n := 1; ; n++ {
+		start := time.Now()
+		a := doOnce(ctx, client, r)
+		logAttempt(ctx, logger, r, n, a, time.Since(start))
+		wait, retry := policy.decide(ctx, r.OneTime, n, a)
+		if !retry {
+			if a.err != nil {
+				return nil, a.err
+			}
+			return a.resp, nil
+		}
+		if werr := sleep(ctx, wait); werr != nil {
+			// The caller gave up while we waited to retry: say so, rather
+			// than pass off the previous attempt's answer as the outcome.
+			return nil, &NetworkError{URL: redact.URL(r.URL), Err: werr}
+		}
+	}
+}
+
+// doOnce makes one attempt. Its error is scrubbed of the request's
+// credentials: net/http quotes what the server sent (a malformed header
+// line echoing the body, an unparsable Location) in its errors.
+func doOnce(ctx context.Context, client *http.Client, r *Request) attempt {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, nil)
+	if err != nil {
+		return attempt{err: &BuildError{Err: redact.Error(redact.UnwrapURLError(err), r.Secrets)}}
+	}
+	// The body records whether the transport read it, which is when the
+	// request went on the wire: cheaper than an httptrace hook per attempt.
+	b := &sentBody{s: r.Body}
+	b.read = &b.own
+	req.Body, req.ContentLength = b, int64(len(r.Body))
+	req.GetBody = b.again
+	req.Header = r.Header
+	hr, err := client.Do(req)
+	if err != nil {
+		err = redact.UnwrapURLError(err)
+		return attempt{wrote: b.read.Load(), dropped: dropped(err),
+			err: &NetworkError{URL: redact.URL(r.URL), Err: redact.Error(err, r.Secrets)}}
+	}
+	defer hr.Body.Close()
+	raw, err := readCapped(hr.Body, MaxBodySize+1, hr.ContentLength)
+	if err != nil {
+		return attempt{wrote: true,
+			err: &NetworkError{URL: redact.URL(r.URL), Err: redact.Error(err, r.Secrets)}}
+	}
+	resp := &Response{Status: hr.StatusCode, Header: hr.Header, Body: raw}
+	if len(raw) > MaxBodySize {
+		resp.Body, resp.TooLarge = raw[:MaxBodySize], true
+	}
+	return attempt{resp: resp, wrote: true}
+}
