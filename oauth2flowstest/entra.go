@@ -84,8 +84,9 @@ func (s *Server) EntraEndpoint(tenant string) oauth2flows.Endpoint {
 	}
 	base := s.URL() + "/" + tenant + "/oauth2/v2.0"
 	e := oauth2flows.Endpoint{
-		AuthURL:  base + "/authorize",
-		TokenURL: base + "/token",
+		AuthURL:       base + "/authorize",
+		TokenURL:      base + "/token",
+		DeviceAuthURL: base + "/devicecode",
 	}
 	if s.cfg.entra.knows(tenant) {
 		e.Issuer = s.issuer()

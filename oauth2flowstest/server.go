@@ -111,8 +111,11 @@ func (s *Server) genericEndpoint() oauth2flows.Endpoint {
 		TokenURL:         s.URL() + pathToken,
 		RevocationURL:    s.URL() + pathRevoke,
 		IntrospectionURL: s.URL() + pathIntrospect,
+		DeviceAuthURL:    s.URL() + pathDeviceAuthorization,
+		PushedAuthURL:    s.URL() + pathPAR,
 		// The server's metadata advertises it and every response carries iss.
 		AuthResponseIssParameterSupported: true,
+		RequirePushedAuthRequests:         s.cfg.par.required,
 	}
 	if s.cfg.auth0 {
 		e.TokenURL = s.URL() + pathAuth0Token
