@@ -70,7 +70,7 @@ func main() {
 	}
 
 	state := oauth2flows.NewState()
-	//nolint:staticcheck // the deprecated grant is what this example shows
+	//lint:ignore SA1019 the deprecated grant is what this example shows
 	u, err := oauth2flows.BuildImplicitURL(cfg, state)
 	if err != nil {
 		log.Fatal(err)
@@ -89,7 +89,7 @@ func main() {
 		back = strings.TrimSpace(line)
 	}
 
-	//nolint:staticcheck // the deprecated grant is what this example shows
+	//lint:ignore SA1019 the deprecated grant is what this example shows
 	tok, err := oauth2flows.ParseImplicitResponse(back, state)
 	if err != nil {
 		log.Fatal(err)
