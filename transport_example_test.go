@@ -60,8 +60,17 @@ func ExampleNewClient() {
 		return
 	}
 
+	// Keep tok where the app keeps the user's session; build the client
+	// from it for each piece of work on the user's behalf.
 	client := oauth2flows.NewClient(cfg, tok)
-	get(client, api.URL+"/orders")
+	resp, err := client.Get(api.URL + "/orders")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, string(body))
 	// Output: 200 orders of alice
 }
 
