@@ -51,10 +51,11 @@ func ExampleOBOCache_Token() {
 	// token requests: 2
 }
 
-// The middle tier's On-Behalf-Of in one line: Middleware exchanges the
-// caller's token, and the handler calls API B with the client
-// DownstreamClient gives it, on behalf of the same user.
-func ExampleOBOCache_Middleware() {
+// The middle tier's On-Behalf-Of in one line, behind the validation of the
+// incoming token: Middleware exchanges the caller's token, and the handler
+// calls API B with the client DownstreamClient gives it, on behalf of the
+// same user. A request without a token never reaches the exchange.
+func ExampleOBOCache_Middleware_afterValidation() {
 	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}))
 	defer srv.Close()
 
