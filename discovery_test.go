@@ -278,7 +278,7 @@ func TestDiscoverRefusesUnsafeIssuersBeforeSending(t *testing.T) {
 			assert.NotContains(t, err.Error(), "InsecureAllowHTTP", "discovery has no such switch")
 		})
 	}
-	//nolint:staticcheck // a nil context is what is being tested
+	//lint:ignore SA1012 a nil context is what is being tested
 	_, err := oauth2flows.Discover(nil, "https://issuer.example.com")
 	var ce *oauth2flows.ConfigError
 	assert.ErrorAs(t, err, &ce)

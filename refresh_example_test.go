@@ -10,22 +10,43 @@ import (
 )
 
 // Refresh under rotation: store the new refresh token; the old one is spent.
-//
-//nolint:staticcheck // the password grant is the shortest way to a first token here
 func ExampleRefresh() {
 	srv := oauth2flowstest.NewServer(
-		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "app", Secret: "app-secret"}),
-		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice", Password: "pw"}),
+		oauth2flowstest.WithClient(oauth2flowstest.Client{
+			ID: "web-app", Secret: "web-secret", RedirectURIs: []string{"http://127.0.0.1/callback"},
+		}),
+		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice"}),
 	)
 	defer srv.Close()
-	cfg := &oauth2flows.Config{ClientID: "app", ClientSecret: "app-secret", Endpoint: srv.Endpoint(), Scopes: []string{"read"}}
+	cfg := &oauth2flows.Config{
+		ClientID:     "web-app",
+		ClientSecret: "web-secret",
+		Endpoint:     srv.Endpoint(),
+		RedirectURL:  "http://127.0.0.1/callback",
+		Scopes:       []string{"openid", "read"},
+	}
 	ctx := context.Background()
-	first, err := oauth2flows.PasswordCredentials(ctx, cfg, "alice", "pw")
+
+	// The user signs in with the authorization code flow and PKCE;
+	// srv.Authorize plays the browser (see ExampleExchangeCode).
+	state, verifier := oauth2flows.NewState(), oauth2flows.NewVerifier()
+	callback, err := srv.Authorize(ctx, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	code, err := oauth2flows.ParseCallbackURL(cfg, callback.String(), state)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	first, err := oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(verifier))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 
+	// Later, the access token has expired: refresh, and store the result.
 	tok, err := oauth2flows.Refresh(ctx, cfg, first.RefreshToken)
 	if err != nil {
 		fmt.Println(err)

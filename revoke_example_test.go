@@ -2,6 +2,7 @@ package oauth2flows_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/oauth2flows/oauth2flows"
@@ -10,17 +11,24 @@ import (
 
 // Sign-out: revoke the refresh token, which also ends its access tokens on
 // most servers.
-//
-//nolint:staticcheck // the password grant is the shortest way to a token here
 func ExampleRevoke() {
 	srv := oauth2flowstest.NewServer(
-		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "app", Secret: "app-secret"}),
-		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice", Password: "pw"}),
+		oauth2flowstest.WithClient(oauth2flowstest.Client{
+			ID: "web-app", Secret: "web-secret", RedirectURIs: []string{"http://127.0.0.1/callback"},
+		}),
+		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice"}),
 	)
 	defer srv.Close()
-	cfg := &oauth2flows.Config{ClientID: "app", ClientSecret: "app-secret", Endpoint: srv.Endpoint()}
+	cfg := &oauth2flows.Config{
+		ClientID:     "web-app",
+		ClientSecret: "web-secret",
+		Endpoint:     srv.Endpoint(),
+		RedirectURL:  "http://127.0.0.1/callback",
+		Scopes:       []string{"openid", "read"},
+	}
 	ctx := context.Background()
-	tok, err := oauth2flows.PasswordCredentials(ctx, cfg, "alice", "pw")
+	// The user signed in with the authorization code flow and PKCE.
+	tok, err := signIn(ctx, srv, cfg)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -28,13 +36,13 @@ func ExampleRevoke() {
 
 	err = oauth2flows.Revoke(ctx, cfg, tok.RefreshToken, oauth2flows.WithTokenTypeHint("refresh_token"))
 	fmt.Println("revoked:", err == nil)
-	_, err = srv.VerifyAccessToken(tok.AccessToken)
-	fmt.Println("access token still valid:", err == nil)
+	_, err = oauth2flows.Refresh(ctx, cfg, tok.RefreshToken)
+	fmt.Println("refresh now needs re-authentication:", errors.Is(err, oauth2flows.ErrReauthRequired))
 
 	// RFC 7009 §2.2: revoking a token the server does not know is success.
 	fmt.Println("unknown token:", oauth2flows.Revoke(ctx, cfg, "no-such-token"))
 	// Output:
 	// revoked: true
-	// access token still valid: false
+	// refresh now needs re-authentication: true
 	// unknown token: <nil>
 }

@@ -70,7 +70,7 @@ func main() {
 	}
 
 	state := oauth2flows.NewState()
-	//nolint:staticcheck // the deprecated grant is what this example shows
+	//lint:ignore SA1019 the deprecated grant is what this example shows
 	u := oauth2flows.ImplicitURL(cfg, state)
 	if u == "" {
 		log.Fatal("the implicit grant's URL cannot be built from this configuration")
@@ -89,7 +89,7 @@ func main() {
 		back = strings.TrimSpace(line)
 	}
 
-	//nolint:staticcheck // the deprecated grant is what this example shows
+	//lint:ignore SA1019 the deprecated grant is what this example shows
 	tok, err := oauth2flows.ParseImplicitResponse(back, state)
 	if err != nil {
 		log.Fatal(err)

@@ -10,8 +10,9 @@
 // servers on loopback. It then shows the SAML variant and the claims
 // challenge that conditional access (MFA) causes.
 //
-// Against real Microsoft Entra ID, as the notebook in the project's seeds
-// does (prints the access, refresh and id tokens' claims, never the tokens):
+// Against real Microsoft Entra ID, as a notebook a user runs against Entra
+// would (it prints the access, refresh and id tokens' claims, never the
+// tokens):
 //
 //	go run ./examples/obo -tenant TENANT -client-id API_A_ID -client-secret SECRET \
 //	    -assertion "$INCOMING_ACCESS_TOKEN" \
@@ -233,7 +234,8 @@ func describe(c *oauth2flowstest.Claims) string {
 	return fmt.Sprintf("sub=%s aud=%s scp=%q azp=%s", c.Subject, strings.Join(c.Audience, ","), c.Scope, c.ClientID)
 }
 
-// realEntra runs the notebook's exchange against Microsoft Entra ID.
+// realEntra runs the On-Behalf-Of exchange against Microsoft Entra ID, with
+// the middle tier's client and the access token its user's app sent.
 func realEntra(ctx context.Context, f flags) error {
 	cfg := &oauth2flows.Config{ClientID: f.clientID, ClientSecret: f.clientSecret,
 		Endpoint: oauth2flows.EntraEndpoint(f.tenant), Scopes: strings.Fields(f.scope)}
@@ -267,7 +269,7 @@ func realAuth0(ctx context.Context, f flags) error {
 	return nil
 }
 
-// printTriple shows what the notebook prints, as claims rather than the
+// printTriple shows what the provider returned, as claims rather than the
 // tokens themselves: a terminal is a log too.
 func printTriple(tok *oauth2flows.Token) {
 	fmt.Printf("token_type %s, expires %s, issued_token_type %q\n", tok.TokenType, tok.Expiry.Format(time.RFC3339), tok.IssuedTokenType)

@@ -66,7 +66,7 @@ func main() {
 		log.Fatal("password: -username (or OAUTH2_USERNAME) and OAUTH2_PASSWORD are required")
 	}
 
-	//nolint:staticcheck // the deprecated grant is what this example shows
+	//lint:ignore SA1019 the deprecated grant is what this example shows
 	tok, err := oauth2flows.PasswordCredentials(ctx, cfg, *username, password)
 	if err != nil {
 		log.Fatal(err)

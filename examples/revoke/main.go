@@ -85,19 +85,23 @@ func main() {
 // demo signs a user in on an embedded server, revokes the refresh token and
 // shows that it is dead.
 func demo(ctx context.Context) {
+	const redirect = "http://127.0.0.1/callback"
 	srv := oauth2flowstest.NewServer(
-		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "web-app", Secret: "web-secret"}),
-		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice", Password: "pw"}),
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "web-app", Secret: "web-secret", RedirectURIs: []string{redirect}}),
+		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice"}),
 	)
 	defer srv.Close()
 	fmt.Println("no provider given: using an embedded test server at", srv.URL())
-	cfg := &oauth2flows.Config{ClientID: "web-app", ClientSecret: "web-secret", Endpoint: srv.Endpoint(), Scopes: []string{"read"}}
+	cfg := &oauth2flows.Config{
+		ClientID: "web-app", ClientSecret: "web-secret", Endpoint: srv.Endpoint(),
+		RedirectURL: redirect, Scopes: []string{"openid", "read"},
+	}
 
-	//nolint:staticcheck // the shortest way to a user's refresh token in a demo
-	tok, err := oauth2flows.PasswordCredentials(ctx, cfg, "alice", "pw")
+	tok, err := signIn(ctx, srv, cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
+	fmt.Println("alice signed in")
 	if err := oauth2flows.Revoke(ctx, cfg, tok.RefreshToken, oauth2flows.WithTokenTypeHint("refresh_token")); err != nil {
 		log.Fatal(err)
 	}
@@ -114,4 +118,19 @@ func demo(ctx context.Context) {
 		log.Fatal(err)
 	}
 	fmt.Println("revoking an unknown token: success")
+}
+
+// signIn runs the authorization code grant with PKCE (RFC 6749 §4.1,
+// RFC 7636), the embedded server playing the user's browser.
+func signIn(ctx context.Context, srv *oauth2flowstest.Server, cfg *oauth2flows.Config) (*oauth2flows.Token, error) {
+	state, verifier := oauth2flows.NewState(), oauth2flows.NewVerifier()
+	callback, err := srv.Authorize(ctx, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier)))
+	if err != nil {
+		return nil, err
+	}
+	code, err := oauth2flows.ParseCallbackURL(cfg, callback.String(), state)
+	if err != nil {
+		return nil, err
+	}
+	return oauth2flows.ExchangeCode(ctx, cfg, code, oauth2flows.WithPKCE(verifier))
 }
