@@ -167,7 +167,7 @@ func TestRefresh(t *testing.T) {
 		assert.Equal(t, "read write", tok.Scope)
 	})
 	t.Run("KeepsOldRefreshTokenWhenNoneIssued", func(t *testing.T) {
-		srv := grantServer(t, oauth2flowstest.WithoutRefreshTokenRotation())
+		srv := grantServer(t, oauth2flowstest.WithRefreshTokenPolicy(oauth2flowstest.NoRotation))
 		lw := watchLeaks(t, srv)
 		cfg := confidential(srv)
 		old := passwordToken(t, cfg, lw)

@@ -293,7 +293,6 @@ func TestRefreshTokenPolicies(t *testing.T) {
 		{"EntraRevokingFamily", []oauth2flowstest.Option{oauth2flowstest.WithRefreshTokenPolicy(oauth2flowstest.RotateRevokeFamily), oauth2flowstest.WithEntra(entraTenant)}, true, http.StatusBadRequest},
 		{"RotateKeepOld", []oauth2flowstest.Option{oauth2flowstest.WithRefreshTokenPolicy(oauth2flowstest.RotateKeepOld)}, true, http.StatusOK},
 		{"NoRotation", []oauth2flowstest.Option{oauth2flowstest.WithRefreshTokenPolicy(oauth2flowstest.NoRotation)}, false, http.StatusOK},
-		{"DeprecatedWithoutRotation", []oauth2flowstest.Option{oauth2flowstest.WithoutRefreshTokenRotation()}, false, http.StatusOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -235,7 +235,7 @@ func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
 }
 
 func TestRefreshKeepsOldRefreshTokenWhenRotationIsOff(t *testing.T) {
-	srv := newServer(t, oauth2flowstest.WithoutRefreshTokenRotation())
+	srv := newServer(t, oauth2flowstest.WithRefreshTokenPolicy(oauth2flowstest.NoRotation))
 	first := passwordTokens(t, srv, "read")
 	for range 2 {
 		got := token(t, srv, refreshForm(first.str("refresh_token"), nil), confAuth)

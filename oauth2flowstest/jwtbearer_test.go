@@ -43,13 +43,6 @@ func grantClaims(t *testing.T, srv *oauth2flowstest.Server) jwt.MapClaims {
 		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "jti": randomID(t)}
 }
 
-var jtiCounter = time.Now().UnixNano()
-
-func randomString() string {
-	jtiCounter++
-	return "jti-" + time.Unix(0, jtiCounter).Format("150405.000000000")
-}
-
 func TestJWTBearerGrant(t *testing.T) {
 	issuerKey := newECKey(t)
 	trusted := oauth2flowstest.WithTrustedIssuer(oauth2flowstest.TrustedIssuer{Issuer: upstream, PublicKey: &issuerKey.PublicKey})

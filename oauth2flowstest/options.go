@@ -93,11 +93,6 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithoutRefreshTokenRotation is WithRefreshTokenPolicy([NoRotation]).
-//
-// Deprecated: use [WithRefreshTokenPolicy].
-func WithoutRefreshTokenRotation() Option { return WithRefreshTokenPolicy(NoRotation) }
-
 // WithEntraV1Responses shapes token responses like Microsoft Entra's v1
 // endpoint: expires_in, ext_expires_in, expires_on and not_before are JSON
 // strings, and "resource" names the token's audience.
