@@ -132,6 +132,12 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 			}
 			c.mu.Unlock()
 		}()
+		// A caller that missed the index just before the previous flight
+		// stored the token, and started this flight after that one ended,
+		// finds the token here instead of exchanging again.
+		if tok, ok := c.local.get(lk, time.Now()); ok && fresh {
+			return tok, nil
+		}
 		var sk string
 		if c.store != nil {
 			sk = c.storeKey(assertion, o)

@@ -130,6 +130,45 @@ func TestOBOCacheConcurrentMissesMakeOneRequest(t *testing.T) {
 	}
 }
 
+// TestOBOCacheMissRacingTheEndOfAFlightMakesNoSecondRequest has callers
+// arrive while the previous exchange for their key ends: one that missed the
+// index just before the token was stored must not start a second exchange.
+func TestOBOCacheMissRacingTheEndOfAFlightMakesNoSecondRequest(t *testing.T) {
+	var mu sync.Mutex
+	perAssertion := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		mu.Lock()
+		perAssertion[r.PostForm.Get("assertion")]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprint(w, `{"access_token":"downstream","token_type":"Bearer","expires_in":3600}`)
+	}))
+	defer srv.Close()
+	cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
+		Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: srv.URL + "/token"}}
+	cache := oauth2flows.NewOBOCache(cfg)
+	const rounds, callers = 300, 8
+	for i := range rounds {
+		assertion := fmt.Sprintf("user-assertion-%d", i)
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Go(func() {
+				_, err := cache.Token(context.Background(), assertion)
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for a, n := range perAssertion {
+		if n != 1 {
+			t.Errorf("%s: %d token requests, want 1", a, n)
+		}
+	}
+}
+
 // recordingStore is a shared store that remembers the keys it was given.
 type recordingStore struct {
 	mu   sync.Mutex
