@@ -2,12 +2,9 @@ package oauth2flows
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"hash/maphash"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +29,7 @@ type OBOCache struct {
 	store    TokenCache // shared second level; nil: the local index alone
 	skew     time.Duration
 	local    *localCache
-	seeds    [2]maphash.Seed
+	seeds    [2]maphash.Seed // of localKey
 
 	mu      sync.Mutex
 	flights map[localKey]*inflight[*Token]
@@ -173,86 +170,6 @@ func (c *OBOCache) servableUntil(tok *Token, assertion string) (time.Time, bool)
 		until = exp
 	}
 	return until, !until.IsZero()
-}
-
-// localKey identifies a token in the in-memory index: a 128-bit keyed hash
-// (two maphash seeds drawn per cache) of the client, the assertion, the
-// token endpoint and grant, and the parameters. A hit must cost less than
-// SHA-256 of a 1.5 KB assertion (about 900 ns here). The seeds are secret to the process, so a caller
-// cannot aim a different assertion at another user's entry; and one who
-// knows the other user's assertion gains nothing by a collision.
-type localKey [2]uint64
-
-func (c *OBOCache) localKey(assertion string, o *options) localKey {
-	var k localKey
-	for i, seed := range c.seeds {
-		var h maphash.Hash
-		h.SetSeed(seed)
-		h.WriteString(c.cfg.ClientID)
-		h.WriteByte(0)
-		h.WriteString(assertion)
-		h.WriteByte(0)
-		// What server() names, written without building a string.
-		h.WriteString(c.cfg.Endpoint.TokenURL)
-		h.WriteByte(0)
-		h.WriteString(c.cfg.Endpoint.MTLSTokenURL)
-		h.WriteByte(0)
-		h.WriteString(c.grant)
-		h.WriteByte(0)
-		if o == nil && len(c.cfg.Scopes) == 1 {
-			h.WriteString(c.cfg.Scopes[0])
-		} else {
-			h.WriteString(c.params(o))
-		}
-		k[i] = h.Sum64()
-	}
-	return k
-}
-
-// storeKey is the shared store's key: client, hex SHA-256 of the assertion,
-// token endpoint and grant, and the parameters that shape the token.
-func (c *OBOCache) storeKey(assertion string, o *options) string {
-	sum := sha256.Sum256([]byte(assertion))
-	return c.cfg.ClientID + "\x00" + hex.EncodeToString(sum[:]) + "\x00" + c.server() + "\x00" + c.params(o)
-}
-
-// server names where and how the token is obtained: the token endpoint (and
-// its RFC 8705 alias) and the grant. The same client and assertion at another
-// tenant's endpoint, or through another grant, is another token; and Config
-// may be changed between calls.
-func (c *OBOCache) server() string {
-	return c.cfg.Endpoint.TokenURL + "\x00" + c.cfg.Endpoint.MTLSTokenURL + "\x00" + c.grant
-}
-
-// params canonicalises what shapes the token: sorted scopes, resources and
-// audiences, requested and subject token types, extra parameters and the
-// actor token's hash.
-func (c *OBOCache) params(o *options) string {
-	if o == nil {
-		o = &options{}
-	}
-	scopes := c.cfg.Scopes
-	if o.scopesSet {
-		scopes = o.scopes
-	}
-	parts := []string{
-		sortedJoin(scopes), sortedJoin(o.resources), sortedJoin(o.audiences),
-		o.requestedTokenType, o.subjectTokenType, o.params.Encode(),
-	}
-	if o.actorToken != "" {
-		sum := sha256.Sum256([]byte(o.actorToken))
-		parts = append(parts, hex.EncodeToString(sum[:]))
-	}
-	return strings.Join(parts, "\x00")
-}
-
-func sortedJoin(s []string) string {
-	if len(s) < 2 {
-		return strings.Join(s, " ")
-	}
-	s = slices.Clone(s)
-	slices.Sort(s)
-	return strings.Join(s, " ")
 }
 
 // jwtExpiry reads the "exp" claim of a JWT without verifying it: it only

@@ -209,7 +209,7 @@ func TestOBOCacheSharedStoreSeesHashesOnlyAndServesOtherReplicas(t *testing.T) {
 	for _, k := range store.keys {
 		assert.NotContains(t, k, assertion)
 		assert.NotContains(t, k, strings.Split(assertion, ".")[1], "not even the payload")
-		assert.True(t, strings.HasPrefix(k, middleID+"\x00"), k)
+		assert.Regexp(t, `^oauth2flows/obo/v1:[0-9a-f]{64}$`, k, "a hash, naming nothing")
 	}
 }
 
@@ -431,5 +431,67 @@ func TestOBOCacheClaimsCallDoesNotJoinAFlightWithoutClaims(t *testing.T) {
 		assert.Equal(t, "claims", tok.AccessToken, "the claims reached the server")
 	case <-time.After(5 * time.Second):
 		t.Fatal("the claims call waited for the exchange without claims instead of sending its own")
+	}
+}
+
+// TestOBOCacheKeySeparatesRequestsThatDiffer calls the cache twice with the
+// same assertion: requests that differ on the wire must not share an entry,
+// whatever separators their values hold, and requests that differ only in
+// the order of a set must.
+func TestOBOCacheKeySeparatesRequestsThatDiffer(t *testing.T) {
+	const actor = "actor-token"
+	tests := []struct {
+		name          string
+		first, second []oauth2flows.Option
+		same          bool
+	}{
+		{name: "OneAudienceWithASpaceAgainstTwo",
+			first:  []oauth2flows.Option{oauth2flows.WithAudience("billing orders")},
+			second: []oauth2flows.Option{oauth2flows.WithAudience("billing"), oauth2flows.WithAudience("orders")}},
+		{name: "NULInsideAScope",
+			first:  []oauth2flows.Option{oauth2flows.WithScopes("x\x00y")},
+			second: []oauth2flows.Option{oauth2flows.WithScopes("x"), oauth2flows.WithResource("y\x00")}},
+		{name: "ResourceAgainstAudience",
+			first:  []oauth2flows.Option{oauth2flows.WithResource("https://orders.example.com")},
+			second: []oauth2flows.Option{oauth2flows.WithAudience("https://orders.example.com")}},
+		{name: "ActorTokenType",
+			first:  []oauth2flows.Option{oauth2flows.WithActorToken(actor, oauth2flows.TokenTypeAccessToken)},
+			second: []oauth2flows.Option{oauth2flows.WithActorToken(actor, oauth2flows.TokenTypeJWT)}},
+		{name: "ActorToken",
+			first:  []oauth2flows.Option{oauth2flows.WithActorToken(actor, oauth2flows.TokenTypeJWT)},
+			second: []oauth2flows.Option{oauth2flows.WithActorToken(actor+"2", oauth2flows.TokenTypeJWT)}},
+		{name: "ParamValue",
+			first:  []oauth2flows.Option{oauth2flows.WithParam("a", "b=c")},
+			second: []oauth2flows.Option{oauth2flows.WithParam("a=b", "c")}},
+		{name: "RequestedAgainstSubjectTokenType",
+			first:  []oauth2flows.Option{oauth2flows.WithRequestedTokenType(oauth2flows.TokenTypeJWT)},
+			second: []oauth2flows.Option{oauth2flows.WithSubjectTokenType(oauth2flows.TokenTypeJWT)}},
+		{name: "ScopesInAnotherOrder", same: true,
+			first:  []oauth2flows.Option{oauth2flows.WithScopes("openid", "api://c/.default")},
+			second: []oauth2flows.Option{oauth2flows.WithScopes("api://c/.default", "openid")}},
+		{name: "AudiencesInAnotherOrder", same: true,
+			first:  []oauth2flows.Option{oauth2flows.WithAudience("b"), oauth2flows.WithAudience("a")},
+			second: []oauth2flows.Option{oauth2flows.WithAudience("a"), oauth2flows.WithAudience("b")}},
+		{name: "ConfigScopesAgainstTheSameWithScopes", same: true,
+			second: []oauth2flows.Option{oauth2flows.WithScopes("api://b/.default")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tokenURL, hits := namedTokenEndpoint(t, "tok")
+			cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
+				Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: tokenURL}}
+			cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithTokenExchangeGrant())
+			a, err := cache.Token(context.Background(), "user-assertion", tt.first...)
+			require.NoError(t, err)
+			b, err := cache.Token(context.Background(), "user-assertion", tt.second...)
+			require.NoError(t, err)
+			if tt.same {
+				assert.Equal(t, a.AccessToken, b.AccessToken)
+				assert.EqualValues(t, 1, hits.Load(), "one entry")
+			} else {
+				assert.NotEqual(t, a.AccessToken, b.AccessToken, "another request's token is not served")
+				assert.EqualValues(t, 2, hits.Load(), "two entries")
+			}
+		})
 	}
 }
