@@ -172,21 +172,34 @@ func (c *OBOCache) servableUntil(tok *Token, assertion string) (time.Time, bool)
 	return until, !until.IsZero()
 }
 
+// maxJWTPayload bounds the encoded payload jwtExpiry decodes. Access tokens
+// are a few kilobytes; the exp of a larger one is not read, like that of an
+// opaque token.
+const maxJWTPayload = 32 << 10
+
 // jwtExpiry reads the "exp" claim of a JWT without verifying it: it only
-// shortens how long a cached token is served, never lengthens it.
+// shortens how long a cached token is served, never lengthens it. The
+// assertion is untrusted input, so it is cut at its first two dots, never
+// split on all of them (CVE-2025-30204's bug class: a megabyte of dots made
+// strings.Split allocate 16 MiB), and a payload longer than maxJWTPayload
+// is not decoded.
 func jwtExpiry(token string) (time.Time, bool) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
+	_, rest, ok := strings.Cut(token, ".")
+	if !ok {
 		return time.Time{}, false
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	payload, sig, ok := strings.Cut(rest, ".")
+	if !ok || strings.IndexByte(sig, '.') >= 0 || len(payload) > maxJWTPayload {
+		return time.Time{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
 	if err != nil {
 		return time.Time{}, false
 	}
 	var claims struct {
 		Exp json.Number `json:"exp"`
 	}
-	if json.Unmarshal(payload, &claims) != nil {
+	if json.Unmarshal(raw, &claims) != nil {
 		return time.Time{}, false
 	}
 	exp, err := claims.Exp.Float64()
