@@ -28,7 +28,7 @@ type OBOCache struct {
 	grant    string     // exchange's grant_type, part of every key
 	store    TokenCache // shared second level; nil: the local index alone
 	skew     time.Duration
-	local    *localCache
+	local    *lru
 	seeds    [2]maphash.Seed // of localKey
 
 	mu      sync.Mutex
@@ -68,13 +68,19 @@ func WithCacheStore(s TokenCache) CacheOption { return func(c *OBOCache) { c.sto
 func WithCacheSkew(d time.Duration) CacheOption { return func(c *OBOCache) { c.skew = d } }
 
 // WithCacheSize bounds the in-memory index; the default is 10,000 tokens.
-func WithCacheSize(n int) CacheOption { return func(c *OBOCache) { c.local = newLocalCache(n) } }
+// A full index evicts an expired or least recently used token (CLOCK) in
+// constant time.
+func WithCacheSize(n int) CacheOption { return func(c *OBOCache) { c.local = newLRU(n) } }
 
 // WithTokenExchangeGrant makes the cache use RFC 8693 [TokenExchange]
 // (Auth0, Okta, Keycloak) instead of Entra's [OnBehalfOf].
 func WithTokenExchangeGrant() CacheOption {
 	return func(c *OBOCache) { c.exchange, c.grant = TokenExchange, GrantTypeTokenExchange }
 }
+
+// defaultCacheSize is the in-memory index's size unless [WithCacheSize]
+// says otherwise.
+const defaultCacheSize = 10_000
 
 // NewOBOCache returns a cache of On-Behalf-Of tokens for cfg's client.
 func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
@@ -86,7 +92,7 @@ func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 		}
 	}
 	if c.local == nil {
-		c.local = newLocalCache(0)
+		c.local = newLRU(0)
 	}
 	return c
 }
@@ -107,8 +113,8 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 	}
 	lk := c.localKey(assertion, o)
 	fresh := o == nil || o.claims == ""
-	if tok, ok := c.local.get(lk, time.Now()); ok && fresh {
-		return tok, nil
+	if e := c.local.get(lk, time.Now()); e != nil && fresh {
+		return e.tok, nil
 	}
 	c.mu.Lock()
 	f := c.flights[lk]
@@ -132,8 +138,8 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 		// A caller that missed the index just before the previous flight
 		// stored the token, and started this flight after that one ended,
 		// finds the token here instead of exchanging again.
-		if tok, ok := c.local.get(lk, time.Now()); ok && fresh {
-			return tok, nil
+		if e := c.local.get(lk, time.Now()); e != nil && fresh {
+			return e.tok, nil
 		}
 		var sk string
 		if c.store != nil {
