@@ -100,6 +100,8 @@ func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 // Token returns a token for the downstream API on behalf of the user whose
 // access token is assertion, from the cache when it holds a fresh one, else
 // from the token endpoint. The returned Token is shared: do not modify it.
+// Its Expiry is no later than the assertion's "exp", so that whatever sends
+// it stops when the user's token expires.
 func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) (*Token, error) {
 	if assertion == "" {
 		return nil, &ConfigError{Field: "assertion", Reason: "empty: pass the access token the API received"}
@@ -155,27 +157,41 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 		if err != nil {
 			return nil, err
 		}
-		if until, ok := c.servableUntil(tok, assertion); ok {
-			c.local.put(lk, tok, until)
+		served, until, ok := c.bound(tok, assertion)
+		if ok {
+			c.local.put(lk, served, until)
 			if c.store != nil {
 				c.store.Put(ctx, sk, tok, until)
 			}
 		}
-		return tok, nil
+		return served, nil
 	})
 }
 
-// servableUntil is the earlier of the token's expiry less the skew and the
-// assertion's exp. ok is false when neither is known.
-func (c *OBOCache) servableUntil(tok *Token, assertion string) (time.Time, bool) {
-	var until time.Time
+// bound returns the token the cache hands out for tok, obtained for
+// assertion, and until when it serves it. The token handed out is a copy
+// whose Expiry is no later than the assertion's exp, so that a [Transport]
+// over [OBOCache.Source], or the client of [OBOCache.Middleware], stops
+// sending it when the user's token expires: a downstream token must not
+// outlive the token it was exchanged for. until is the earlier of the
+// token's expiry less the skew and the assertion's exp; ok is false when
+// neither is known, and the token is then not cached.
+func (c *OBOCache) bound(tok *Token, assertion string) (served *Token, until time.Time, ok bool) {
 	if !tok.Expiry.IsZero() {
 		until = tok.Expiry.Add(-c.skew)
 	}
-	if exp, ok := jwtExpiry(assertion); ok && (until.IsZero() || exp.Before(until)) {
-		until = exp
+	served = tok
+	if exp, ok := jwtExpiry(assertion); ok {
+		if until.IsZero() || exp.Before(until) {
+			until = exp
+		}
+		if tok.Expiry.IsZero() || exp.Before(tok.Expiry) {
+			cp := *tok
+			cp.Expiry = exp
+			served = &cp
+		}
 	}
-	return until, !until.IsZero()
+	return served, until, !until.IsZero()
 }
 
 // maxJWTPayload bounds the encoded payload jwtExpiry decodes. Access tokens

@@ -98,7 +98,7 @@ func TestOBOCacheNeverServesPastTheAssertionsExpiry(t *testing.T) {
 
 	tok, err := cache.Token(ctx, assertion)
 	require.NoError(t, err)
-	assert.WithinDuration(t, time.Now().Add(time.Hour), tok.Expiry, 5*time.Second)
+	assert.WithinDuration(t, time.Now().Add(time.Second), tok.Expiry, 2*time.Second, "capped at the assertion's exp, not the token's own hour")
 	_, err = cache.Token(ctx, assertion)
 	require.NoError(t, err)
 	assert.Equal(t, 1, oboPosts(srv))
@@ -494,4 +494,42 @@ func TestOBOCacheKeySeparatesRequestsThatDiffer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry: a Transport over
+// OBOCache.Source kept sending the downstream token until that token's own
+// expiry, an hour after the user's token had expired.
+func TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry(t *testing.T) {
+	var offset atomic.Int64
+	srv, cfg, _ := oboServer(t, oauth2flowstest.WithClock(func() time.Time {
+		return time.Now().Add(time.Duration(offset.Load()))
+	}))
+	cfg.Scopes = []string{"api://downstream/.default"}
+	offset.Store(int64(-(time.Hour - time.Second))) // the user's token expires 1s from now
+	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
+	offset.Store(0)
+	var served atomic.Int32
+	downstream := httptest.NewServer(srv.Protect("api://downstream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	defer downstream.Close()
+	cache := oauth2flows.NewOBOCache(cfg)
+	client := &http.Client{Transport: oauth2flows.NewTransport(cache.Source(assertion))}
+
+	resp, err := client.Get(downstream.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	tok, err := cache.Token(context.Background(), assertion)
+	require.NoError(t, err)
+	assert.WithinDuration(t, time.Now().Add(time.Second), tok.Expiry, 2*time.Second, "the token handed out expires with the assertion")
+
+	time.Sleep(1100 * time.Millisecond)
+	resp, err = client.Get(downstream.URL)
+	if err == nil {
+		resp.Body.Close()
+	}
+	assert.Error(t, err, "no downstream call after the user's token expired")
+	assert.EqualValues(t, 1, served.Load())
 }
