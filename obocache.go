@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"hash/maphash"
 	"strings"
 	"sync"
@@ -13,54 +14,69 @@ import (
 // OBOCache serves On-Behalf-Of tokens from a cache, as a middle tier must:
 // Entra throttles middle tiers that exchange the same assertion again and
 // again (AADSTS50196). Concurrent misses for one key make one request, and
-// the raw assertion is never stored, only its SHA-256.
+// the raw assertion is never stored, only hashes of it.
 //
 // A token is served until it is within the skew of its expiry, and never
 // past the assertion's own "exp": a downstream token must not outlive the
 // user's token it was exchanged for. A token with neither bound is not
 // cached. A call with [WithClaims] always goes to the server.
 //
+// With [WithCacheStore], replicas share their tokens through a [TokenStore]
+// behind each one's memory, and one exchange serves them all.
+//
 // The zero value is not usable; build one with [NewOBOCache]. An OBOCache
 // is safe for concurrent use.
 type OBOCache struct {
-	cfg      *Config
-	exchange func(ctx context.Context, cfg *Config, assertion string, opts ...Option) (*Token, error)
-	grant    string     // exchange's grant_type, part of every key
-	store    TokenCache // shared second level; nil: the local index alone
-	skew     time.Duration
-	local    *lru
-	seeds    [2]maphash.Seed // of localKey
+	cfg          *Config
+	exchange     func(ctx context.Context, cfg *Config, assertion string, opts ...Option) (*Token, error)
+	grant        string     // exchange's grant_type, part of every key
+	store        TokenStore // shared second level; nil: the local index alone
+	onStoreError func(ctx context.Context, err *StoreError)
+	skew         time.Duration
+	storeTimeout time.Duration // of one Load, Store or Unlock
+	lockTimeout  time.Duration // of the wait for a lease
+	local        *lru
+	seeds        [2]maphash.Seed // of localKey
 
 	mu      sync.Mutex
 	flights map[localKey]*inflight[*Token]
 }
 
-// TokenCache is shared storage for an [OBOCache], such as Redis or
-// memcached, that lets the replicas of a middle tier share tokens. It is
-// asked only when the cache's own in-memory index misses. Keys are the
-// client ID, the hex SHA-256 of the assertion and the parameters that shape
-// the token (sorted scopes or resources, requested token type), joined by
-// NUL bytes: never an assertion. Implementations must be safe for concurrent
-// use, and should treat their own failures as misses. The token endpoint
-// and the grant follow the assertion's hash, so replicas of different
-// tenants or grants can share a store.
-type TokenCache interface {
-	// Get returns the token stored under key and the time until which it
-	// may be served.
-	Get(ctx context.Context, key string) (tok *Token, until time.Time, ok bool)
-	// Put stores tok under key until the given time.
-	Put(ctx context.Context, key string, tok *Token, until time.Time)
-}
-
 // CacheOption configures an [OBOCache].
 type CacheOption func(*OBOCache)
 
-// WithCacheStore adds storage shared by the replicas of a middle tier,
-// behind the in-memory index. Replicas that authenticate with different
-// client certificates must not share one: an RFC 8705 certificate-bound
-// token is usable only with the certificate it was issued to, and the key
-// does not name the certificate.
-func WithCacheStore(s TokenCache) CacheOption { return func(c *OBOCache) { c.store = s } }
+// WithCacheStore shares tokens between the replicas of a middle tier
+// through store, such as Redis (package
+// github.com/oauth2flows/oauth2flows/redisstore), behind each replica's
+// in-memory index. A replica that misses its memory loads what another
+// exchanged; on a miss in the store too, it takes the store's lease on the
+// key, loads again, and only then exchanges and stores the token, so that
+// replicas missing the same key at once make one request.
+//
+// The store's keys are SHA-256 hashes of the assertion, the client, the
+// token endpoint, the grant and the parameters: they name nothing. Every
+// failure of the store (an error, a call that does not return within 2 s, a
+// lease not obtained within 10 s, a panic) is a miss: the request goes on
+// with the memory and the token endpoint, and the failure is reported
+// through [Config.Logger] and [WithStoreErrorHandler], never as the error
+// of a call.
+//
+// Replicas that authenticate with different client certificates must not
+// share a store: an RFC 8705 certificate-bound token is usable only with
+// the certificate it was issued to, and the key does not name the
+// certificate.
+func WithCacheStore(store TokenStore) CacheOption {
+	return func(c *OBOCache) { c.store = store }
+}
+
+// WithStoreErrorHandler sets a function called with every failure of the
+// [TokenStore] of [WithCacheStore], for metrics or alerts; the failure is
+// logged through [Config.Logger] too. The cache has already treated it as a
+// miss. The function runs on the goroutine of the exchange, must not block,
+// and may be called concurrently.
+func WithStoreErrorHandler(handle func(ctx context.Context, err *StoreError)) CacheOption {
+	return func(c *OBOCache) { c.onStoreError = handle }
+}
 
 // WithCacheSkew sets how long before a token's expiry the cache stops
 // serving it. The default is 5 minutes, so a downstream call never starts
@@ -82,9 +98,14 @@ func WithTokenExchangeGrant() CacheOption {
 // says otherwise.
 const defaultCacheSize = 10_000
 
+// exchangeTimeout bounds one exchange. It runs detached from the callers
+// waiting for it, so it needs its own limit.
+const exchangeTimeout = time.Minute
+
 // NewOBOCache returns a cache of On-Behalf-Of tokens for cfg's client.
 func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 	c := &OBOCache{cfg: cfg, exchange: OnBehalfOf, grant: GrantTypeJWTBearer, skew: 5 * time.Minute,
+		storeTimeout: storeTimeout, lockTimeout: lockTimeout,
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*Token]{}}
 	for _, o := range opts {
 		if o != nil {
@@ -118,6 +139,10 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 	if e := c.local.get(lk, time.Now()); e != nil && fresh {
 		return e.tok, nil
 	}
+	var sk string
+	if c.store != nil {
+		sk = c.storeKey(assertion, o)
+	}
 	c.mu.Lock()
 	f := c.flights[lk]
 	if f == nil || !fresh {
@@ -129,7 +154,7 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 		}
 	}
 	c.mu.Unlock()
-	return f.do(ctx, func(ctx context.Context) (*Token, error) {
+	return f.do(ctx, func(ctx context.Context) (tok *Token, err error) {
 		defer func() {
 			c.mu.Lock()
 			if c.flights[lk] == f {
@@ -137,35 +162,66 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 			}
 			c.mu.Unlock()
 		}()
-		// A caller that missed the index just before the previous flight
-		// stored the token, and started this flight after that one ended,
-		// finds the token here instead of exchanging again.
-		if e := c.local.get(lk, time.Now()); e != nil && fresh {
-			return e.tok, nil
-		}
-		var sk string
-		if c.store != nil {
-			sk = c.storeKey(assertion, o)
-			if tok, until, ok := c.store.Get(ctx, sk); ok && fresh && time.Now().Before(until) {
-				c.local.put(lk, tok, until)
-				return tok, nil
+		// The flight runs on a goroutine of its own, where a panic of the
+		// code it calls (an HTTPClient's transport, a ClientAssertion
+		// function) would end the process: it becomes the callers' error.
+		defer func() {
+			if v := recover(); v != nil {
+				tok, err = nil, panicError(v)
 			}
-		}
-		ctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		tok, err := c.exchange(ctx, c.cfg, assertion, opts...)
-		if err != nil {
-			return nil, err
-		}
-		served, until, ok := c.bound(tok, assertion)
-		if ok {
-			c.local.put(lk, served, until)
-			if c.store != nil {
-				c.store.Put(ctx, sk, tok, until)
-			}
-		}
-		return served, nil
+		}()
+		return c.miss(ctx, lk, sk, fresh, assertion, opts)
 	})
+}
+
+// miss is the flight of one key: the index again, then the shared store
+// under its lease, then the token endpoint.
+func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool, assertion string, opts []Option) (*Token, error) {
+	// A caller that missed the index just before the previous flight stored
+	// the token, and started this flight after that one ended, finds the
+	// token here instead of exchanging again.
+	if e := c.local.get(lk, time.Now()); e != nil && fresh {
+		return e.tok, nil
+	}
+	var lease TokenLease
+	if c.store != nil {
+		if fresh {
+			if served, ok := c.load(ctx, lk, sk, assertion); ok {
+				return served, nil
+			}
+		}
+		// Replicas that missed together wait here while one exchanges.
+		if lease = c.lock(ctx, sk); lease != nil {
+			defer c.unlock(ctx, lease)
+			if fresh {
+				if served, ok := c.load(ctx, lk, sk, assertion); ok {
+					return served, nil
+				}
+			}
+		}
+	}
+	xctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
+	defer cancel()
+	tok, err := c.exchange(xctx, c.cfg, assertion, opts...)
+	if err != nil {
+		return nil, err
+	}
+	served, until, ok := c.bound(tok, assertion)
+	if ok {
+		c.local.put(lk, served, until)
+		if lease != nil {
+			c.save(ctx, lease, tok, served.Expiry)
+		}
+	}
+	return served, nil
+}
+
+// panicError turns the value of a recovered panic into an error.
+func panicError(v any) error {
+	if err, ok := v.(error); ok {
+		return fmt.Errorf("oauth2flows: On-Behalf-Of exchange panicked: %w", err)
+	}
+	return fmt.Errorf("oauth2flows: On-Behalf-Of exchange panicked: %v", v)
 }
 
 // bound returns the token the cache hands out for tok, obtained for

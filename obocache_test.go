@@ -169,33 +169,10 @@ func TestOBOCacheMissRacingTheEndOfAFlightMakesNoSecondRequest(t *testing.T) {
 	}
 }
 
-// recordingStore is a shared store that remembers the keys it was given.
-type recordingStore struct {
-	mu   sync.Mutex
-	keys []string
-	m    map[string]*oauth2flows.Token
-	ttl  map[string]time.Time
-}
-
-func (s *recordingStore) Get(_ context.Context, key string) (*oauth2flows.Token, time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys = append(s.keys, key)
-	tok, ok := s.m[key]
-	return tok, s.ttl[key], ok
-}
-
-func (s *recordingStore) Put(_ context.Context, key string, tok *oauth2flows.Token, until time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys = append(s.keys, key)
-	s.m[key], s.ttl[key] = tok, until
-}
-
 func TestOBOCacheSharedStoreSeesHashesOnlyAndServesOtherReplicas(t *testing.T) {
 	srv, cfg, assertion := oboServer(t)
 	cfg.Scopes = []string{"api://b/.default"}
-	store := &recordingStore{m: map[string]*oauth2flows.Token{}, ttl: map[string]time.Time{}}
+	store := newFakeTokenStore()
 	replica1 := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store))
 	replica2 := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store))
 
@@ -204,13 +181,15 @@ func TestOBOCacheSharedStoreSeesHashesOnlyAndServesOtherReplicas(t *testing.T) {
 	b, err := replica2.Token(context.Background(), assertion)
 	require.NoError(t, err)
 	assert.Equal(t, a.AccessToken, b.AccessToken)
+	assert.Equal(t, a.Expiry, b.Expiry)
 	assert.Equal(t, 1, oboPosts(srv), "the second replica is served by the shared store")
-	require.NotEmpty(t, store.keys)
-	for _, k := range store.keys {
-		assert.NotContains(t, k, assertion)
-		assert.NotContains(t, k, strings.Split(assertion, ".")[1], "not even the payload")
+	keys, values := store.snapshot()
+	require.NotEmpty(t, keys)
+	require.Len(t, values, 1)
+	for _, k := range keys {
 		assert.Regexp(t, `^oauth2flows/obo/v1:[0-9a-f]{64}$`, k, "a hash, naming nothing")
 	}
+	assert.NotContains(t, string(values[0]), assertion, "the assertion is not stored")
 }
 
 func TestOBOCacheIsBounded(t *testing.T) {
@@ -357,22 +336,22 @@ func TestOBOCacheKeyIncludesTheEndpointAndTheGrant(t *testing.T) {
 		name string
 		// second returns the cache for the second call, given the first
 		// call's cache and Config, and the URL of the other endpoint.
-		second func(first *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenCache, otherURL string) *oauth2flows.OBOCache
+		second func(first *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenStore, otherURL string) *oauth2flows.OBOCache
 		want   string // the access token the second call must get
 	}{
 		{name: "ReplicaOfAnotherTenantSharingTheStore", want: "other-1",
-			second: func(_ *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenCache, otherURL string) *oauth2flows.OBOCache {
+			second: func(_ *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenStore, otherURL string) *oauth2flows.OBOCache {
 				c := *cfg
 				c.Endpoint.TokenURL = otherURL
 				return oauth2flows.NewOBOCache(&c, oauth2flows.WithCacheStore(store))
 			}},
 		{name: "ConfigEndpointChangedBetweenCalls", want: "other-1",
-			second: func(first *oauth2flows.OBOCache, cfg *oauth2flows.Config, _ oauth2flows.TokenCache, otherURL string) *oauth2flows.OBOCache {
+			second: func(first *oauth2flows.OBOCache, cfg *oauth2flows.Config, _ oauth2flows.TokenStore, otherURL string) *oauth2flows.OBOCache {
 				cfg.Endpoint.TokenURL = otherURL
 				return first
 			}},
 		{name: "TokenExchangeCacheSharingTheStore", want: "first-2",
-			second: func(_ *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenCache, _ string) *oauth2flows.OBOCache {
+			second: func(_ *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenStore, _ string) *oauth2flows.OBOCache {
 				return oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store), oauth2flows.WithTokenExchangeGrant())
 			}},
 	}
@@ -382,7 +361,7 @@ func TestOBOCacheKeyIncludesTheEndpointAndTheGrant(t *testing.T) {
 			otherURL, _ := namedTokenEndpoint(t, "other")
 			cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
 				Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: firstURL}}
-			store := &recordingStore{m: map[string]*oauth2flows.Token{}, ttl: map[string]time.Time{}}
+			store := newFakeTokenStore()
 			first := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store))
 			a, err := first.Token(context.Background(), assertion)
 			require.NoError(t, err)
