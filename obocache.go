@@ -16,9 +16,11 @@ import (
 // again (AADSTS50196). Concurrent misses for one key make one request, and
 // the raw assertion is never stored, only hashes of it.
 //
-// A token is served until it is within the skew of its expiry, and never
-// past the assertion's own "exp": a downstream token must not outlive the
-// user's token it was exchanged for. A token with neither bound is not
+// A token is served until 5 minutes before its expiry, or a tenth of its
+// lifetime before it when that is shorter (30 s for a 5-minute token), so
+// that a downstream call never starts with a token about to expire; and
+// never past the assertion's own "exp": a downstream token must not outlive
+// the user's token it was exchanged for. A token with neither bound is not
 // cached. A call with [WithClaims] always goes to the server.
 //
 // With [WithCacheStore], replicas share their tokens through a [TokenStore]
@@ -32,7 +34,6 @@ type OBOCache struct {
 	grant        string     // exchange's grant_type, part of every key
 	store        TokenStore // shared second level; nil: the local index alone
 	onStoreError func(ctx context.Context, err *StoreError)
-	skew         time.Duration
 	storeTimeout time.Duration // of one Load, Store or Unlock
 	lockTimeout  time.Duration // of the wait for a lease
 	local        *lru
@@ -78,11 +79,6 @@ func WithStoreErrorHandler(handle func(ctx context.Context, err *StoreError)) Ca
 	return func(c *OBOCache) { c.onStoreError = handle }
 }
 
-// WithCacheSkew sets how long before a token's expiry the cache stops
-// serving it. The default is 5 minutes, so a downstream call never starts
-// with a token about to expire.
-func WithCacheSkew(d time.Duration) CacheOption { return func(c *OBOCache) { c.skew = d } }
-
 // WithCacheSize bounds the in-memory index; the default is 10,000 tokens.
 // A full index evicts an expired or least recently used token (CLOCK) in
 // constant time.
@@ -104,7 +100,7 @@ const exchangeTimeout = time.Minute
 
 // NewOBOCache returns a cache of On-Behalf-Of tokens for cfg's client.
 func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
-	c := &OBOCache{cfg: cfg, exchange: OnBehalfOf, grant: GrantTypeJWTBearer, skew: 5 * time.Minute,
+	c := &OBOCache{cfg: cfg, exchange: OnBehalfOf, grant: GrantTypeJWTBearer,
 		storeTimeout: storeTimeout, lockTimeout: lockTimeout,
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*Token]{}}
 	for _, o := range opts {
@@ -224,17 +220,28 @@ func panicError(v any) error {
 	return fmt.Errorf("oauth2flows: On-Behalf-Of exchange panicked: %v", v)
 }
 
+// serveMargin is how long before its expiry the cache stops serving a
+// token, unless a tenth of the token's lifetime is shorter; see [OBOCache].
+const serveMargin = 5 * time.Minute
+
 // bound returns the token the cache hands out for tok, obtained for
 // assertion, and until when it serves it. The token handed out is a copy
 // whose Expiry is no later than the assertion's exp, so that a [Transport]
 // over [OBOCache.Source], or the client of [OBOCache.Middleware], stops
 // sending it when the user's token expires: a downstream token must not
 // outlive the token it was exchanged for. until is the earlier of the
-// token's expiry less the skew and the assertion's exp; ok is false when
-// neither is known, and the token is then not cached.
+// token's expiry less the margin and the assertion's exp; ok is false when
+// neither is known, and the token is then not cached. The margin is
+// computed from the lifetime the server gave (expires_in), so that a
+// replica that loads the token from a store serves it as long as the one
+// that obtained it.
 func (c *OBOCache) bound(tok *Token, assertion string) (served *Token, until time.Time, ok bool) {
 	if !tok.Expiry.IsZero() {
-		until = tok.Expiry.Add(-c.skew)
+		lifetime := time.Duration(tok.ExpiresIn) * time.Second
+		if lifetime <= 0 {
+			lifetime = time.Until(tok.Expiry)
+		}
+		until = tok.Expiry.Add(-min(serveMargin, max(lifetime/10, 0)))
 	}
 	served = tok
 	if exp, ok := jwtExpiry(assertion); ok {

@@ -66,21 +66,31 @@ func TestOBOCacheHitsMissesAndKeys(t *testing.T) {
 	assert.Equal(t, 5, oboPosts(srv), "a claims request always goes to the server")
 }
 
-func TestOBOCacheServesUntilSkewBeforeExpiry(t *testing.T) {
-	srv, cfg, assertion := oboServer(t, oauth2flowstest.WithAccessTokenLifetime(time.Hour))
-	cfg.Scopes = []string{"api://b/.default"}
-	// Served until 150ms after now: one hour less a skew of (1h - 150ms).
-	cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheSkew(time.Hour-150*time.Millisecond))
+// TestOBOCacheStopsServingATenthOfAShortLifetimeBeforeExpiry: a token of
+// 2 s is served for 1.8 s. (One of an hour is served for 55 minutes.)
+func TestOBOCacheStopsServingATenthOfAShortLifetimeBeforeExpiry(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"access_token":"short-%d","token_type":"Bearer","expires_in":2}`, n)
+	}))
+	defer srv.Close()
+	cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
+		Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: srv.URL + "/token"}}
+	cache := oauth2flows.NewOBOCache(cfg)
 	ctx := context.Background()
-	_, err := cache.Token(ctx, assertion)
+	start := time.Now()
+	_, err := cache.Token(ctx, "opaque-assertion")
 	require.NoError(t, err)
-	_, err = cache.Token(ctx, assertion)
+	time.Sleep(time.Second - time.Since(start))
+	_, err = cache.Token(ctx, "opaque-assertion")
 	require.NoError(t, err)
-	assert.Equal(t, 1, oboPosts(srv))
-	time.Sleep(300 * time.Millisecond)
-	_, err = cache.Token(ctx, assertion)
+	assert.EqualValues(t, 1, hits.Load(), "served at 1 s")
+	time.Sleep(1900*time.Millisecond - time.Since(start))
+	tok, err := cache.Token(ctx, "opaque-assertion")
 	require.NoError(t, err)
-	assert.Equal(t, 2, oboPosts(srv), "within the skew of expiry the cache fetches again")
+	assert.Equal(t, "short-2", tok.AccessToken, "not served within a tenth of its lifetime of its expiry")
 }
 
 func TestOBOCacheNeverServesPastTheAssertionsExpiry(t *testing.T) {
