@@ -14,19 +14,19 @@ func lruKey(i int) localKey { return localKey{uint64(i), uint64(i) * 31} }
 func TestLRUEvictsExpiredThenUnusedAndKeepsUsed(t *testing.T) {
 	now := time.Now()
 	m := newLRU(3)
-	m.put(lruKey(1), &Token{}, now.Add(time.Hour))
-	m.put(lruKey(2), &Token{}, now.Add(-time.Second)) // expired
-	m.put(lruKey(3), &Token{}, now.Add(time.Hour))
+	m.put(lruKey(1), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
+	m.put(lruKey(2), &lruEntry{tok: &Token{}, until: now.Add(-time.Second)}) // expired
+	m.put(lruKey(3), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
 	require.NotNil(t, m.get(lruKey(1), now))
 	require.NotNil(t, m.get(lruKey(3), now))
 
-	m.put(lruKey(4), &Token{}, now.Add(time.Hour))
+	m.put(lruKey(4), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
 	assert.Nil(t, m.get(lruKey(2), now), "the expired entry went first")
 	assert.NotNil(t, m.get(lruKey(1), now))
 	assert.NotNil(t, m.get(lruKey(3), now))
 
 	// 1 and 3 are used, 4 is not: 4 goes next, although it is the newest.
-	m.put(lruKey(5), &Token{}, now.Add(time.Hour))
+	m.put(lruKey(5), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
 	assert.Nil(t, m.get(lruKey(4), now))
 	assert.Equal(t, 3, m.len())
 }
@@ -34,9 +34,9 @@ func TestLRUEvictsExpiredThenUnusedAndKeepsUsed(t *testing.T) {
 func TestLRUReplacesAKeyInPlace(t *testing.T) {
 	now := time.Now()
 	m := newLRU(2)
-	m.put(lruKey(1), &Token{}, now.Add(time.Hour))
+	m.put(lruKey(1), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
 	newer := &Token{}
-	m.put(lruKey(1), newer, now.Add(2*time.Hour))
+	m.put(lruKey(1), &lruEntry{tok: newer, until: now.Add(2*time.Hour)})
 	assert.Same(t, newer, m.get(lruKey(1), now).tok)
 	assert.Equal(t, 1, m.len())
 	assert.Len(t, m.ring, 1)
@@ -54,14 +54,14 @@ func BenchmarkOBOCacheEvictingInsert(b *testing.B) {
 			until := time.Now().Add(time.Hour)
 			m := newLRU(n)
 			for i := range n {
-				m.put(lruKey(i), &Token{}, until)
+				m.put(lruKey(i), &lruEntry{tok: &Token{}, until: until})
 				m.get(lruKey(i), time.Now())
 			}
 			tok := &Token{}
 			i := n
 			b.ReportAllocs()
 			for b.Loop() {
-				m.put(lruKey(i), tok, until)
+				m.put(lruKey(i), &lruEntry{tok: tok, until: until})
 				m.get(lruKey(i-n/2), until.Add(-time.Minute))
 				i++
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,8 +40,10 @@ type OBOCache struct {
 	local        *lru
 	seeds        [2]maphash.Seed // of localKey
 
+	options sync.Pool // of *options, so that a hit with options allocates nothing
+
 	mu      sync.Mutex
-	flights map[localKey]*inflight[*Token]
+	flights map[localKey]*inflight[*lruEntry]
 }
 
 // CacheOption configures an [OBOCache].
@@ -102,7 +105,7 @@ const exchangeTimeout = time.Minute
 func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 	c := &OBOCache{cfg: cfg, exchange: OnBehalfOf, grant: GrantTypeJWTBearer,
 		storeTimeout: storeTimeout, lockTimeout: lockTimeout,
-		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*Token]{}}
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*lruEntry]{}}
 	for _, o := range opts {
 		if o != nil {
 			o(c)
@@ -111,6 +114,7 @@ func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 	if c.local == nil {
 		c.local = newLRU(0)
 	}
+	c.options.New = func() any { return new(options) }
 	return c
 }
 
@@ -120,6 +124,20 @@ func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 // Its Expiry is no later than the assertion's "exp", so that whatever sends
 // it stops when the user's token expires.
 func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) (*Token, error) {
+	e, err := c.entry(ctx, assertion, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	return e.tok, nil
+}
+
+// entry returns the entry of the token for assertion and opts: from the
+// index on a hit, which allocates nothing, else from the flight of its key.
+// With bearer, an assertion that is not a b64token (RFC 6750 §2.1) is
+// refused with errMalformedBearer before it is exchanged. A hit does not
+// check it again: its key is 128 bits of keyed hash of the very string that
+// was checked before its exchange.
+func (c *OBOCache) entry(ctx context.Context, assertion string, opts []Option, bearer bool) (*lruEntry, error) {
 	if assertion == "" {
 		return nil, &ConfigError{Field: "assertion", Reason: "empty: pass the access token the API received"}
 	}
@@ -128,29 +146,55 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 	}
 	var o *options
 	if len(opts) > 0 {
-		o = collect(opts)
+		o = c.options.Get().(*options)
+		for _, opt := range opts {
+			if opt != nil {
+				opt(o)
+			}
+		}
 	}
 	lk := c.localKey(assertion, o)
 	fresh := o == nil || o.claims == ""
-	if e := c.local.get(lk, time.Now()); e != nil && fresh {
-		return e.tok, nil
+	if fresh {
+		if e := c.local.get(lk, time.Now()); e != nil {
+			c.release(o)
+			return e, nil
+		}
+	}
+	if bearer && !isB64Token(assertion) {
+		c.release(o)
+		return nil, errMalformedBearer
 	}
 	var sk string
 	if c.store != nil {
 		sk = c.storeKey(assertion, o)
 	}
+	c.release(o)
+	return c.fly(ctx, lk, sk, fresh, assertion, slices.Clone(opts))
+}
+
+// release returns o to the pool of options, emptied.
+func (c *OBOCache) release(o *options) {
+	if o != nil {
+		*o = options{}
+		c.options.Put(o)
+	}
+}
+
+// fly runs the flight of lk, or joins the one in progress.
+func (c *OBOCache) fly(ctx context.Context, lk localKey, sk string, fresh bool, assertion string, opts []Option) (*lruEntry, error) {
 	c.mu.Lock()
 	f := c.flights[lk]
 	if f == nil || !fresh {
 		// A call with claims answers a challenge the cached token failed: it
 		// runs its own exchange rather than join one made without the claims.
-		f = &inflight[*Token]{}
+		f = &inflight[*lruEntry]{}
 		if fresh {
 			c.flights[lk] = f
 		}
 	}
 	c.mu.Unlock()
-	return f.do(ctx, func(ctx context.Context) (tok *Token, err error) {
+	return f.do(ctx, func(ctx context.Context) (e *lruEntry, err error) {
 		defer func() {
 			c.mu.Lock()
 			if c.flights[lk] == f {
@@ -163,7 +207,7 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 		// function) would end the process: it becomes the callers' error.
 		defer func() {
 			if v := recover(); v != nil {
-				tok, err = nil, panicError(v)
+				e, err = nil, panicError(v)
 			}
 		}()
 		return c.miss(ctx, lk, sk, fresh, assertion, opts)
@@ -172,26 +216,26 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 
 // miss is the flight of one key: the index again, then the shared store
 // under its lease, then the token endpoint.
-func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool, assertion string, opts []Option) (*Token, error) {
+func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool, assertion string, opts []Option) (*lruEntry, error) {
 	// A caller that missed the index just before the previous flight stored
 	// the token, and started this flight after that one ended, finds the
 	// token here instead of exchanging again.
 	if e := c.local.get(lk, time.Now()); e != nil && fresh {
-		return e.tok, nil
+		return e, nil
 	}
 	var lease TokenLease
 	if c.store != nil {
 		if fresh {
-			if served, ok := c.load(ctx, lk, sk, assertion); ok {
-				return served, nil
+			if e := c.load(ctx, lk, sk, assertion); e != nil {
+				return e, nil
 			}
 		}
 		// Replicas that missed together wait here while one exchanges.
 		if lease = c.lock(ctx, sk); lease != nil {
 			defer c.unlock(ctx, lease)
 			if fresh {
-				if served, ok := c.load(ctx, lk, sk, assertion); ok {
-					return served, nil
+				if e := c.load(ctx, lk, sk, assertion); e != nil {
+					return e, nil
 				}
 			}
 		}
@@ -203,13 +247,14 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool,
 		return nil, err
 	}
 	served, until, ok := c.bound(tok, assertion)
-	if ok {
-		c.local.put(lk, served, until)
-		if lease != nil {
-			c.save(ctx, lease, tok, served.Expiry)
-		}
+	if !ok {
+		return newEntry(served, never), nil // served once, not cached
 	}
-	return served, nil
+	e := c.local.put(lk, newEntry(served, until))
+	if lease != nil {
+		c.save(ctx, lease, tok, served.Expiry)
+	}
+	return e, nil
 }
 
 // panicError turns the value of a recovered panic into an error.

@@ -41,25 +41,24 @@ const (
 	lockTimeout = 10 * time.Second
 )
 
-// load returns the token the store holds under sk, as the cache serves it,
-// and keeps it in the index; ok is false on a miss or a failure.
-func (c *OBOCache) load(ctx context.Context, lk localKey, sk, assertion string) (served *Token, ok bool) {
+// load returns the entry of the token the store holds under sk, and keeps
+// it in the index; nil on a miss or a failure.
+func (c *OBOCache) load(ctx context.Context, lk localKey, sk, assertion string) *lruEntry {
 	tok, ok := storeCall(c, ctx, "Load", c.storeTimeout, func(ctx context.Context) (*Token, error) {
 		return c.store.Load(ctx, sk)
 	}, nil)
 	if !ok || tok == nil {
-		return nil, false
+		return nil
 	}
 	if tok.AccessToken == "" {
 		c.report(ctx, &StoreError{Op: "Load", Err: errors.New("a token without access_token")})
-		return nil, false
+		return nil
 	}
 	served, until, ok := c.bound(tok, assertion)
 	if !ok || !time.Now().Before(until) {
-		return nil, false
+		return nil
 	}
-	c.local.put(lk, served, until)
-	return served, true
+	return c.local.put(lk, newEntry(served, until))
 }
 
 // lock takes the lease of sk, or returns nil when the store failed or the
