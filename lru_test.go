@@ -36,7 +36,7 @@ func TestLRUReplacesAKeyInPlace(t *testing.T) {
 	m := newLRU(2)
 	m.put(lruKey(1), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
 	newer := &Token{}
-	m.put(lruKey(1), &lruEntry{tok: newer, until: now.Add(2*time.Hour)})
+	m.put(lruKey(1), &lruEntry{tok: newer, until: now.Add(2 * time.Hour)})
 	assert.Same(t, newer, m.get(lruKey(1), now).tok)
 	assert.Equal(t, 1, m.len())
 	assert.Len(t, m.ring, 1)
