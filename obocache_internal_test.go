@@ -2,6 +2,7 @@ package oauth2flows
 
 import (
 	"encoding/base64"
+	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -75,6 +76,48 @@ func FuzzJWTExpiry(f *testing.F) {
 		}
 		if exp.Unix() <= 0 || exp.Unix() > 1<<40 {
 			t.Fatalf("exp %d out of range", exp.Unix())
+		}
+	})
+}
+
+// bearerReference is BearerToken as it was written before its table: the
+// fuzz target checks the two agree.
+func bearerReference(h []string) (string, bool) {
+	if len(h) != 1 {
+		return "", false
+	}
+	scheme, tok, ok := strings.Cut(h[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	s := strings.TrimRight(tok, "=")
+	if s == "" {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", c) >= 0) {
+			return "", false
+		}
+	}
+	return tok, true
+}
+
+// FuzzBearerToken: the Authorization header is untrusted input. BearerToken
+// never panics and accepts exactly what RFC 6750 §2.1's b64token allows.
+func FuzzBearerToken(f *testing.F) {
+	f.Add("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln")
+	f.Add("bearer abc==")
+	f.Add("Bearer a b")
+	f.Add("Bearer ")
+	f.Add("Basic YWxhZGRpbjpvcGVuc2VzYW1l")
+	f.Add("Bearer \x80\xff")
+	f.Fuzz(func(t *testing.T, header string) {
+		r := &http.Request{Header: http.Header{"Authorization": {header}}}
+		got, err := BearerToken(r)
+		want, ok := bearerReference([]string{header})
+		if ok != (err == nil) || got != want {
+			t.Fatalf("BearerToken(%q) = %q, %v; want %q, %v", header, got, err, want, ok)
 		}
 	})
 }

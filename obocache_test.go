@@ -522,3 +522,43 @@ func TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 	assert.Error(t, err, "no downstream call after the user's token expired")
 	assert.EqualValues(t, 1, served.Load())
 }
+
+// TestOBOMiddlewareClientNeverSendsPastTheAssertionsExpiry: a handler that
+// calls the downstream API after the user's token expired gets an error,
+// not a call made with the cached downstream token.
+func TestOBOMiddlewareClientNeverSendsPastTheAssertionsExpiry(t *testing.T) {
+	var offset atomic.Int64
+	srv, cfg, _ := oboServer(t, oauth2flowstest.WithClock(func() time.Time {
+		return time.Now().Add(time.Duration(offset.Load()))
+	}))
+	cfg.Scopes = []string{"api://downstream/.default"}
+	offset.Store(int64(-(time.Hour - time.Second))) // the user's token expires 1s from now
+	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
+	offset.Store(0)
+	var served atomic.Int32
+	downstream := httptest.NewServer(srv.Protect("api://downstream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	defer downstream.Close()
+	var before, after error
+	handler := oauth2flows.NewOBOCache(cfg).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client, _ := oauth2flows.DownstreamClient(r.Context())
+		resp, err := client.Get(downstream.URL)
+		if before = err; err == nil {
+			resp.Body.Close()
+		}
+		time.Sleep(1100 * time.Millisecond) // a slow handler outlives the user's token
+		resp, err = client.Get(downstream.URL)
+		if after = err; err == nil {
+			resp.Body.Close()
+		}
+	}))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Authorization", "Bearer "+assertion)
+	handler.ServeHTTP(httptest.NewRecorder(), req)
+	require.NoError(t, before)
+	assert.Error(t, after, "no downstream call after the user's token expired")
+	assert.EqualValues(t, 1, served.Load())
+	assert.Equal(t, 2, oboPosts(srv), "the expired assertion went back to the server, which refused it")
+}
