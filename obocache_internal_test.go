@@ -125,7 +125,7 @@ func FuzzBearerToken(f *testing.F) {
 // BenchmarkBearerToken reads the bearer of a 1.5 KB token: "table" is
 // BearerToken, "comparisons" the check it replaced, in the same run.
 func BenchmarkBearerToken(b *testing.B) {
-	tok := jwtWithPayload(`{"sub":"alice","exp":1900000000,"pad":"` + strings.Repeat("x", 1000) + `"}`) + strings.Repeat("s", 300)
+	tok := jwtWithPayload(`{"sub":"alice","exp":1900000000,"pad":"`+strings.Repeat("x", 1000)+`"}`) + strings.Repeat("s", 300)
 	r := &http.Request{Header: http.Header{"Authorization": {"Bearer " + tok}}}
 	b.Run("table", func(b *testing.B) {
 		b.ReportAllocs()
