@@ -157,9 +157,10 @@ func BenchmarkOBOMiddleware(b *testing.B) {
 	for _, path := range []struct {
 		name        string
 		obo, hand   http.Handler
-		parallelism int // goroutines per GOMAXPROCS
+		parallelism int // goroutines per GOMAXPROCS; 0: one goroutine, serial
 	}{
 		{"exchange", noop, noop, 1},
+		{"exchange-serial", noop, noop, 0},
 		{"downstream", oboDownstream(down.URL), handDownstream(down.URL), 1},
 		{"downstream-x8", oboDownstream(down.URL), handDownstream(down.URL), 8},
 	} {
@@ -180,6 +181,15 @@ func BenchmarkOBOMiddleware(b *testing.B) {
 					}
 				}
 				b.ReportAllocs()
+				if path.parallelism == 0 {
+					w := &discardWriter{h: http.Header{}}
+					i := 0
+					for b.Loop() {
+						impl.h.ServeHTTP(w, reqs[i%len(reqs)])
+						i += 7
+					}
+					return
+				}
 				b.SetParallelism(path.parallelism)
 				b.RunParallel(func(pb *testing.PB) {
 					w := &discardWriter{h: http.Header{}}
