@@ -95,7 +95,7 @@ func (c *OBOCache) save(ctx context.Context, lease TokenLease, tok *Token, expir
 // after storeCall gave up on it.
 func storeCall[T any](c *OBOCache, ctx context.Context, op string, d time.Duration,
 	call func(context.Context) (T, error), late func(T)) (v T, ok bool) {
-	ctx, cancel := context.WithTimeout(ctx, d)
+	callCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	type result struct {
 		v   T
@@ -125,19 +125,19 @@ func storeCall[T any](c *OBOCache, ctx context.Context, op string, d time.Durati
 			done <- r
 		}()
 		var err error
-		if r.v, err = call(ctx); err != nil {
+		if r.v, err = call(callCtx); err != nil {
 			r.err = &StoreError{Op: op, Err: err}
 		}
 	}()
 	var r result
 	select {
 	case r = <-done:
-	case <-ctx.Done():
+	case <-callCtx.Done():
 		mu.Lock()
 		gaveUp = !finished
 		mu.Unlock()
 		if gaveUp {
-			c.report(ctx, &StoreError{Op: op, Err: context.Cause(ctx)})
+			c.report(ctx, &StoreError{Op: op, Err: context.Cause(callCtx)})
 			return v, false
 		}
 		r = <-done // it finished as the time ran out
