@@ -144,11 +144,12 @@
 // metadata that could not be fetched or used; a [*SAMLError] is a token
 // [SAMLAssertion] cannot read; a [*TokenTypeError] is a token the
 // [Transport] will not send as a bearer; a [*SaveError] is a failed
-// [WithTokenSaver] saver; a [*PanicError] is a panic in code this package
-// ran on its own goroutine, recovered; a [*ValidationError] is a token the
-// [Validator] refused. A [*StoreError] never fails a call: the OBO cache
-// treats a store failure as a miss and reports it to
-// [WithStoreErrorHandler]. No error message holds a credential.
+// [WithTokenSaver] saver; a [*PanicError] is a panic, recovered, in a
+// token source, saver, token store or HTTP client run by a renewal; a
+// [*ValidationError] is a token the [Validator] refused. A [*StoreError]
+// never fails a call: the OBO cache treats a store failure as a miss and
+// reports it to [WithStoreErrorHandler]. No error message holds a
+// credential.
 //
 // # Safety defaults
 //
