@@ -3,6 +3,7 @@ package oauth2flows
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -28,17 +29,26 @@ func (s oboSource) Token(ctx context.Context) (*Token, error) {
 // downstreamKey is the context key of the client Middleware provides.
 type downstreamKey struct{}
 
-// Middleware is the middle tier's On-Behalf-Of in one line. For each
-// request it takes the caller's bearer token (RFC 6750 §2.1), exchanges it
-// through the cache for a downstream token, and calls next with an
-// *http.Client for the downstream API in the request's context; get it with
-// [DownstreamClient]. That client sends the token as a [Transport] would:
+// Middleware is the middle tier's On-Behalf-Of. Behind
+// [Validator.Middleware], for each request it takes the caller's validated
+// token (the [Principal]'s Raw), exchanges it through the cache for a
+// downstream token, and calls next with an *http.Client for the downstream
+// API in the request's context; get it with [DownstreamClient]. The whole
+// middle tier is one line:
+//
+//	http.Handle("/orders", v.Middleware(obo.Middleware(orders)))
+//
+// Without a Principal in the request's context it exchanges nothing: it
+// answers 500 and logs the misconfiguration, unless the cache was built with
+// [WithInsecureUnvalidatedTokens], when it exchanges the Authorization
+// header's bearer token (RFC 6750 §2.1) as it is. That client sends the token as a [Transport] would:
 // never to another origin on a redirect, never over plain http except to
 // loopback, never past the user's token's "exp"; and through
 // Config.HTTPClient's transport when one is set.
 //
-// The caller gets 401 with WWW-Authenticate: Bearer when its Authorization
-// header is missing, and error="invalid_request" when it is malformed;
+// With WithInsecureUnvalidatedTokens, the caller gets 401 with
+// WWW-Authenticate: Bearer when its Authorization header is missing, and
+// error="invalid_request" when it is malformed. In every case it gets
 // error="invalid_token" when the server rejects the token as a grant
 // (invalid_grant: expired, wrong audience); and the claims challenge of
 // [WriteClaimsChallenge] when the server answers interaction_required with
@@ -64,15 +74,43 @@ func (c *OBOCache) Middleware(next http.Handler, opts ...Option) http.Handler {
 }
 
 // admit is Middleware's gate: it returns the incoming token to exchange, or
-// answers the request itself and returns false. The token's characters are
-// checked before its first exchange (see entry), not on every request.
+// answers the request itself and returns false.
+//
+// Only a validated token is exchanged: the Raw of the [Principal] that
+// [Validator.Middleware] put in the request's context. Without one the
+// chain is misconfigured (the Validator is missing, or placed after the
+// cache): the request gets 500 and the log says why, and nothing is sent to
+// the token endpoint. A 401 would tell the client its token is bad and send
+// it to sign in again, in a loop, for a fault of the server.
+// [WithInsecureUnvalidatedTokens] exchanges the Authorization header's
+// bearer instead, whose characters are checked before its first exchange
+// (see entry), not on every request.
 func (c *OBOCache) admit(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if p, ok := PrincipalFromContext(r.Context()); ok && p.Raw != "" {
+		return p.Raw, true
+	}
+	if !c.insecureUnvalidated {
+		c.logger().LogAttrs(r.Context(), slog.LevelError, "oauth2flows: OBOCache.Middleware refused to exchange an unvalidated token: "+
+			"put Validator.Middleware in front of it, or set WithInsecureUnvalidatedTokens if a gateway validates tokens")
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "on-behalf-of is misconfigured", http.StatusInternalServerError)
+		return "", false
+	}
 	assertion, err := bearerCredentials(r)
 	if err != nil {
 		writeBearerChallenge(w, err)
 		return "", false
 	}
 	return assertion, true
+}
+
+// logger is Config.Logger, or slog's default logger when it is nil: a
+// misconfiguration must be seen.
+func (c *OBOCache) logger() *slog.Logger {
+	if c.cfg != nil && c.cfg.Logger != nil {
+		return c.cfg.Logger
+	}
+	return slog.Default()
 }
 
 // writeBearerChallenge answers a request whose Authorization header is

@@ -42,6 +42,8 @@ type OBOCache struct {
 
 	options sync.Pool // of *options, so that a hit with options allocates nothing
 
+	insecureUnvalidated bool // see WithInsecureUnvalidatedTokens
+
 	mu      sync.Mutex
 	flights map[localKey]*inflight[*lruEntry]
 }
@@ -96,6 +98,16 @@ func WithCacheSize(n int) CacheOption { return func(c *OBOCache) { c.local = new
 // (Auth0, Okta, Keycloak) instead of Entra's [OnBehalfOf].
 func WithTokenExchangeGrant() CacheOption {
 	return func(c *OBOCache) { c.exchange, c.grant = TokenExchange, GrantTypeTokenExchange }
+}
+
+// WithInsecureUnvalidatedTokens makes [OBOCache.Middleware] exchange the
+// bearer token of a request that did not go through [Validator.Middleware],
+// without checking its signature, issuer, audience or lifetime. Use it only
+// behind a gateway that has already validated the token: otherwise every
+// forged or garbage token becomes a request to the token endpoint, and a
+// flood of them gets the middle tier throttled (Entra's AADSTS50196).
+func WithInsecureUnvalidatedTokens() CacheOption {
+	return func(c *OBOCache) { c.insecureUnvalidated = true }
 }
 
 // defaultCacheSize is the in-memory index's size unless [WithCacheSize]

@@ -103,7 +103,8 @@ func embedded(ctx context.Context) error {
 	// OBO middleware exchanges it (cached) and hands over a client for API B.
 	apiACfg := &oauth2flows.Config{ClientID: apiAID, ClientSecret: apiASecret, Endpoint: srv.Endpoint(),
 		Scopes: []string{"api://api-b/orders.read"}}
-	cache := oauth2flows.NewOBOCache(apiACfg)
+	// srv.Protect validates the token before the cache sees it.
+	cache := oauth2flows.NewOBOCache(apiACfg, oauth2flows.WithInsecureUnvalidatedTokens())
 	apiA := httptest.NewServer(srv.Protect("api://"+apiAID, cache.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := oauth2flowstest.ClaimsFromContext(r.Context())
 		fmt.Printf("(2) API A received a token: %s\n", describe(c))
