@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -153,4 +154,142 @@ func TestOBOMiddlewareBehindValidatorExchangesThePrincipalsToken(t *testing.T) {
 	require.Len(t, reqs, 1, "one exchange, then cache hits")
 	assert.Equal(t, token, reqs[0].Form.Get("assertion"), "the validated token is the assertion")
 	assert.Equal(t, oauth2flows.GrantTypeJWTBearer, reqs[0].Form.Get("grant_type"))
+}
+
+func TestOBOMiddlewareRefusedAssertionCostsOneTokenRequest(t *testing.T) {
+	ct := newChainTier(t, true)
+	oauth2flows.SetRefusalTTL(ct.cache, 300*time.Millisecond)
+	revoked := ct.srv.IssueAccessToken("mallory", "api://api-a", "access_as_user")
+	ct.srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusBadRequest,
+		Body: oauth2flowstest.EntraError("invalid_grant", "AADSTS50013: Assertion failed signature validation.", "")})
+	for range 5 {
+		status, header, body := ct.call(t, revoked)
+		assert.Equal(t, http.StatusUnauthorized, status)
+		assert.Equal(t, `Bearer error="invalid_token"`, header.Get("WWW-Authenticate"))
+		assert.NotContains(t, body, revoked)
+	}
+	assert.Equal(t, 1, ct.tokenRequests(), "retries of a refused assertion are answered from the cache")
+
+	// Another user's token is not affected.
+	status, _, _ := ct.call(t, ct.srv.IssueAccessToken("alice", "api://api-a", "access_as_user"))
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, 2, ct.tokenRequests())
+
+	// Once the refusal's time is over, the token is tried again (the
+	// server, its fault spent, now accepts it).
+	time.Sleep(400 * time.Millisecond)
+	status, _, body := ct.call(t, revoked)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "orders of mallory", body)
+	assert.Equal(t, 3, ct.tokenRequests())
+}
+
+func TestOBOMiddlewareConcurrentRetriesOfARefusedAssertion(t *testing.T) {
+	ct := newChainTier(t, true)
+	bad := ct.srv.IssueAccessToken("mallory", "api://api-a", "access_as_user")
+	ct.srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusBadRequest,
+		Body:  oauth2flowstest.EntraError("invalid_grant", "AADSTS500133: Assertion is not within its valid time range.", ""),
+		Delay: 50 * time.Millisecond})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 5 {
+				status, _, _ := ct.call(t, bad)
+				assert.Equal(t, http.StatusUnauthorized, status)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 1, ct.tokenRequests())
+}
+
+// A claims challenge is the caller's to answer: it reaches every caller,
+// and is never answered from the cache.
+func TestOBOMiddlewareClaimsChallengeReachesTheCallerEveryTime(t *testing.T) {
+	ct := newChainTier(t, true)
+	const claims = `{"access_token":{"capolids":{"essential":true,"values":["mfa-policy"]}}}`
+	bob := ct.srv.IssueAccessToken("bob", "api://api-a", "access_as_user")
+	for _, code := range []string{"interaction_required", "invalid_grant"} {
+		t.Run(code, func(t *testing.T) {
+			ct.srv.ResetRequests()
+			ct.srv.InjectFault(oauth2flowstest.EndpointToken, 2, oauth2flowstest.Fault{Status: http.StatusBadRequest,
+				Body: oauth2flowstest.EntraError(code, "AADSTS50079: you must enroll in multi-factor authentication.", claims)})
+			for range 2 {
+				status, header, body := ct.call(t, bob)
+				require.Equal(t, http.StatusUnauthorized, status)
+				got, ok := oauth2flows.ParseClaimsChallenge(header.Get("WWW-Authenticate"))
+				require.True(t, ok, header.Get("WWW-Authenticate"))
+				assert.JSONEq(t, claims, got)
+				assert.NotContains(t, body, bob)
+			}
+			assert.Equal(t, 2, ct.tokenRequests(), "each call asked the server")
+		})
+	}
+	// The user signed in again with the claims: the same token now passes.
+	status, _, body := ct.call(t, bob)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "orders of bob", body)
+}
+
+// Which refusals OBOCache.Token remembers, for each grant, over real HTTP.
+func TestOBOCacheRemembersOnlyRefusalsOfTheAssertion(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     []oauth2flows.CacheOption
+		code     string
+		claims   string
+		requests int // for three calls; the fault answers the first only
+	}{
+		{"invalid_grant", nil, "invalid_grant", "", 1},
+		{"invalid_grant, token exchange", []oauth2flows.CacheOption{oauth2flows.WithTokenExchangeGrant()}, "invalid_grant", "", 1},
+		{"invalid_request, token exchange (RFC 8693 §2.2.2)", []oauth2flows.CacheOption{oauth2flows.WithTokenExchangeGrant()}, "invalid_request", "", 1},
+		{"invalid_request, OBO", nil, "invalid_request", "", 2},
+		{"interaction_required", nil, "interaction_required", `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`, 2},
+		{"invalid_client", nil, "invalid_client", "", 2},
+		{"temporarily_unavailable", nil, "temporarily_unavailable", "", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}))
+			defer srv.Close()
+			cache := oauth2flows.NewOBOCache(&oauth2flows.Config{ClientID: "api-a", ClientSecret: "api-a-secret",
+				Endpoint: srv.Endpoint(), Scopes: []string{"api://api-b/.default"}}, tc.opts...)
+			assertion := srv.IssueAccessToken("alice", "api://api-a", "access_as_user")
+			srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusBadRequest,
+				Body: oauth2flowstest.EntraError(tc.code, "refused", tc.claims)})
+			_, first := cache.Token(context.Background(), assertion)
+			var oe *oauth2flows.Error
+			require.ErrorAs(t, first, &oe)
+			assert.Equal(t, tc.code, oe.Code)
+			_, second := cache.Token(context.Background(), assertion)
+			_, _ = cache.Token(context.Background(), assertion)
+			assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), tc.requests)
+			if tc.requests == 1 {
+				assert.Same(t, first, second, "the remembered refusal is the server's error")
+			} else {
+				assert.NoError(t, second, "asked again, and the server accepted")
+			}
+		})
+	}
+}
+
+// The hit of a good token allocates nothing, and the refusals do not change
+// that: they are looked up only after a miss.
+func TestOBOCacheHitAllocatesNothingWhileRefusalsAreHeld(t *testing.T) {
+	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}))
+	defer srv.Close()
+	cache := oauth2flows.NewOBOCache(&oauth2flows.Config{ClientID: "api-a", ClientSecret: "api-a-secret",
+		Endpoint: srv.Endpoint(), Scopes: []string{"api://api-b/.default"}})
+	srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusBadRequest,
+		Body: oauth2flowstest.EntraError("invalid_grant", "refused", "")})
+	_, err := cache.Token(context.Background(), srv.IssueAccessToken("mallory", "api://api-a"))
+	require.Error(t, err)
+	good := srv.IssueAccessToken("alice", "api://api-a")
+	_, err = cache.Token(context.Background(), good)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := cache.Token(context.Background(), good); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
 }
