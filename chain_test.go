@@ -3,12 +3,14 @@ package oauth2flows_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +30,7 @@ type chainTier struct {
 	apiB  *httptest.Server
 	cache *oauth2flows.OBOCache
 	logs  *syncBuffer
+	skew  atomic.Int64 // of the authorization server's clock, in ns
 }
 
 // syncBuffer is a log sink safe for the handlers' goroutines.
@@ -51,18 +54,46 @@ func (s *syncBuffer) String() string {
 // newChainTier builds the tier; validate false leaves the Validator out
 // (a misconfigured chain). The cache exchanges for api://api-b.
 func newChainTier(t *testing.T, validate bool, opts ...oauth2flows.CacheOption) *chainTier {
+	return newChainTierOf(t, chainSetup{validate: validate, cacheOpts: opts})
+}
+
+// chainSetup says how newChainTierOf builds a tier.
+type chainSetup struct {
+	validate  bool
+	entra     string // the test server's Entra tenant; "": a generic server
+	cacheOpts []oauth2flows.CacheOption
+}
+
+func newChainTierOf(t *testing.T, setup chainSetup) *chainTier {
 	t.Helper()
-	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}))
+	ct := &chainTier{logs: &syncBuffer{}}
+	srvOpts := []oauth2flowstest.Option{oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}),
+		oauth2flowstest.WithClock(func() time.Time { return time.Now().Add(time.Duration(ct.skew.Load())) })}
+	if setup.entra != "" {
+		srvOpts = append(srvOpts, oauth2flowstest.WithEntra(setup.entra))
+	}
+	srv := oauth2flowstest.NewServer(srvOpts...)
 	t.Cleanup(srv.Close)
-	ct := &chainTier{srv: srv, logs: &syncBuffer{}}
+	ct.srv = srv
+	vcfg := oauth2flows.ValidatorConfig{Issuer: srv.URL(), Audiences: []string{"api://api-a"}, RequiredScopes: []string{"access_as_user"}}
+	endpoint := srv.Endpoint()
+	if setup.entra != "" {
+		// A multi-tenant Entra API: the issuer's {tenantid} is each token's tid.
+		vcfg.Issuer, vcfg.JWKSURL = srv.URL()+"/{tenantid}/v2.0", srv.URL()+"/common/discovery/v2.0/keys"
+		endpoint = srv.EntraEndpoint("")
+		vcfg.HTTPClient = srv.Client() // the Entra profile serves https
+	}
 	ct.apiB = httptest.NewServer(srv.Protect("api://api-b", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := oauth2flowstest.ClaimsFromContext(r.Context())
 		_, _ = io.WriteString(w, "orders of "+c.Subject)
 	})))
 	t.Cleanup(ct.apiB.Close)
-	cfg := &oauth2flows.Config{ClientID: "api-a", ClientSecret: "api-a-secret", Endpoint: srv.Endpoint(),
+	cfg := &oauth2flows.Config{ClientID: "api-a", ClientSecret: "api-a-secret", Endpoint: endpoint,
 		Scopes: []string{"api://api-b/orders.read"}, Logger: slog.New(slog.NewTextHandler(ct.logs, nil))}
-	ct.cache = oauth2flows.NewOBOCache(cfg, opts...)
+	if setup.entra != "" {
+		cfg.HTTPClient = srv.Client()
+	}
+	ct.cache = oauth2flows.NewOBOCache(cfg, setup.cacheOpts...)
 	var h http.Handler = ct.cache.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client, ok := oauth2flows.DownstreamClient(r.Context())
 		if !ok {
@@ -78,12 +109,8 @@ func newChainTier(t *testing.T, validate bool, opts ...oauth2flows.CacheOption) 
 		w.WriteHeader(resp.StatusCode)
 		_, _ = io.Copy(w, resp.Body)
 	}))
-	if validate {
-		v, err := oauth2flows.NewValidator(context.Background(), oauth2flows.ValidatorConfig{
-			Issuer:         srv.URL(),
-			Audiences:      []string{"api://api-a"},
-			RequiredScopes: []string{"access_as_user"},
-		})
+	if setup.validate {
+		v, err := oauth2flows.NewValidator(context.Background(), vcfg)
 		require.NoError(t, err)
 		h = v.Middleware(h)
 	}
@@ -292,4 +319,57 @@ func TestOBOCacheHitAllocatesNothingWhileRefusalsAreHeld(t *testing.T) {
 		}
 	})
 	assert.Zero(t, allocs)
+}
+
+// The chain against an Entra-shaped server: a multi-tenant validator
+// ({tenantid} bound to tid), then the exchange at the tenant's endpoint.
+func TestChainEntraMultiTenant(t *testing.T) {
+	ct := newChainTierOf(t, chainSetup{validate: true, entra: "contoso"})
+	alice := ct.srv.IssueAccessToken("alice", "api://api-a", "access_as_user")
+	_, claims := unverifiedParts(t, alice)
+	require.NotEmpty(t, claims["tid"])
+	require.Equal(t, ct.srv.URL()+"/"+claims["tid"].(string)+"/v2.0", claims["iss"])
+	for range 2 {
+		status, _, body := ct.call(t, alice)
+		require.Equal(t, http.StatusOK, status)
+		assert.Equal(t, "orders of alice", body)
+	}
+	assert.Equal(t, 1, ct.tokenRequests())
+
+	// Another tenant's server, another key: refused before any exchange.
+	fabrikam := oauth2flowstest.NewServer(oauth2flowstest.WithEntra("fabrikam"))
+	defer fabrikam.Close()
+	status, h, _ := ct.call(t, fabrikam.IssueAccessToken("alice", "api://api-a", "access_as_user"))
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.Contains(t, h.Get("WWW-Authenticate"), `error="invalid_token"`)
+	assert.Equal(t, 1, ct.tokenRequests())
+}
+
+// What the Validator saves: without it, every distinct junk token is a token
+// request (the issue's measure: 20 garbage tokens, 20 calls); with it, none.
+// A replayed junk token costs one request even without it.
+func TestChainJunkTokensWithAndWithoutValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		setup             chainSetup
+		distinct, replays int // token requests for 20 distinct junk tokens, then one replayed 20 times
+	}{
+		{"validated", chainSetup{validate: true}, 0, 0},
+		{"unvalidated", chainSetup{cacheOpts: []oauth2flows.CacheOption{oauth2flows.WithInsecureUnvalidatedTokens()}}, 20, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ct := newChainTierOf(t, tc.setup)
+			for i := range 20 {
+				status, _, _ := ct.call(t, fmt.Sprintf("junk-%d.eyJzdWIiOiJ4In0.c2ln", i))
+				assert.Equal(t, http.StatusUnauthorized, status)
+			}
+			assert.Equal(t, tc.distinct, ct.tokenRequests())
+			ct.srv.ResetRequests()
+			for range 20 {
+				status, _, _ := ct.call(t, "replayed.eyJzdWIiOiJ4In0.c2ln")
+				assert.Equal(t, http.StatusUnauthorized, status)
+			}
+			assert.Equal(t, tc.replays, ct.tokenRequests())
+		})
+	}
 }
