@@ -157,7 +157,7 @@ func (d *downstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
 		closeBody(req)
-		return nil, &ConfigError{Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3)"}
+		return nil, &ConfigError{Op: "OBOCache.Middleware", Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3)"}
 	}
 	e := d.cur.Load()
 	if !time.Now().Before(e.until) {
