@@ -116,7 +116,7 @@ func sign(t *testing.T, method jwt.SigningMethod, header map[string]any, claims 
 
 // serverPublicKey fetches the test server's signing key from its key set,
 // as an attacker could.
-func serverPublicKey(t *testing.T, srv *oauth2flowstest.Server) *ecdsa.PublicKey {
+func serverPublicKey(t testing.TB, srv *oauth2flowstest.Server) *ecdsa.PublicKey {
 	t.Helper()
 	resp, err := http.Get(srv.URL() + "/jwks")
 	require.NoError(t, err)
