@@ -373,3 +373,22 @@ func TestChainJunkTokensWithAndWithoutValidation(t *testing.T) {
 		})
 	}
 }
+
+// RFC 8693 §2.2.2 answers an invalid subject token with invalid_request:
+// through the token exchange grant, the middle tier tells its caller the
+// token is invalid, as it does for invalid_grant, and asks only once.
+func TestOBOMiddlewareTokenExchangeRefusalIsInvalidToken(t *testing.T) {
+	ct := newChainTierOf(t, chainSetup{validate: true, cacheOpts: []oauth2flows.CacheOption{oauth2flows.WithTokenExchangeGrant()}})
+	token := ct.srv.IssueAccessToken("mallory", "api://api-a", "access_as_user")
+	ct.srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusBadRequest,
+		Body: `{"error":"invalid_request","error_description":"subject_token is invalid"}`})
+	for range 3 {
+		status, header, _ := ct.call(t, token)
+		assert.Equal(t, http.StatusUnauthorized, status)
+		assert.Equal(t, `Bearer error="invalid_token"`, header.Get("WWW-Authenticate"))
+	}
+	reqs := ct.srv.RequestsTo(oauth2flowstest.EndpointToken)
+	require.Len(t, reqs, 1)
+	assert.Equal(t, oauth2flows.GrantTypeTokenExchange, reqs[0].Form.Get("grant_type"))
+	assert.Equal(t, token, reqs[0].Form.Get("subject_token"))
+}

@@ -50,7 +50,9 @@ type downstreamKey struct{}
 // WWW-Authenticate: Bearer when its Authorization header is missing, and
 // error="invalid_request" when it is malformed. In every case it gets
 // error="invalid_token" when the server rejects the token as a grant
-// (invalid_grant: expired, wrong audience); and the claims challenge of
+// (invalid_grant: expired, wrong audience; invalid_request for RFC 8693
+// token exchange, §2.2.2), and then for 30 seconds without asking again
+// (see [OBOCache]); and the claims challenge of
 // [WriteClaimsChallenge] when the server answers interaction_required with
 // claims (conditional access, MFA). Other failures of the token endpoint
 // give 502, a misconfiguration 500. No token reaches a response body.
@@ -63,7 +65,7 @@ func (c *OBOCache) Middleware(next http.Handler, opts ...Option) http.Handler {
 		}
 		e, err := c.entry(r.Context(), assertion, opts, true)
 		if err != nil {
-			writeExchangeError(w, err)
+			c.writeExchangeError(w, err)
 			return
 		}
 		d := &downstream{Context: r.Context(), c: c, assertion: assertion, opts: opts, base: base}
@@ -205,7 +207,11 @@ func DownstreamClient(ctx context.Context) (*http.Client, bool) {
 	return c, ok
 }
 
-func writeExchangeError(w http.ResponseWriter, err error) {
+// writeExchangeError answers a request whose token could not be
+// exchanged: 401 invalid_token when the server refused the token itself
+// (see refusesAssertion), the claims challenge, 500 for a
+// misconfiguration, 502 otherwise.
+func (c *OBOCache) writeExchangeError(w http.ResponseWriter, err error) {
 	if errors.Is(err, errMalformedBearer) {
 		writeBearerChallenge(w, err)
 		return
@@ -217,7 +223,7 @@ func writeExchangeError(w http.ResponseWriter, err error) {
 	var oe *Error
 	var ce *ConfigError
 	switch {
-	case errors.As(err, &oe) && oe.Code == "invalid_grant":
+	case errors.As(err, &oe) && refusesAssertion(err, c.grant):
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		http.Error(w, "invalid_token", http.StatusUnauthorized)
 	case errors.As(err, &ce):
