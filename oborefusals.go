@@ -16,8 +16,10 @@ import (
 // assertion is the commonest refusal and must not cost a request per retry.
 const refusalTTL = 30 * time.Second
 
-// refusalSlots bounds how many refusals the cache remembers: about 100 bytes
-// each, so at most a megabyte, whatever a flood of distinct bad tokens.
+// refusalSlots bounds how many refusals the cache remembers, whatever a
+// flood of distinct bad tokens: each costs about 100 bytes plus the
+// server's error (its description, trace and correlation IDs, a few hundred
+// bytes from Entra), so a few megabytes at most.
 const refusalSlots = 10_000
 
 // refusesAssertion reports whether err is the token endpoint's definitive
