@@ -3,6 +3,7 @@ package oauth2flows
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -28,19 +29,30 @@ func (s oboSource) Token(ctx context.Context) (*Token, error) {
 // downstreamKey is the context key of the client Middleware provides.
 type downstreamKey struct{}
 
-// Middleware is the middle tier's On-Behalf-Of in one line. For each
-// request it takes the caller's bearer token (RFC 6750 §2.1), exchanges it
-// through the cache for a downstream token, and calls next with an
-// *http.Client for the downstream API in the request's context; get it with
-// [DownstreamClient]. That client sends the token as a [Transport] would:
+// Middleware is the middle tier's On-Behalf-Of. Behind
+// [Validator.Middleware], for each request it takes the caller's validated
+// token (the [Principal]'s Raw), exchanges it through the cache for a
+// downstream token, and calls next with an *http.Client for the downstream
+// API in the request's context; get it with [DownstreamClient]. The whole
+// middle tier is one line:
+//
+//	http.Handle("/orders", v.Middleware(obo.Middleware(orders)))
+//
+// Without a Principal in the request's context it exchanges nothing: it
+// answers 500 and logs the misconfiguration, unless the cache was built with
+// [WithInsecureUnvalidatedTokens], when it exchanges the Authorization
+// header's bearer token (RFC 6750 §2.1) as it is. That client sends the token as a [Transport] would:
 // never to another origin on a redirect, never over plain http except to
 // loopback, never past the user's token's "exp"; and through
 // Config.HTTPClient's transport when one is set.
 //
-// The caller gets 401 with WWW-Authenticate: Bearer when its Authorization
-// header is missing, and error="invalid_request" when it is malformed;
+// With WithInsecureUnvalidatedTokens, the caller gets 401 with
+// WWW-Authenticate: Bearer when its Authorization header is missing, and
+// error="invalid_request" when it is malformed. In every case it gets
 // error="invalid_token" when the server rejects the token as a grant
-// (invalid_grant: expired, wrong audience); and the claims challenge of
+// (invalid_grant: expired, wrong audience; invalid_request for RFC 8693
+// token exchange, §2.2.2), and then for 30 seconds without asking again
+// (see [OBOCache]); and the claims challenge of
 // [WriteClaimsChallenge] when the server answers interaction_required with
 // claims (conditional access, MFA). Other failures of the token endpoint
 // give 502, a misconfiguration 500. No token reaches a response body.
@@ -53,7 +65,7 @@ func (c *OBOCache) Middleware(next http.Handler, opts ...Option) http.Handler {
 		}
 		e, err := c.entry(r.Context(), assertion, opts, true)
 		if err != nil {
-			writeExchangeError(w, err)
+			c.writeExchangeError(w, err)
 			return
 		}
 		d := &downstream{Context: r.Context(), c: c, assertion: assertion, opts: opts, base: base}
@@ -64,15 +76,43 @@ func (c *OBOCache) Middleware(next http.Handler, opts ...Option) http.Handler {
 }
 
 // admit is Middleware's gate: it returns the incoming token to exchange, or
-// answers the request itself and returns false. The token's characters are
-// checked before its first exchange (see entry), not on every request.
+// answers the request itself and returns false.
+//
+// Only a validated token is exchanged: the Raw of the [Principal] that
+// [Validator.Middleware] put in the request's context. Without one the
+// chain is misconfigured (the Validator is missing, or placed after the
+// cache): the request gets 500 and the log says why, and nothing is sent to
+// the token endpoint. A 401 would tell the client its token is bad and send
+// it to sign in again, in a loop, for a fault of the server.
+// [WithInsecureUnvalidatedTokens] exchanges the Authorization header's
+// bearer instead, whose characters are checked before its first exchange
+// (see entry), not on every request.
 func (c *OBOCache) admit(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if p, ok := PrincipalFromContext(r.Context()); ok && p.Raw != "" {
+		return p.Raw, true
+	}
+	if !c.insecureUnvalidated {
+		c.logger().LogAttrs(r.Context(), slog.LevelError, "oauth2flows: OBOCache.Middleware refused to exchange an unvalidated token: "+
+			"put Validator.Middleware in front of it, or set WithInsecureUnvalidatedTokens if a gateway validates tokens")
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "on-behalf-of is misconfigured", http.StatusInternalServerError)
+		return "", false
+	}
 	assertion, err := bearerCredentials(r)
 	if err != nil {
 		writeBearerChallenge(w, err)
 		return "", false
 	}
 	return assertion, true
+}
+
+// logger is Config.Logger, or slog's default logger when it is nil: a
+// misconfiguration must be seen.
+func (c *OBOCache) logger() *slog.Logger {
+	if c.cfg != nil && c.cfg.Logger != nil {
+		return c.cfg.Logger
+	}
+	return slog.Default()
 }
 
 // writeBearerChallenge answers a request whose Authorization header is
@@ -119,7 +159,7 @@ func (d *downstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
 		closeBody(req)
-		return nil, &ConfigError{Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3)"}
+		return nil, &ConfigError{Op: "OBOCache.Middleware", Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3)"}
 	}
 	e := d.cur.Load()
 	if !time.Now().Before(e.until) {
@@ -167,7 +207,11 @@ func DownstreamClient(ctx context.Context) (*http.Client, bool) {
 	return c, ok
 }
 
-func writeExchangeError(w http.ResponseWriter, err error) {
+// writeExchangeError answers a request whose token could not be
+// exchanged: 401 invalid_token when the server refused the token itself
+// (see refusesAssertion), the claims challenge, 500 for a
+// misconfiguration, 502 otherwise.
+func (c *OBOCache) writeExchangeError(w http.ResponseWriter, err error) {
 	if errors.Is(err, errMalformedBearer) {
 		writeBearerChallenge(w, err)
 		return
@@ -179,7 +223,7 @@ func writeExchangeError(w http.ResponseWriter, err error) {
 	var oe *Error
 	var ce *ConfigError
 	switch {
-	case errors.As(err, &oe) && oe.Code == "invalid_grant":
+	case errors.As(err, &oe) && refusesAssertion(err, c.grant):
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		http.Error(w, "invalid_token", http.StatusUnauthorized)
 	case errors.As(err, &ce):

@@ -3,10 +3,7 @@ package oauth2flows_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log"
-	"net/http"
-	"net/http/httptest"
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
@@ -73,48 +70,6 @@ func ExampleOBOCache() {
 	}
 	fmt.Println("token requests:", len(srv.RequestsTo(oauth2flowstest.EndpointToken)))
 	// Output: token requests: 1
-}
-
-// A middle tier in one line: the middleware exchanges the caller's token
-// (cached) and hands the handler a client for the downstream API.
-func ExampleOBOCache_Middleware() {
-	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}))
-	defer srv.Close()
-	apiB := httptest.NewServer(srv.Protect("api://api-b", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		claims, _ := oauth2flowstest.ClaimsFromContext(r.Context())
-		fmt.Fprintf(w, "API B serves %s", claims.Subject)
-	})))
-	defer apiB.Close()
-
-	cfg := &oauth2flows.Config{ClientID: "api-a", ClientSecret: "api-a-secret", Endpoint: srv.Endpoint(),
-		Scopes: []string{"api://api-b/.default"}}
-	obo := oauth2flows.NewOBOCache(cfg)
-	apiA := httptest.NewServer(obo.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		downstream, _ := oauth2flows.DownstreamClient(r.Context())
-		resp, err := downstream.Get(apiB.URL)
-		if err != nil {
-			http.Error(w, "API B unavailable", http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		io.Copy(w, resp.Body)
-	})))
-	defer apiA.Close()
-
-	for range 2 {
-		req, _ := http.NewRequest(http.MethodGet, apiA.URL, nil)
-		req.Header.Set("Authorization", "Bearer "+srv.IssueAccessToken("alice", "api://api-a"))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			log.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		fmt.Println(string(body))
-	}
-	// Output:
-	// API B serves alice
-	// API B serves alice
 }
 
 // Replicas of a middle tier share their tokens through a TokenStore (Redis

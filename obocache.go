@@ -24,6 +24,12 @@ import (
 // the user's token it was exchanged for. A token with neither bound is not
 // cached. A call with [WithClaims] always goes to the server.
 //
+// An assertion the server refuses outright (invalid_grant: expired,
+// revoked, forged; for token exchange also invalid_request) gets the same
+// error for 30 seconds without another request, so that a client retrying
+// a bad token costs one token request, not one per retry. A claims
+// challenge is never remembered: it reaches every caller.
+//
 // With [WithCacheStore], replicas share their tokens through a [TokenStore]
 // behind each one's memory, and one exchange serves them all.
 //
@@ -41,6 +47,11 @@ type OBOCache struct {
 	seeds        [2]maphash.Seed // of localKey
 
 	options sync.Pool // of *options, so that a hit with options allocates nothing
+
+	insecureUnvalidated bool // see WithInsecureUnvalidatedTokens
+
+	refused    *refusals     // assertions refused outright, answered without a request
+	refusalTTL time.Duration // how long; refusalTTL but in tests
 
 	mu      sync.Mutex
 	flights map[localKey]*inflight[*lruEntry]
@@ -98,6 +109,16 @@ func WithTokenExchangeGrant() CacheOption {
 	return func(c *OBOCache) { c.exchange, c.grant = TokenExchange, GrantTypeTokenExchange }
 }
 
+// WithInsecureUnvalidatedTokens makes [OBOCache.Middleware] exchange the
+// bearer token of a request that did not go through [Validator.Middleware],
+// without checking its signature, issuer, audience or lifetime. Use it only
+// behind a gateway that has already validated the token: otherwise every
+// forged or garbage token becomes a request to the token endpoint, and a
+// flood of them gets the middle tier throttled (Entra's AADSTS50196).
+func WithInsecureUnvalidatedTokens() CacheOption {
+	return func(c *OBOCache) { c.insecureUnvalidated = true }
+}
+
 // defaultCacheSize is the in-memory index's size unless [WithCacheSize]
 // says otherwise: about 90 MB of Entra tokens, measured by
 // TestOBOCacheMemoryPerEntry.
@@ -121,6 +142,7 @@ func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 		c.local = newLRU(0)
 	}
 	c.options.New = func() any { return new(options) }
+	c.refused, c.refusalTTL = newRefusals(refusalSlots), refusalTTL
 	return c
 }
 
@@ -166,6 +188,11 @@ func (c *OBOCache) entry(ctx context.Context, assertion string, opts []Option, b
 			c.release(o)
 			return e, nil
 		}
+	}
+	// After a miss only: a hit never looks here.
+	if err := c.refused.get(lk, time.Now()); err != nil {
+		c.release(o)
+		return nil, err
 	}
 	if bearer && !isB64Token(assertion) {
 		c.release(o)
@@ -233,6 +260,9 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool,
 	if e := c.local.get(lk, time.Now()); e != nil && fresh {
 		return e, nil
 	}
+	if err := c.refused.get(lk, time.Now()); err != nil {
+		return nil, err // likewise for the refusal the previous flight got
+	}
 	var lease TokenLease
 	if c.store != nil {
 		if fresh {
@@ -254,6 +284,9 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool,
 	defer cancel()
 	tok, err := c.exchange(xctx, c.cfg, assertion, opts...)
 	if err != nil {
+		if refusesAssertion(err, c.grant) {
+			c.refused.put(lk, err, time.Now(), c.refusalTTL)
+		}
 		return nil, err
 	}
 	served, until, ok := c.bound(tok, assertion)

@@ -234,7 +234,7 @@ func TestOBOMiddleware(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	})))
 	defer downstream.Close()
-	cache := oauth2flows.NewOBOCache(cfg)
+	cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens())
 	api := httptest.NewServer(cache.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client, ok := oauth2flows.DownstreamClient(r.Context())
 		if !ok {
@@ -306,7 +306,7 @@ func TestOBOMiddlewareSendsDownstreamThroughConfigHTTPClient(t *testing.T) {
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})}
-	api := httptest.NewServer(oauth2flows.NewOBOCache(cfg).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := httptest.NewServer(oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens()).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client, _ := oauth2flows.DownstreamClient(r.Context())
 		resp, err := client.Get(downstream.URL)
 		if err != nil {
@@ -543,7 +543,7 @@ func TestOBOMiddlewareClientNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 	})))
 	defer downstream.Close()
 	var before, after error
-	handler := oauth2flows.NewOBOCache(cfg).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens()).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client, _ := oauth2flows.DownstreamClient(r.Context())
 		resp, err := client.Get(downstream.URL)
 		if before = err; err == nil {
