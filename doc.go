@@ -65,8 +65,9 @@
 //
 // The OBO middleware takes the caller's bearer token, exchanges it through
 // the cache (one request per user, token and scope, not one per call) and
-// hands the handler a client for the downstream API. It does not validate
-// the incoming token: put it behind [Validator.Middleware].
+// hands the handler a client for the downstream API. It exchanges only a
+// token that [Validator.Middleware] in front of it validated; without one it
+// refuses, unless [WithInsecureUnvalidatedTokens] says a gateway validated.
 //
 //	cache := oauth2flows.NewOBOCache(&oauth2flows.Config{
 //		ClientID:     apiClientID,
