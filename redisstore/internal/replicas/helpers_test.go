@@ -52,7 +52,7 @@ const (
 // signedIn starts a test server (refresh tokens rotate; a second use of one
 // revokes its family) and returns it, the client's Config and alice's
 // token.
-func signedIn(t *testing.T, opts ...oauth2flowstest.Option) (*oauth2flowstest.Server, *oauth2flows.Config, *oauth2flows.Token) {
+func signedIn(t testing.TB, opts ...oauth2flowstest.Option) (*oauth2flowstest.Server, *oauth2flows.Config, *oauth2flows.Token) {
 	t.Helper()
 	srv := oauth2flowstest.NewServer(append([]oauth2flowstest.Option{
 		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: clientID, Secret: clientSecret}),
@@ -75,7 +75,7 @@ func signedIn(t *testing.T, opts ...oauth2flowstest.Option) (*oauth2flowstest.Se
 }
 
 // protectedAPI answers with the subject of the server's tokens for "app".
-func protectedAPI(t *testing.T, srv *oauth2flowstest.Server) string {
+func protectedAPI(t testing.TB, srv *oauth2flowstest.Server) string {
 	api := httptest.NewServer(srv.Protect(clientID, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := oauth2flowstest.ClaimsFromContext(r.Context())
 		fmt.Fprint(w, claims.Subject)
