@@ -71,7 +71,7 @@ type CacheOption func(*OBOCache)
 // The store's keys are SHA-256 hashes of the assertion, the client, the
 // token endpoint, the grant and the parameters: they name nothing. Every
 // failure of the store (an error, a call that does not return within 2 s, a
-// lease not obtained within 10 s, a panic) is a miss: the request goes on
+// lease not obtained within 30 s, a panic) is a miss: the request goes on
 // with the memory and the token endpoint, and the failure is reported
 // through [Config.Logger] and [WithStoreErrorHandler], never as the error
 // of a call.

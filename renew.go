@@ -47,6 +47,7 @@ type renewPolicy struct {
 	skew   time.Duration
 	store  TokenStore // nil: none
 	key    string
+	calls  storeCalls // bounds and handler of the store's calls; its logger is the renewal's
 }
 
 var defaultPolicy = &renewPolicy{skew: DefaultRefreshSkew}
@@ -99,10 +100,6 @@ const (
 	// no request waits on it longer, even when user code ignores its
 	// context.
 	renewTimeout = time.Minute
-	// renewStoreTimeout bounds one TokenStore call but Lock.
-	renewStoreTimeout = 5 * time.Second
-	// renewLockTimeout bounds the wait for a TokenStore lease.
-	renewLockTimeout = renewTimeout / 2
 )
 
 // current returns a state that may be handed out, renewing the token first
@@ -372,13 +369,27 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		return st, err
 	}
 	// Wait for the lease while another replica renews; the holder's lease
-	// expires if it dies. The wait takes at most half the job's time, so
-	// that a lease never given up still leaves time to go on without it.
-	lockCtx, cancel := context.WithTimeout(ctx, renewLockTimeout)
-	lease, err := pol.store.Lock(lockCtx, pol.key)
-	cancel()
+	// expires if it dies. The wait takes at most half the job's time
+	// (lockTimeout), so that a lease never given up still leaves time to go
+	// on without it. A lease obtained after that is given up at once.
+	calls := r.calls(pol)
+	unlock := func(lease TokenLease) {
+		storeCall(context.WithoutCancel(ctx), calls, "Unlock", func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, lease.Unlock(ctx)
+		}, nil)
+	}
+	lease, err := storeCall(ctx, calls, "Lock", func(ctx context.Context) (TokenLease, error) {
+		return pol.store.Lock(ctx, pol.key)
+	}, func(late TokenLease) {
+		if late != nil {
+			unlock(late)
+		}
+	})
+	if err == nil && lease == nil {
+		err = errors.New("a nil lease")
+		calls.report(ctx, &StoreError{Op: "Lock", Err: err})
+	}
 	if err != nil {
-		r.storeFailed(ctx, "lock", err)
 		if stored, err := r.storeLoad(ctx, pol); err == nil { // the holder may have finished
 			if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 				return st, err
@@ -386,13 +397,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		}
 		return r.renewLocal(ctx, pol, cur, forced)
 	}
-	defer func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renewStoreTimeout)
-		defer cancel()
-		if err := lease.Unlock(uctx); err != nil {
-			r.storeFailed(ctx, "unlock", err)
-		}
-	}()
+	defer unlock(lease)
 	// Under the lease, what is stored is the newest token of every replica.
 	if stored, err = r.storeLoad(ctx, pol); err == nil {
 		if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
@@ -401,7 +406,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	}
 	if stored == nil && cur != nil && cur.unchecked && time.Now().Before(cur.expireAt) {
 		// The store has no token: the seed becomes the shared one.
-		r.leaseStore(ctx, lease, cur.tok)
+		r.leaseStore(ctx, pol, lease, cur.tok)
 		return r.check(cur), nil
 	}
 	base := cur
@@ -412,7 +417,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	if err != nil {
 		return nil, err
 	}
-	if err := r.leaseStore(ctx, lease, tok); errors.Is(err, ErrLeaseLost) {
+	if err := r.leaseStore(ctx, pol, lease, tok); errors.Is(err, ErrLeaseLost) {
 		// This lease lapsed and another replica stored a newer token under
 		// its own: that one is current, and this one is dropped unsaved.
 		if stored, err := r.storeLoad(ctx, pol); err == nil {
@@ -473,42 +478,30 @@ func older(a, b *Token) bool {
 	return !a.Expiry.IsZero() && !b.Expiry.IsZero() && a.Expiry.Before(b.Expiry)
 }
 
+// calls is how the renewal calls its store (storecall.go): failures go to
+// the source's Config.Logger and the Transport's handler.
+func (r *renewal) calls(pol *renewPolicy) *storeCalls {
+	c := pol.calls
+	c.logger = r.logger
+	return &c
+}
+
 // storeLoad reads the shared token, bounded in time.
 func (r *renewal) storeLoad(ctx context.Context, pol *renewPolicy) (*Token, error) {
-	ctx, cancel := context.WithTimeout(ctx, renewStoreTimeout)
-	defer cancel()
-	tok, err := pol.store.Load(ctx, pol.key)
-	if err != nil {
-		r.storeFailed(ctx, "load", err)
-	}
-	return tok, err
+	return storeCall(ctx, r.calls(pol), "Load", func(ctx context.Context) (*Token, error) {
+		return pol.store.Load(ctx, pol.key)
+	}, nil)
 }
 
 // leaseStore writes tok under the lease, bounded in time, kept until
 // replaced when it carries a refresh token and until it expires otherwise.
-func (r *renewal) leaseStore(ctx context.Context, lease TokenLease, tok *Token) error {
-	ctx, cancel := context.WithTimeout(ctx, renewStoreTimeout)
-	defer cancel()
+func (r *renewal) leaseStore(ctx context.Context, pol *renewPolicy, lease TokenLease, tok *Token) error {
 	var expires time.Time
 	if tok.RefreshToken == "" {
 		expires = tok.Expiry
 	}
-	err := lease.Store(ctx, tok, expires)
-	if err != nil && !errors.Is(err, ErrLeaseLost) {
-		r.storeFailed(ctx, "store", err)
-	}
+	_, err := storeCall(ctx, r.calls(pol), "Store", func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, lease.Store(ctx, tok, expires)
+	}, nil)
 	return err
-}
-
-// storeFailed reports a store failure on the source's Config.Logger, or on
-// slog's default logger when there is none: a replica that silently stops
-// sharing its tokens is a failure someone must see. The key is not logged:
-// it may name a user.
-func (r *renewal) storeFailed(ctx context.Context, op string, err error) {
-	l := r.logger
-	if l == nil {
-		l = slog.Default()
-	}
-	l.LogAttrs(ctx, slog.LevelWarn, "oauth2flows: token store failed; going on without it",
-		slog.String("op", op), slog.String("error", err.Error()))
 }

@@ -113,8 +113,10 @@ func WithRefreshSkew(d time.Duration) TransportOption {
 // Every store error is a miss: it is logged at WARN on the source's
 // Config.Logger (slog's default logger when there is none, or for a source
 // not of this package), and the request goes on with the Transport's own
-// memory and the token endpoint. Each store call is bounded in time: the
-// wait for the lease at 30 s, every other call at 5 s.
+// memory and the token endpoint; [WithTokenStoreErrorHandler] sees it too.
+// Each store call is bounded in time, also for a store that ignores its
+// context, and a panic in one is a miss: the wait for the lease at 30 s,
+// every other call at 2 s.
 func WithTokenStore(store TokenStore, key string) TransportOption {
 	return func(o *transportOptions) {
 		if store != nil {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/oauth2flows/oauth2flows/redisstore/redistest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -238,7 +240,7 @@ func TestDeadHolderLeaseExpires(t *testing.T) {
 	exe, err := os.Executable()
 	require.NoError(t, err)
 	child := exec.Command(exe, "-test.run", "^$")
-	child.Env = append(os.Environ(), fmt.Sprintf("%s=%s %x %d", childEnv, testRedis.addr(), key, ttl.Milliseconds()))
+	child.Env = append(os.Environ(), fmt.Sprintf("%s=%s %x %d", childEnv, testRedis.Addr(), key, ttl.Milliseconds()))
 	child.Stderr = os.Stderr
 	out, err := child.StdoutPipe()
 	require.NoError(t, err)
@@ -270,7 +272,7 @@ func TestDeadHolderLeaseExpires(t *testing.T) {
 
 func TestRedisStoppedAndRestarted(t *testing.T) {
 	r := startTestRedis(t)
-	c := newClient(t, r.addr(), 0)
+	c := newClient(t, r.Addr(), 0)
 	ctx := context.Background()
 	var log errorLog
 	const bound = 200 * time.Millisecond
@@ -281,7 +283,7 @@ func TestRedisStoppedAndRestarted(t *testing.T) {
 
 	// A Redis that hangs (paused: it accepts nothing and answers nothing)
 	// costs each call its bound, not more.
-	require.NoError(t, r.cmd.Process.Signal(syscall.SIGSTOP))
+	require.NoError(t, r.Process().Signal(syscall.SIGSTOP))
 	for _, op := range []string{"load", "lock"} {
 		start := time.Now()
 		var err error
@@ -295,9 +297,9 @@ func TestRedisStoppedAndRestarted(t *testing.T) {
 		assert.True(t, re.Timeout(), op)
 		assert.Less(t, time.Since(start), bound+300*time.Millisecond, op+" on a paused Redis")
 	}
-	require.NoError(t, r.cmd.Process.Signal(syscall.SIGCONT))
+	require.NoError(t, r.Process().Signal(syscall.SIGCONT))
 
-	r.stop()
+	r.Stop()
 	calls := []struct {
 		name string
 		call func() error
@@ -320,9 +322,9 @@ func TestRedisStoppedAndRestarted(t *testing.T) {
 	ops, _ := log.get()
 	assert.Subset(t, ops, []string{"load", "lock", "store", "unlock"})
 
-	r2, err := startRedis(r.port)
+	r2, err := redistest.Run(r.Port())
 	require.NoError(t, err)
-	t.Cleanup(r2.stop)
+	t.Cleanup(r2.Stop)
 	require.Eventually(t, func() bool {
 		tok, err := s.Load(ctx, "k")
 		return err == nil && tok == nil // no persistence: the restarted Redis is empty

@@ -1,0 +1,22 @@
+module github.com/oauth2flows/oauth2flows/examples/replicas
+
+go 1.26.0
+
+replace (
+	github.com/oauth2flows/oauth2flows => ../..
+	github.com/oauth2flows/oauth2flows/redisstore => ../../redisstore
+)
+
+require (
+	github.com/oauth2flows/oauth2flows v0.0.0-00010101000000-000000000000
+	github.com/oauth2flows/oauth2flows/redisstore v0.0.0-00010101000000-000000000000
+	github.com/redis/go-redis/v9 v9.23.0
+)
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
+	golang.org/x/oauth2 v0.37.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+)

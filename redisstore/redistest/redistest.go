@@ -1,0 +1,135 @@
+// Package redistest starts a real redis-server for tests: on a random
+// loopback port, with no persistence, stopped at the end. It is shared by
+// the tests of the redisstore module and of the modules that test against
+// it (interop), so that none of them copies the start-up code, and none of
+// them runs against a fake such as miniredis.
+//
+// redis-server must be on PATH (Debian: apt-get install -y redis-server).
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Server is one redis-server process.
+type Server struct {
+	port int
+	dir  string
+	cmd  *exec.Cmd
+}
+
+// Run starts redis-server on 127.0.0.1:port (0: a free port) with no
+// persistence and waits until it answers PING. It is for TestMain, which has
+// no *testing.T; tests call [Start].
+func Run(port int) (*Server, error) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		return nil, fmt.Errorf("redistest: these tests need redis-server (apt-get install -y redis-server): %w", err)
+	}
+	if port == 0 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		port = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+	}
+	dir, err := os.MkdirTemp("", "redistest")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("redistest: start redis-server: %w", err)
+	}
+	s := &Server{port: port, dir: dir, cmd: cmd}
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return s, nil
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, fmt.Errorf("redistest: redis-server on port %d: no PING answer: %w", port, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Start starts a redis-server of the test's own (see [Run]), stopped when
+// the test ends. The test fails when redis-server cannot be started.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s, err := Run(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Restart starts a new redis-server on the port of s, which must have been
+// stopped: an empty one, as after a crash of a Redis without persistence.
+func (s *Server) Restart(t testing.TB) *Server {
+	t.Helper()
+	s2, err := Run(s.port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s2.Stop)
+	return s2
+}
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
+
+// Port is the server's port.
+func (s *Server) Port() int { return s.port }
+
+// Process is the redis-server process, e.g. to stop it with SIGSTOP.
+func (s *Server) Process() *os.Process { return s.cmd.Process }
+
+// Stop kills the server and waits for it to exit. Calling it again does
+// nothing.
+func (s *Server) Stop() {
+	if s.cmd.ProcessState == nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+	}
+	os.RemoveAll(s.dir)
+}
+
+// Client returns a client of the server, database db, closed when the test
+// ends: the store's time bounds reach the socket (ContextTimeoutEnabled),
+// and there are no retries, so that a dead Redis fails fast.
+func (s *Server) Client(t testing.TB, db int) *redis.Client {
+	return NewClient(t, s.Addr(), db)
+}
+
+// NewClient is [Server.Client] for a server at addr.
+func NewClient(t testing.TB, addr string, db int) *redis.Client {
+	c := redis.NewClient(&redis.Options{
+		Addr:                  addr,
+		DB:                    db,
+		ContextTimeoutEnabled: true,
+		MaxRetries:            -1,
+		DialTimeout:           time.Second,
+	})
+	t.Cleanup(func() { c.Close() })
+	return c
+}

@@ -1,0 +1,165 @@
+package oauth2flows
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// StoreError is a failure of a [TokenStore], of an [OBOCache] given
+// [WithCacheStore] or of a [Transport] given [WithTokenStore]: an error the
+// store returned, a call that did not return in time, or a panic. Both treat
+// it as a miss and go on with their own memory and the token endpoint (RFC
+// 9700 §4.14.2 still holds: a refresh token is redeemed once across the
+// replicas while the store answers). It reaches the application only through
+// [Config.Logger] and the handler of [WithStoreErrorHandler] or
+// [WithTokenStoreErrorHandler], never as the error of a call.
+type StoreError struct {
+	Op    string // the method that failed: "Load", "Lock", "Store" or "Unlock"
+	Err   error  // what it returned; context.DeadlineExceeded when it did not return in time
+	Panic any    // the value the method panicked with, or nil
+}
+
+// Error implements error.
+func (e *StoreError) Error() string {
+	return "oauth2flows: token store " + e.Op + ": " + e.Err.Error()
+}
+
+// Unwrap returns what the store returned.
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// errStorePanicked is the Err of a [StoreError] whose method panicked. The
+// panic's value is kept out of the message, which is logged.
+var errStorePanicked = errors.New("panicked")
+
+const (
+	// storeTimeout bounds one Load, Store or Unlock: a store that does not
+	// answer in time is a miss, not a stalled request.
+	storeTimeout = 2 * time.Second
+	// lockTimeout bounds the wait for a key's lease, which another replica
+	// holds for the length of its renewal or exchange. It is half of
+	// renewTimeout and exchangeTimeout, so that a lease never given up
+	// still leaves time to go on without the store.
+	lockTimeout = 30 * time.Second
+)
+
+// WithTokenStoreErrorHandler sets a function called with every failure of
+// the [TokenStore] of [WithTokenStore], for metrics or alerts; the failure is
+// logged on the source's Config.Logger too. The Transport has already
+// treated it as a miss. The function runs on the renewal's goroutine, must
+// not block, and may be called concurrently; a panic in it is recovered.
+//
+// It is the Transport's twin of the [OBOCache]'s [WithStoreErrorHandler]:
+// the two take the same function, one per option type.
+func WithTokenStoreErrorHandler(handle func(ctx context.Context, err *StoreError)) TransportOption {
+	return func(o *transportOptions) {
+		if handle != nil {
+			o.policy.calls.handle, o.renewal = handle, true
+		}
+	}
+}
+
+// storeCalls is how a [TokenStore]'s user calls it: the bounds of its calls
+// and where their failures go. The OBOCache and the Transport share it.
+type storeCalls struct {
+	logger  *slog.Logger // nil: slog's default logger
+	handle  func(ctx context.Context, err *StoreError)
+	timeout time.Duration // of one Load, Store or Unlock; zero: storeTimeout
+	lock    time.Duration // of the wait for a lease; zero: lockTimeout
+}
+
+func (s *storeCalls) timeoutOf(op string) time.Duration {
+	if op == "Lock" {
+		if s.lock > 0 {
+			return s.lock
+		}
+		return lockTimeout
+	}
+	if s.timeout > 0 {
+		return s.timeout
+	}
+	return storeTimeout
+}
+
+// report hands a store failure to the logger and the application's handler:
+// a replica that silently stops sharing its tokens is a failure someone must
+// see. Neither the key (it may name a user) nor a token is logged. A
+// handler that panics is not allowed to end the process either.
+func (s *storeCalls) report(ctx context.Context, err *StoreError) {
+	l := s.logger
+	if l == nil {
+		l = slog.Default()
+	}
+	l.LogAttrs(ctx, slog.LevelWarn, "oauth2flows: token store failed, treated as a miss",
+		slog.String("op", err.Op), slog.String("error", err.Err.Error()))
+	if s.handle != nil {
+		defer func() { _ = recover() }()
+		s.handle(ctx, err)
+	}
+}
+
+// storeCall runs one call op of a store on a goroutine of its own, so that
+// neither a store that ignores its context nor one that panics can hold up
+// or end the caller: it waits at most the op's bound. Every failure is
+// reported and returned, [ErrLeaseLost] too: the fence worked, but a lease
+// lapsed while its holder lived, which someone must see. late, when not nil, gets the result of a call that
+// returned without error after storeCall gave up on it (a lease obtained too
+// late is given up at once).
+func storeCall[T any](ctx context.Context, s *storeCalls, op string,
+	call func(context.Context) (T, error), late func(T)) (v T, err error) {
+	callCtx, cancel := context.WithTimeout(ctx, s.timeoutOf(op))
+	defer cancel()
+	type result struct {
+		v   T
+		err *StoreError
+	}
+	var (
+		mu               sync.Mutex
+		finished, gaveUp bool
+		done             = make(chan result, 1)
+	)
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r = result{err: &StoreError{Op: op, Err: errStorePanicked, Panic: p}}
+			}
+			mu.Lock()
+			finished = true
+			abandoned := gaveUp
+			mu.Unlock()
+			if abandoned {
+				if late != nil && r.err == nil {
+					late(r.v)
+				}
+				return
+			}
+			done <- r
+		}()
+		var err error
+		if r.v, err = call(callCtx); err != nil {
+			r.err = &StoreError{Op: op, Err: err}
+		}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-callCtx.Done():
+		mu.Lock()
+		gaveUp = !finished
+		mu.Unlock()
+		if gaveUp {
+			serr := &StoreError{Op: op, Err: context.Cause(callCtx)}
+			s.report(ctx, serr)
+			return v, serr
+		}
+		r = <-done // it finished as the time ran out
+	}
+	if r.err != nil {
+		s.report(ctx, r.err)
+		return v, r.err
+	}
+	return r.v, nil
+}
