@@ -1,6 +1,7 @@
 package oauth2flows
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"encoding/base64"
@@ -52,7 +53,7 @@ func (c *Config) authMethod() (AuthMethod, error) {
 
 // authenticate adds the client's credentials to the form or header
 // (RFC 6749 §2.3, RFC 7523 §2.2, RFC 8705 §2).
-func (c *Config) authenticate(m AuthMethod, form url.Values, header http.Header) error {
+func (c *Config) authenticate(ctx context.Context, m AuthMethod, form url.Values, header http.Header) error {
 	needSecret := func() error {
 		if c.ClientSecret == "" {
 			return &ConfigError{Field: "Config.ClientSecret", Reason: m.String() + " needs a client secret"}

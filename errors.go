@@ -75,8 +75,19 @@ func (e *Error) GoString() string {
 
 // Is makes errors.Is(err, [ErrReauthRequired]) true for the codes that mean
 // the user must sign in again.
+// It also makes errors.Is(err, [ErrDeviceAccessDenied]) and
+// errors.Is(err, [ErrDeviceCodeExpired]) true for the RFC 8628 §3.5 codes
+// "access_denied" and "expired_token".
 func (e *Error) Is(target error) bool {
-	return target == ErrReauthRequired && e.reauth()
+	switch target {
+	case ErrReauthRequired:
+		return e.reauth()
+	case ErrDeviceAccessDenied:
+		return e.Code == "access_denied"
+	case ErrDeviceCodeExpired:
+		return e.Code == "expired_token"
+	}
+	return false
 }
 
 func (e *Error) reauth() bool {
