@@ -29,6 +29,9 @@ const assertionLifetime = 5 * time.Minute
 // certificate leaves the method ambiguous and is refused; a key with a
 // certificate is private_key_jwt naming the certificate by "x5t#S256".
 func (c *Config) authMethod() (AuthMethod, error) {
+	if c.ClientAssertion != nil {
+		return c.assertionMethod()
+	}
 	if c.AuthMethod != AuthAuto {
 		return c.AuthMethod, nil
 	}
@@ -83,10 +86,10 @@ func (c *Config) authenticate(ctx context.Context, m AuthMethod, form url.Values
 			if err := needSecret(); err != nil {
 				return err
 			}
-		} else if c.PrivateKey == nil {
-			return &ConfigError{Field: "Config.PrivateKey", Reason: "private_key_jwt needs a private key"}
+		} else if c.PrivateKey == nil && c.ClientAssertion == nil {
+			return &ConfigError{Field: "Config.PrivateKey", Reason: "private_key_jwt needs a private key or Config.ClientAssertion"}
 		}
-		a, err := c.clientAssertion(m)
+		a, err := c.assertionFor(ctx, m)
 		if err != nil {
 			return err
 		}

@@ -139,12 +139,16 @@ func (e *ConfigError) Error() string {
 	return "oauth2flows: " + e.Op + ": " + e.Field + ": " + e.Reason
 }
 
-// withOp fills the Op of a [*ConfigError] that has none, so that errors
+// withOp fills the Op of a [*ConfigError] (or [*AssertionError]) that has none, so that errors
 // found deep in a call name the function the caller called.
 func withOp(op string, err error) error {
 	var ce *ConfigError
 	if errors.As(err, &ce) && ce.Op == "" {
 		ce.Op = op
+	}
+	var ae *AssertionError
+	if errors.As(err, &ae) && ae.Op == "" {
+		ae.Op = op
 	}
 	return err
 }

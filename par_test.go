@@ -24,7 +24,7 @@ func TestPushAuthCodeURLPushesTheRequestAndRedeems(t *testing.T) {
 	}{
 		{
 			name: "confidential client, PKCE, extras", cfg: confidential,
-			opts: []oauth2flows.Option{oauth2flows.WithParam("prompt", "login"), oauth2flows.WithScopes("read")},
+			opts:       []oauth2flows.Option{oauth2flows.WithParam("prompt", "login"), oauth2flows.WithScopes("read")},
 			wantMethod: "client_secret_basic",
 			wantPushed: url.Values{"response_type": {"code"}, "client_id": {gClientID}, "redirect_uri": {gRedirect},
 				"scope": {"read"}, "code_challenge_method": {"S256"}, "prompt": {"login"}},
