@@ -180,8 +180,19 @@ func DeviceAccessToken(ctx context.Context, cfg *Config, da *DeviceAuthResponse,
 	if da == nil || da.DeviceCode == "" {
 		return nil, &ConfigError{Op: op, Field: "DeviceAuthResponse.DeviceCode", Reason: "empty"}
 	}
+	if cfg == nil {
+		return nil, &ConfigError{Op: op, Field: "cfg", Reason: "nil Config"}
+	}
 	o := collect(opts)
 	if err := checkOptions(op, o); err != nil {
+		return nil, withOp(op, err)
+	}
+	// Refuse what can be known now, not after the first wait.
+	method, err := cfg.authMethod()
+	if err == nil {
+		_, err = cfg.endpointURL(tokenEndpoint, method)
+	}
+	if err != nil {
 		return nil, withOp(op, err)
 	}
 	clock := pollClockFrom(ctx)

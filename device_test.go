@@ -79,6 +79,35 @@ func TestDeviceAuthSendsScopesAndClientAndReturnsCodes(t *testing.T) {
 	}
 }
 
+func TestDeviceAuthRefusals(t *testing.T) {
+	srv := grantServer(t)
+	noURL := public(srv)
+	noURL.Endpoint.DeviceAuthURL = ""
+	plain := public(srv)
+	plain.Endpoint.DeviceAuthURL = "http://device.example/code"
+	tests := []struct {
+		name  string
+		cfg   *oauth2flows.Config
+		opts  []oauth2flows.Option
+		field string
+	}{
+		{"no DeviceAuthURL", noURL, nil, "Config.Endpoint.DeviceAuthURL"},
+		{"plain http off loopback", plain, nil, "Config.Endpoint.DeviceAuthURL"},
+		{"PKCE is not part of it", public(srv), []oauth2flows.Option{oauth2flows.WithPKCE(oauth2flows.NewVerifier())}, "WithPKCE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			da, err := oauth2flows.DeviceAuth(context.Background(), tt.cfg, tt.opts...)
+			assert.Nil(t, da)
+			var ce *oauth2flows.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, "DeviceAuth", ce.Op)
+			assert.Equal(t, tt.field, ce.Field)
+			assert.Empty(t, srv.Requests())
+		})
+	}
+}
+
 func TestDeviceAuthReadsProviderSpellings(t *testing.T) {
 	tests := []struct {
 		name, body string
@@ -293,20 +322,29 @@ func TestDeviceAccessTokenRealClockHonoursInterval(t *testing.T) {
 
 func TestDeviceAccessTokenRefusesBadInput(t *testing.T) {
 	srv := grantServer(t)
-	cfg := confidential(srv)
+	noTokenURL := confidential(srv)
+	noTokenURL.Endpoint.TokenURL = ""
+	ambiguous := confidential(srv)
+	ambiguous.ClientAssertion = func(context.Context) (string, error) { return "x", nil }
+	da := &oauth2flows.DeviceAuthResponse{DeviceCode: "x"}
 	tests := []struct {
 		name  string
+		cfg   *oauth2flows.Config
 		da    *oauth2flows.DeviceAuthResponse
 		opts  []oauth2flows.Option
 		field string
 	}{
-		{"nil response", nil, nil, "DeviceAuthResponse.DeviceCode"},
-		{"empty device code", &oauth2flows.DeviceAuthResponse{}, nil, "DeviceAuthResponse.DeviceCode"},
-		{"scope is the device authorization's", &oauth2flows.DeviceAuthResponse{DeviceCode: "x"}, []oauth2flows.Option{oauth2flows.WithScopes("a")}, "WithScopes"},
+		{"nil Config", nil, da, nil, "cfg"},
+		{"nil response", confidential(srv), nil, nil, "DeviceAuthResponse.DeviceCode"},
+		{"empty device code", confidential(srv), &oauth2flows.DeviceAuthResponse{}, nil, "DeviceAuthResponse.DeviceCode"},
+		{"scope is the device authorization's", confidential(srv), da, []oauth2flows.Option{oauth2flows.WithScopes("a")}, "WithScopes"},
+		// Refused at once, not after the first 5 s wait.
+		{"no token URL", noTokenURL, da, nil, "Config.Endpoint.TokenURL"},
+		{"ambiguous client auth", ambiguous, da, nil, "Config.AuthMethod"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := oauth2flows.DeviceAccessToken(context.Background(), cfg, tt.da, tt.opts...)
+			_, err := oauth2flows.DeviceAccessToken(context.Background(), tt.cfg, tt.da, tt.opts...)
 			var ce *oauth2flows.ConfigError
 			require.True(t, errors.As(err, &ce), "%v", err)
 			assert.Equal(t, "DeviceAccessToken", ce.Op)
