@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -143,4 +144,34 @@ func ExampleAssertionFromFile() {
 	// Output:
 	// client auth: private_key_jwt urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 	// scope: payments.write
+}
+
+// A service account's Transport: the source signs a new assertion (fresh
+// exp and jti) each time it needs a token.
+func ExampleJWTBearerSource() {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	srv := oauth2flowstest.NewServer(oauth2flowstest.WithTrustedIssuer(oauth2flowstest.TrustedIssuer{
+		Issuer: "reports@project.example", PublicKey: &key.PublicKey}))
+	defer srv.Close()
+	cfg := &oauth2flows.Config{Endpoint: srv.Endpoint(), Scopes: []string{"reports.read"}}
+
+	mint := func(context.Context) (string, error) {
+		now := time.Now()
+		return jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
+			"iss": "reports@project.example", "sub": "reports@project.example", "aud": cfg.Endpoint.TokenURL,
+			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": oauth2flows.NewState(),
+		}).SignedString(key)
+	}
+	src := oauth2flows.JWTBearerSource(cfg, mint)
+	client := &http.Client{Transport: oauth2flows.NewTransport(src)}
+	_ = client // calls the API with a bearer token, renewed before it expires
+
+	tok, err := src.Token(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("scope:", tok.Scope, "requests:", len(srv.RequestsTo(oauth2flowstest.EndpointToken)))
+	// Output:
+	// scope: reports.read requests: 1
 }
