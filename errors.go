@@ -74,10 +74,9 @@ func (e *Error) GoString() string {
 }
 
 // Is makes errors.Is(err, [ErrReauthRequired]) true for the codes that mean
-// the user must sign in again.
-// It also makes errors.Is(err, [ErrDeviceAccessDenied]) and
-// errors.Is(err, [ErrDeviceCodeExpired]) true for the RFC 8628 §3.5 codes
-// "access_denied" and "expired_token".
+// the user must sign in again, and errors.Is(err, [ErrDeviceAccessDenied])
+// and errors.Is(err, [ErrDeviceCodeExpired]) true for the RFC 8628 §3.5
+// codes "access_denied" and "expired_token".
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrReauthRequired:
@@ -139,8 +138,9 @@ func (e *ConfigError) Error() string {
 	return "oauth2flows: " + e.Op + ": " + e.Field + ": " + e.Reason
 }
 
-// withOp fills the Op of a [*ConfigError] (or [*AssertionError]) that has none, so that errors
-// found deep in a call name the function the caller called.
+// withOp fills the Op of a [*ConfigError] or [*AssertionError] that has
+// none, so that errors found deep in a call name the function the caller
+// called.
 func withOp(op string, err error) error {
 	var ce *ConfigError
 	if errors.As(err, &ce) && ce.Op == "" {
