@@ -20,7 +20,9 @@ import (
 // error, so it returns "" only when no URL can be built at all: an empty
 // state, a missing ClientID, a missing, malformed or non-https AuthURL, an
 // option the authorization request does not take, a malformed verifier, or
-// a code_challenge_method other than S256. [BuildAuthCodeURL] is the same
+// a code_challenge_method other than S256, or an Endpoint whose
+// RequirePushedAuthRequests is set (use [PushAuthCodeURL] there, RFC 9126
+// §5). [BuildAuthCodeURL] is the same
 // function with the reason as a [*ConfigError]; use it when the inputs are
 // not constants.
 func AuthCodeURL(cfg *Config, state string, opts ...Option) string {
@@ -80,33 +82,58 @@ func authorizeURL(op string, cfg *Config, responseType, state string, o *options
 }
 
 func buildAuthorizeURL(op string, cfg *Config, responseType, state string, o *options) (string, error) {
+	if cfg != nil && cfg.Endpoint.RequirePushedAuthRequests && op != "PushAuthCodeURL" {
+		// RFC 9126 §5: the server refuses authorization requests that were
+		// not pushed; a URL built here would only fail in the browser.
+		return "", &ConfigError{Field: "Config.Endpoint.RequirePushedAuthRequests",
+			Reason: "the server accepts only pushed authorization requests (RFC 9126 §5); use PushAuthCodeURL"}
+	}
+	pu, params, err := authorizeParams(op, cfg, responseType, state, o)
+	if err != nil {
+		return "", err
+	}
+	q, _ := url.ParseQuery(pu.RawQuery) // checked by authorizeParams
+	for k, v := range params {
+		q[k] = v
+	}
+	pu.RawQuery = q.Encode()
+	return pu.String(), nil
+}
+
+// authorizeParams checks the Config and options of an authorization
+// request (RFC 6749 §4.1.1, §4.2.1) and returns Endpoint.AuthURL, parsed
+// and without fragment, and the request's parameters: what [AuthCodeURL]
+// puts in the URL and [PushAuthCodeURL] pushes.
+func authorizeParams(op string, cfg *Config, responseType, state string, o *options) (*url.URL, url.Values, error) {
 	if cfg == nil {
-		return "", &ConfigError{Field: "cfg", Reason: "nil Config"}
+		return nil, nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
 	}
 	if err := checkOptions(op, o); err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	if err := cfg.Endpoint.check(); err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	if cfg.ClientID == "" {
-		return "", &ConfigError{Field: "Config.ClientID", Reason: "not set"}
+		return nil, nil, &ConfigError{Field: "Config.ClientID", Reason: "not set"}
 	}
 	if cfg.Endpoint.AuthURL == "" {
-		return "", &ConfigError{Field: "Config.Endpoint.AuthURL", Reason: "not set"}
+		return nil, nil, &ConfigError{Field: "Config.Endpoint.AuthURL", Reason: "not set"}
 	}
 	// RFC 6749 §3.1: the authorization endpoint requires TLS.
 	if err := checkURL("Config.Endpoint.AuthURL", cfg.Endpoint.AuthURL, cfg.InsecureAllowHTTP); err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	pu, err := url.Parse(cfg.Endpoint.AuthURL)
 	if err != nil {
-		return "", &ConfigError{Field: "Config.Endpoint.AuthURL", Reason: "not a valid URL"}
+		return nil, nil, &ConfigError{Field: "Config.Endpoint.AuthURL", Reason: "not a valid URL"}
 	}
-	q, err := url.ParseQuery(pu.RawQuery)
+	pu.Fragment, pu.RawFragment = "", ""
+	base, err := url.ParseQuery(pu.RawQuery)
 	if err != nil {
-		return "", &ConfigError{Field: "Config.Endpoint.AuthURL", Reason: "malformed query"}
+		return nil, nil, &ConfigError{Field: "Config.Endpoint.AuthURL", Reason: "malformed query"}
 	}
+	q := url.Values{}
 	q.Set("response_type", responseType)
 	q.Set("client_id", cfg.ClientID)
 	if cfg.RedirectURL != "" {
@@ -118,7 +145,7 @@ func buildAuthorizeURL(op string, cfg *Config, responseType, state string, o *op
 	q.Set("state", state)
 	if o.set&optPKCE != 0 {
 		if err := checkVerifier(o.pkceVerifier); err != nil {
-			return "", err
+			return nil, nil, err
 		}
 		q.Set("code_challenge", S256Challenge(o.pkceVerifier))
 		q.Set("code_challenge_method", "S256")
@@ -137,14 +164,20 @@ func buildAuthorizeURL(op string, cfg *Config, responseType, state string, o *op
 	}
 	// Checked after WithParam, which could otherwise override them.
 	if q.Get("state") == "" || len(q["state"]) != 1 {
-		return "", &ConfigError{Field: "state", Reason: "empty; use NewState (RFC 6749 §10.12)"}
+		return nil, nil, &ConfigError{Field: "state", Reason: "empty; use NewState (RFC 6749 §10.12)"}
 	}
 	// RFC 7636 §4.3: a code_challenge sent without a method means plain.
-	m, ok := q["code_challenge_method"]
-	if ok && (len(m) != 1 || m[0] != "S256") || !ok && q.Has("code_challenge") {
-		return "", &ConfigError{Field: "code_challenge_method", Reason: "only S256 is allowed, never plain (RFC 9700 §2.1.1)"}
+	// Checked on the URL's own query too, which the parameters overlay.
+	merged := url.Values{}
+	for k, v := range base {
+		merged[k] = v
 	}
-	pu.RawQuery = q.Encode()
-	pu.Fragment, pu.RawFragment = "", ""
-	return pu.String(), nil
+	for k, v := range q {
+		merged[k] = v
+	}
+	m, ok := merged["code_challenge_method"]
+	if ok && (len(m) != 1 || m[0] != "S256") || !ok && merged.Has("code_challenge") {
+		return nil, nil, &ConfigError{Field: "code_challenge_method", Reason: "only S256 is allowed, never plain (RFC 9700 §2.1.1)"}
+	}
+	return pu, q, nil
 }

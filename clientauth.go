@@ -1,6 +1,7 @@
 package oauth2flows
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"encoding/base64"
@@ -28,6 +29,9 @@ const assertionLifetime = 5 * time.Minute
 // certificate leaves the method ambiguous and is refused; a key with a
 // certificate is private_key_jwt naming the certificate by "x5t#S256".
 func (c *Config) authMethod() (AuthMethod, error) {
+	if c.ClientAssertion != nil {
+		return c.assertionMethod()
+	}
 	if c.AuthMethod != AuthAuto {
 		return c.AuthMethod, nil
 	}
@@ -52,7 +56,7 @@ func (c *Config) authMethod() (AuthMethod, error) {
 
 // authenticate adds the client's credentials to the form or header
 // (RFC 6749 §2.3, RFC 7523 §2.2, RFC 8705 §2).
-func (c *Config) authenticate(m AuthMethod, form url.Values, header http.Header) error {
+func (c *Config) authenticate(ctx context.Context, m AuthMethod, form url.Values, header http.Header) error {
 	needSecret := func() error {
 		if c.ClientSecret == "" {
 			return &ConfigError{Field: "Config.ClientSecret", Reason: m.String() + " needs a client secret"}
@@ -82,10 +86,10 @@ func (c *Config) authenticate(m AuthMethod, form url.Values, header http.Header)
 			if err := needSecret(); err != nil {
 				return err
 			}
-		} else if c.PrivateKey == nil {
-			return &ConfigError{Field: "Config.PrivateKey", Reason: "private_key_jwt needs a private key"}
+		} else if c.PrivateKey == nil && c.ClientAssertion == nil {
+			return &ConfigError{Field: "Config.PrivateKey", Reason: "private_key_jwt needs a private key or Config.ClientAssertion"}
 		}
-		a, err := c.clientAssertion(m)
+		a, err := c.assertionFor(ctx, m)
 		if err != nil {
 			return err
 		}

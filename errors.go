@@ -74,9 +74,19 @@ func (e *Error) GoString() string {
 }
 
 // Is makes errors.Is(err, [ErrReauthRequired]) true for the codes that mean
-// the user must sign in again.
+// the user must sign in again, and errors.Is(err, [ErrDeviceAccessDenied])
+// and errors.Is(err, [ErrDeviceCodeExpired]) true for the RFC 8628 §3.5
+// codes "access_denied" and "expired_token".
 func (e *Error) Is(target error) bool {
-	return target == ErrReauthRequired && e.reauth()
+	switch target {
+	case ErrReauthRequired:
+		return e.reauth()
+	case ErrDeviceAccessDenied:
+		return e.Code == "access_denied"
+	case ErrDeviceCodeExpired:
+		return e.Code == "expired_token"
+	}
+	return false
 }
 
 func (e *Error) reauth() bool {
@@ -128,12 +138,17 @@ func (e *ConfigError) Error() string {
 	return "oauth2flows: " + e.Op + ": " + e.Field + ": " + e.Reason
 }
 
-// withOp fills the Op of a [*ConfigError] that has none, so that errors
-// found deep in a call name the function the caller called.
+// withOp fills the Op of a [*ConfigError] or [*AssertionError] that has
+// none, so that errors found deep in a call name the function the caller
+// called.
 func withOp(op string, err error) error {
 	var ce *ConfigError
 	if errors.As(err, &ce) && ce.Op == "" {
 		ce.Op = op
+	}
+	var ae *AssertionError
+	if errors.As(err, &ae) && ae.Op == "" {
+		ae.Op = op
 	}
 	return err
 }

@@ -50,6 +50,10 @@ func (c *Config) endpointURL(kind endpointKind, method AuthMethod) (string, erro
 		raw, alias, field = e.RevocationURL, e.MTLSRevocationURL, "Config.Endpoint.RevocationURL"
 	case introspectionEndpoint:
 		raw, alias, field = e.IntrospectionURL, e.MTLSIntrospectionURL, "Config.Endpoint.IntrospectionURL"
+	case deviceAuthEndpoint:
+		raw, field = e.DeviceAuthURL, "Config.Endpoint.DeviceAuthURL"
+	case parEndpoint:
+		raw, field = e.PushedAuthURL, "Config.Endpoint.PushedAuthURL"
 	default:
 		raw, alias, field = e.TokenURL, e.MTLSTokenURL, "Config.Endpoint.TokenURL"
 	}

@@ -1,6 +1,7 @@
 package oauth2flows
 
 import (
+	"context"
 	"crypto"
 	"crypto/tls"
 	"log/slog"
@@ -59,7 +60,8 @@ const (
 	// [ClientSecretBasic], a PrivateKey means [PrivateKeyJWT] (with a
 	// Certificate, its assertions carry the "x5t#S256" header), a
 	// Certificate alone means [TLSClientAuth], and nothing means
-	// [NoClientAuth]. A ClientSecret together with a PrivateKey or a
+	// [NoClientAuth]; a ClientAssertion means [PrivateKeyJWT] with the
+	// assertions it supplies. A ClientSecret together with a PrivateKey or a
 	// Certificate is ambiguous: every call is refused with a [*ConfigError]
 	// until AuthMethod is set. It never retries in another method after a
 	// failure.
@@ -169,6 +171,20 @@ type Config struct {
 	// Certificate is the RFC 8705 client certificate. With PrivateKeyJWT it
 	// instead adds the Entra "x5t#S256" header to client assertions.
 	Certificate *tls.Certificate
+
+	// ClientAssertion, when set, supplies the client assertion another
+	// issuer gave the workload (workload identity federation: an Entra
+	// federated credential in AZURE_FEDERATED_TOKEN_FILE, a Kubernetes
+	// projected service-account token, a GitHub Actions OIDC token; see
+	// [AssertionFromFile]). It is called afresh for every request, and what
+	// it returns is sent as client_assertion, with client_assertion_type
+	// urn:ietf:params:oauth:client-assertion-type:jwt-bearer and client_id
+	// (RFC 7523 §2.2). It goes with AuthAuto or PrivateKeyJWT and no other
+	// credential: beside ClientSecret, PrivateKey or Certificate, AuthAuto
+	// is ambiguous and every call is refused with a [*ConfigError]. Its
+	// failures are returned as an [*AssertionError]; the assertion is never
+	// in an error string or a log line.
+	ClientAssertion func(ctx context.Context) (string, error)
 
 	// HTTPClient sends every request. Nil means a default client with a
 	// 30-second timeout. Whatever client is given, token requests never follow

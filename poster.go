@@ -18,6 +18,8 @@ const (
 	tokenEndpoint endpointKind = iota
 	revocationEndpoint
 	introspectionEndpoint
+	deviceAuthEndpoint // RFC 8628 §3.1
+	parEndpoint        // RFC 9126 §2
 )
 
 func (k endpointKind) String() string {
@@ -26,6 +28,10 @@ func (k endpointKind) String() string {
 		return "revocation"
 	case introspectionEndpoint:
 		return "introspection"
+	case deviceAuthEndpoint:
+		return "device_authorization"
+	case parEndpoint:
+		return "pushed_authorization"
 	}
 	return "token"
 }
@@ -45,6 +51,10 @@ type request struct {
 	// retried only where the server cannot have acted: a 429, or a
 	// connection failure before the request was written.
 	oneTime bool
+	// anonymous allows a request naming no client at all, when the Config
+	// has no ClientID and no credentials (RFC 7523 §3.1: client
+	// authentication is optional for the JWT bearer grant).
+	anonymous bool
 }
 
 // allowedOptions is, for each call, the options its RFC (or the provider
@@ -62,8 +72,12 @@ var allowedOptions = map[string]optionSet{
 	"OnBehalfOf":          optScopes | optParam | optRequestedTokenType | optResource | optClaims,
 	"TokenExchange": optScopes | optParam | optRequestedTokenType | optSubjectTokenType |
 		optAudience | optResource | optActorToken,
-	"Revoke":     optParam | optTokenTypeHint,
-	"Introspect": optParam | optTokenTypeHint,
+	"Revoke":            optParam | optTokenTypeHint,
+	"Introspect":        optParam | optTokenTypeHint,
+	"DeviceAuth":        optScopes | optParam | optAudience | optResource,
+	"DeviceAccessToken": optParam,
+	"PushAuthCodeURL":   optScopes | optParam | optPKCE | optAudience | optResource | optClaims,
+	"JWTBearer":         optScopes | optParam | optAudience | optResource,
 }
 
 // checkOptions refuses the first option op does not define, and options
@@ -102,6 +116,7 @@ func checkOptions(op string, o *options) error {
 var sensitiveFields = [...]string{
 	"client_secret", "client_assertion", "code", "code_verifier", "refresh_token",
 	"assertion", "subject_token", "actor_token", "password", "token",
+	"device_code",
 }
 
 // exchangeToken posts a token request (RFC 6749 §3.2) and decodes the
@@ -155,8 +170,10 @@ func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.
 	header := http.Header{}
 	header.Set("Content-Type", "application/x-www-form-urlencoded")
 	header.Set("Accept", "application/json")
-	if err := cfg.authenticate(method, form, header); err != nil {
-		return nil, nil, err
+	if !r.anonymous || cfg.ClientID != "" || method != NoClientAuth {
+		if err := cfg.authenticate(ctx, method, form, header); err != nil {
+			return nil, nil, err
+		}
 	}
 	client, err := cfg.httpClient(method)
 	if err != nil {

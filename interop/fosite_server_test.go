@@ -75,6 +75,7 @@ func fositeServer(t testing.TB) *fositeEnv {
 			TokenURL:         base + "/token",
 			RevocationURL:    base + "/revoke",
 			IntrospectionURL: base + "/introspect",
+			PushedAuthURL:    base + "/par",
 		},
 		Store: storage.NewMemoryStore(),
 		Wire:  &wire{},
@@ -151,6 +152,22 @@ func fositeServer(t testing.TB) *fositeEnv {
 			return
 		}
 		provider.WriteIntrospectionResponse(ctx, w, ir)
+	})
+	// RFC 9126: fosite's PAR handler (in ComposeAllEnabled) stores the
+	// request; /auth takes its request_uri.
+	mux.HandleFunc("/par", func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		ar, err := provider.NewPushedAuthorizeRequest(ctx, r)
+		if err != nil {
+			provider.WritePushedAuthorizeError(ctx, w, ar, err)
+			return
+		}
+		resp, err := provider.NewPushedAuthorizeResponse(ctx, ar, fositeSession(base, ""))
+		if err != nil {
+			provider.WritePushedAuthorizeError(ctx, w, ar, err)
+			return
+		}
+		provider.WritePushedAuthorizeResponse(ctx, w, ar, resp)
 	})
 	srv.Config.Handler = env.Wire.record(mux)
 	srv.Start()

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
@@ -23,6 +24,9 @@ const (
 	zitadelRedirectURL = "http://127.0.0.1/callback"
 	zitadelClient      = "web" // storage.WebClient: client_secret_basic, code, refresh, token exchange
 	zitadelSecret      = "web-secret"
+	// zitadelDeviceClient is storage.DeviceClient: the device grant only,
+	// client_secret_basic with zitadelSecret.
+	zitadelDeviceClient = "device"
 
 	// zitadelUser is the example user store's "id2", who has no impersonation
 	// right: token exchange for it needs an actor token.
@@ -108,7 +112,8 @@ func zitadelServer(t testing.TB) *zitadelEnv {
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
 	clients := map[string]*storage.Client{
-		zitadelClient: storage.WebClient(zitadelClient, zitadelSecret, zitadelRedirectURL),
+		zitadelClient:       storage.WebClient(zitadelClient, zitadelSecret, zitadelRedirectURL),
+		zitadelDeviceClient: storage.DeviceClient(zitadelDeviceClient, zitadelSecret),
 	}
 	st := &zitadelStorage{
 		Storage:      storage.NewStorageWithClients(storage.NewUserStore(issuer), clients),
@@ -120,6 +125,9 @@ func zitadelServer(t testing.TB) *zitadelEnv {
 		AuthMethodPost:          true,
 		AuthMethodPrivateKeyJWT: true,
 		GrantTypeRefreshToken:   true,
+		// RFC 8628; 1 s so the SDK's device test polls fast.
+		DeviceAuthorization: op.DeviceAuthorizationConfig{Lifetime: 5 * time.Minute, PollInterval: time.Second,
+			UserFormPath: "/device", UserCode: op.UserCodeBase20},
 	}, st, op.StaticIssuer(issuer), op.WithAllowInsecure())
 	require.NoError(t, err)
 
@@ -148,6 +156,7 @@ func zitadelServer(t testing.TB) *zitadelEnv {
 			TokenURL:         provider.TokenEndpoint().Absolute(issuer),
 			RevocationURL:    provider.RevocationEndpoint().Absolute(issuer),
 			IntrospectionURL: provider.IntrospectionEndpoint().Absolute(issuer),
+			DeviceAuthURL:    provider.DeviceAuthorizationEndpoint().Absolute(issuer),
 		},
 	}
 }

@@ -21,6 +21,14 @@
 //	    -assertion "$INCOMING_ACCESS_TOKEN" \
 //	    -scope "openid offline_access https://graph.microsoft.com/.default" [-saml2|-saml1]
 //
+// Secretless, on a pod with Entra workload identity: leave -client-secret
+// out and give the federated token file (by default
+// $AZURE_FEDERATED_TOKEN_FILE); it is re-read whenever the kubelet renews it:
+//
+//	go run ./examples/obo -tenant TENANT -client-id API_A_ID \
+//	    -federated-token-file /var/run/secrets/azure/tokens/azure-identity-token \
+//	    -assertion "$INCOMING_ACCESS_TOKEN" -scope "https://graph.microsoft.com/.default"
+//
 // Against Auth0 (RFC 8693 token exchange):
 //
 //	go run ./examples/obo -auth0-domain example.us.auth0.com -audience https://api-b.example.com \
@@ -52,6 +60,8 @@ func main() {
 	flag.StringVar(&f.audience, "audience", "", "Auth0: audience of the downstream API")
 	flag.StringVar(&f.clientID, "client-id", os.Getenv("OBO_CLIENT_ID"), "the middle tier's client ID")
 	flag.StringVar(&f.clientSecret, "client-secret", os.Getenv("OBO_CLIENT_SECRET"), "the middle tier's client secret")
+	flag.StringVar(&f.federatedTokenFile, "federated-token-file", os.Getenv("AZURE_FEDERATED_TOKEN_FILE"),
+		"Entra: authenticate with this federated token (workload identity) instead of a client secret")
 	flag.StringVar(&f.assertion, "assertion", os.Getenv("OBO_ASSERTION"), "the access token the middle tier received")
 	flag.StringVar(&f.scope, "scope", "", "space-separated scopes of the downstream API")
 	flag.BoolVar(&f.saml1, "saml1", false, "ask Entra for a SAML 1.1 assertion")
@@ -76,6 +86,7 @@ func main() {
 
 type flags struct {
 	tenant, auth0Domain, audience, clientID, clientSecret, assertion, scope string
+	federatedTokenFile                                                      string
 	saml1, saml2                                                            bool
 }
 
@@ -267,6 +278,9 @@ func describe(p *oauth2flows.Principal) string {
 func realEntra(ctx context.Context, f flags) error {
 	cfg := &oauth2flows.Config{ClientID: f.clientID, ClientSecret: f.clientSecret,
 		Endpoint: oauth2flows.EntraEndpoint(f.tenant), Scopes: strings.Fields(f.scope)}
+	if f.clientSecret == "" && f.federatedTokenFile != "" {
+		cfg.ClientAssertion = oauth2flows.AssertionFromFile(f.federatedTokenFile) // secretless OBO
+	}
 	var opts []oauth2flows.Option
 	switch {
 	case f.saml2:
