@@ -132,6 +132,13 @@ func buildAuthorizeURL(op string, cfg *Config, responseType, state string, o *op
 	if o.set&optClaims != 0 {
 		q.Set("claims", o.claims) // OpenID Connect Core §5.5
 	}
+	if responseType == "code" && cfg.DPoPKey != nil {
+		jkt, err := dpopJKT(cfg) // RFC 9449 §10: binds the code to the key
+		if err != nil {
+			return "", err
+		}
+		q.Set("dpop_jkt", jkt)
+	}
 	for k, v := range o.params {
 		q[k] = v
 	}

@@ -36,6 +36,8 @@ type OBOCache struct {
 
 	mu      sync.Mutex
 	flights map[localKey]*inflight[*Token]
+
+	dpop *dpopSession // one Prover and the servers' DPoP nonces (RFC 9449)
 }
 
 // TokenCache is shared storage for an [OBOCache], such as Redis or
@@ -82,7 +84,8 @@ func WithTokenExchangeGrant() CacheOption {
 // NewOBOCache returns a cache of On-Behalf-Of tokens for cfg's client.
 func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 	c := &OBOCache{cfg: cfg, exchange: OnBehalfOf, grant: GrantTypeJWTBearer, skew: 5 * time.Minute,
-		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*Token]{}}
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*Token]{},
+		dpop: newDPoPSession(cfg)}
 	for _, o := range opts {
 		if o != nil {
 			o(c)
@@ -142,7 +145,7 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 		}
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		tok, err := c.exchange(ctx, c.cfg, assertion, opts...)
+		tok, err := c.exchange(withDPoPSession(ctx, c.dpop), c.cfg, assertion, opts...)
 		if err != nil {
 			return nil, err
 		}

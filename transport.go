@@ -223,6 +223,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else if !now.Before(st.refreshAt) {
 		t.r.renewInBackground(req.Context(), st)
 	}
+	if st.dpop != nil {
+		return t.roundTripDPoP(req, st) // RFC 9449: a proof per request
+	}
 	resp, err := t.base.RoundTrip(withAuth(req, st.header))
 	if err == nil {
 		if resp.StatusCode == http.StatusUnauthorized {
@@ -281,11 +284,11 @@ func withAuth(req *http.Request, auth []string) *http.Request {
 // renewal (see [renewal.forceRenew]) and retries once with the new token.
 // Otherwise, or when there is no newer token, it returns resp as is.
 func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp *http.Response) (*http.Response, error) {
-	if !invalidTokenChallenge(resp.Header.Values("Www-Authenticate")) {
+	challenges := resp.Header.Values("Www-Authenticate")
+	if !invalidTokenChallenge(challenges) && (used.dpop == nil || !invalidDPoPTokenChallenge(challenges)) {
 		return resp, nil
 	}
-	replay := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	if !replay {
+	if !replayable(req) {
 		return resp, nil
 	}
 	st, err := t.r.forceRenew(req.Context(), used)
@@ -299,7 +302,11 @@ func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp 
 	if st == nil {
 		return resp, nil
 	}
-	retry := withAuth(req, st.header)
+	retry, err := authorized(req, st)
+	if err != nil {
+		drain(resp)
+		return nil, err
+	}
 	if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
 		if retry.Body, err = req.GetBody(); err != nil {
 			return resp, nil
