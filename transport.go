@@ -25,6 +25,13 @@ import (
 // token does not turn its calls into token requests. The bearer is never sent to
 // another origin on a redirect.
 //
+// A token whose token_type is DPoP (RFC 9449), from a source whose Config
+// has a DPoPKey, is sent as "Authorization: DPoP <token>" with a fresh proof
+// per request (§7); a 401 use_dpop_nonce from the resource gets one retry
+// with its nonce when the body can be sent again (§9), and its nonces are
+// remembered per origin. A DPoP token is never sent as a bearer: without
+// a key the request fails with a [*TokenTypeError].
+//
 // A Transport over a source of this package shares that source's token and
 // renewals (one path, in renew.go); see [NewTransport].
 //
