@@ -37,7 +37,14 @@ type dpopProver struct {
 	p   *dpop.Prover
 }
 
-func newDPoPSession(cfg *Config) *dpopSession { return &dpopSession{cfg: cfg} }
+// newDPoPSession returns the session of a long-lived object for cfg; nil
+// for a nil Config.
+func newDPoPSession(cfg *Config) *dpopSession {
+	if cfg == nil {
+		return nil
+	}
+	return &dpopSession{cfg: cfg}
+}
 
 // proverFor returns the Prover of cfg.DPoPKey and cfg.DPoPAlg, from the
 // cache when the key is the one last seen. The key is compared as an

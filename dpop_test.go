@@ -389,3 +389,27 @@ func ecThumbprint(t *testing.T, k *ecdsa.PrivateKey) string {
 	sum := sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + enc(b[1:33]) + `","y":"` + enc(b[33:65]) + `"}`))
 	return enc(sum[:])
 }
+
+// The OBO cache's sources share its DPoP key and nonces: a Transport over
+// one (as Middleware's DownstreamClient) sends the DPoP-bound token.
+func TestDPoPOBOCacheSourceThroughTransport(t *testing.T) {
+	srv, cfg, assertion := oboServer(t, oauth2flowstest.WithDPoPRequired(), oauth2flowstest.WithDPoPNonce())
+	cfg.Scopes = []string{"api://downstream/.default"}
+	cfg.DPoPKey = ecKey(t)
+	downstream := httptest.NewServer(srv.Protect("api://downstream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := oauth2flowstest.ClaimsFromContext(r.Context())
+		_, _ = io.WriteString(w, c.Subject)
+	})))
+	defer downstream.Close()
+	cache := oauth2flows.NewOBOCache(cfg)
+	client := &http.Client{Transport: oauth2flows.NewTransport(cache.Source(assertion))}
+	resp, err := client.Get(downstream.URL)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Equal(t, "alice", string(body))
+	reqs := srv.RequestsTo(oauth2flowstest.EndpointToken)
+	require.Len(t, reqs, 2, "use_dpop_nonce, then the grant")
+	assert.NotEmpty(t, reqs[1].Header.Get("DPoP"))
+}

@@ -23,7 +23,7 @@ type dpopToken struct {
 // this package, or a Config without one) the token cannot be sent at all:
 // never as a bearer.
 func dpopAuthorization(tok *Token, d *dpopSession) ([]string, *dpopToken, error) {
-	if d == nil || d.cfg.DPoPKey == nil {
+	if d == nil || d.cfg == nil || d.cfg.DPoPKey == nil {
 		return nil, nil, &TokenTypeError{TokenType: tok.TokenType, IssuedTokenType: tok.IssuedTokenType}
 	}
 	p, err := d.proverFor(d.cfg)
@@ -31,6 +31,16 @@ func dpopAuthorization(tok *Token, d *dpopSession) ([]string, *dpopToken, error)
 		return nil, nil, err
 	}
 	return []string{"DPoP " + tok.AccessToken}, &dpopToken{s: d, p: p, ath: dpop.ATH(tok.AccessToken)}, nil
+}
+
+// dpopSessionOf returns the DPoP session of a source of this package that
+// is not a grant source (an [OBOCache.Source]), so that a Transport over it
+// sends its DPoP tokens; nil for any other source.
+func dpopSessionOf(src TokenSource) *dpopSession {
+	if s, ok := src.(oboSource); ok {
+		return s.c.dpop
+	}
+	return nil
 }
 
 // roundTripDPoP is RoundTrip for a DPoP token: a fresh proof with ath per
