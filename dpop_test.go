@@ -413,3 +413,32 @@ func TestDPoPOBOCacheSourceThroughTransport(t *testing.T) {
 	require.Len(t, reqs, 2, "use_dpop_nonce, then the grant")
 	assert.NotEmpty(t, reqs[1].Header.Get("DPoP"))
 }
+
+// Some servers refuse for want of a nonce with a 401 DPoP challenge at the
+// token endpoint instead of a 400: the same one retry.
+func TestDPoPUseNonceChallengeAtTheTokenEndpoint(t *testing.T) {
+	var n atomic.Int32
+	var proofs []string
+	var mu sync.Mutex
+	as := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		proofs = append(proofs, r.Header.Get("DPoP"))
+		mu.Unlock()
+		if n.Add(1) == 1 {
+			w.Header().Set("DPoP-Nonce", "n-1")
+			w.Header().Set("WWW-Authenticate", `DPoP error="use_dpop_nonce", algs="ES256"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token":"at","token_type":"DPoP","expires_in":60}`)
+	}))
+	defer as.Close()
+	cfg := &oauth2flows.Config{ClientID: "c", ClientSecret: "s", DPoPKey: ecKey(t),
+		Endpoint: oauth2flows.Endpoint{TokenURL: as.URL + "/token"}}
+	tok, err := oauth2flows.ClientCredentials(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.Equal(t, "DPoP", tok.TokenType)
+	require.EqualValues(t, 2, n.Load())
+	assert.Equal(t, "n-1", parseProof(t, proofs[1], cfg.DPoPKey.Public()).claims["nonce"])
+}
