@@ -1,16 +1,25 @@
 // Package oauth2flows is an OAuth 2.0 client (RFC 6749) for every grant a Go
 // program meets: the authorization code grant with PKCE, client credentials,
 // refresh, On-Behalf-Of and RFC 8693 token exchange, RFC 7009 revocation,
-// RFC 8705 mutual-TLS client authentication and RFC 8414 discovery, plus the
-// deprecated implicit and password grants. A [Config] describes the client;
-// each grant is one function that takes it.
+// RFC 7662 introspection, RFC 8705 mutual-TLS client authentication and
+// RFC 8414 discovery, plus the deprecated implicit and password grants; and
+// the resource server's side: a [Validator] of JWT access tokens (RFC 9068).
+// A [Config] describes the client; each grant is one function that takes it.
 //
 // # Which flow do I need
 //
+//   - An API receiving access tokens: [NewValidator] once, then
+//     [Validator.Middleware] around the handlers (or [Validator.Validate] per
+//     request); the handler reads [PrincipalFromContext].
 //   - A middle-tier API calling a downstream API on behalf of the signed-in
 //     user: [OBOCache.Middleware] over [OnBehalfOf] for Microsoft Entra, or
 //     [TokenExchange] (RFC 8693) for Auth0 and other servers, cached by an
-//     [OBOCache] built with [WithTokenExchangeGrant].
+//     [OBOCache] built with [WithTokenExchangeGrant], behind
+//     [Validator.Middleware].
+//   - Several replicas of one service: [WithCacheStore] for the OBO cache
+//     and [WithTokenStore] for a [Transport] share tokens, and one renewal,
+//     through a [TokenStore] such as the Redis one of module
+//     github.com/oauth2flows/oauth2flows/redisstore.
 //   - A web app signing users in: [AuthCodeURL] with [NewState] and
 //     [WithPKCE], [ParseCallback] in the redirect handler, then
 //     [ExchangeCode].
@@ -21,22 +30,44 @@
 //     under [NewTransport], with [WithTokenSaver] to persist every new
 //     (possibly rotated) refresh token.
 //   - A certificate instead of a secret: set [Config.Certificate]
-//     (RFC 8705 §2); [NewMTLSClient] pools connections and, with
-//     [WithGetClientCertificate], rotates certificates.
+//     (RFC 8705 §2); [NewMTLSClient] takes a *tls.Config, pools connections,
+//     and rotates certificates through tls.Config.GetClientCertificate.
 //   - A legacy server that offers nothing better: [PasswordCredentials] and
 //     [ImplicitURL], both deprecated by RFC 9700.
-//   - Signing out: [Revoke].
+//   - Signing out: [Revoke]. Asking the server about a token: [Introspect].
 //   - Where the server is: [EntraEndpoint], [Auth0Endpoint],
 //     [GoogleEndpoint], or [Discover] (and [DiscoveryCache]) for any other
 //     issuer.
 //
+// # Validating the incoming token
+//
+// A [Validator] checks a JWT access token's signature with the issuer's
+// published keys (cached, fetched again at most once a minute), its exact
+// issuer, its audience and its lifetime, and optionally scopes or roles.
+// Its middleware answers RFC 6750 §3 challenges and puts the [Principal] in
+// the request's context.
+//
+//	v, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+//		Issuer:         "https://login.microsoftonline.com/" + tenantID + "/v2.0",
+//		Audiences:      []string{apiClientID},
+//		RequiredScopes: []string{"access_as_user"},
+//	})
+//	if err != nil {
+//		return err // a *ConfigError, or a *DiscoveryError: the keys could not be fetched
+//	}
+//	mux.Handle("/orders", v.Middleware(http.HandlerFunc(
+//		func(w http.ResponseWriter, r *http.Request) {
+//			p, _ := oauth2flows.PrincipalFromContext(r.Context())
+//			fmt.Fprintf(w, "hello %s", p.Subject)
+//		})))
+//
 // # A middle tier
 //
-// The middleware takes the caller's bearer token, exchanges it through the
-// cache (one request per user, token and scope, not one per call) and hands
-// the handler a client for the downstream API. It does not validate the
-// incoming token: put it behind your API's own token check (verifyToken
-// below).
+// The OBO middleware takes the caller's bearer token, exchanges it through
+// the cache (one request per user, token and scope, not one per call) and
+// hands the handler a client for the downstream API. It exchanges only a
+// token that [Validator.Middleware] in front of it validated; without one it
+// refuses, unless [WithInsecureUnvalidatedTokens] says a gateway validated.
 //
 //	cache := oauth2flows.NewOBOCache(&oauth2flows.Config{
 //		ClientID:     apiClientID,
@@ -44,7 +75,7 @@
 //		Endpoint:     oauth2flows.EntraEndpoint(tenantID),
 //		Scopes:       []string{"https://graph.microsoft.com/.default"},
 //	})
-//	mux.Handle("/me", verifyToken(cache.Middleware(http.HandlerFunc(
+//	mux.Handle("/me", v.Middleware(cache.Middleware(http.HandlerFunc(
 //		func(w http.ResponseWriter, r *http.Request) {
 //			client, _ := oauth2flows.DownstreamClient(r.Context())
 //			resp, err := client.Get("https://graph.microsoft.com/v1.0/me")
@@ -54,11 +85,16 @@
 // # Signing users in
 //
 // Keep state and verifier in the user's session between the two requests.
-// [AuthCodeURL] returns "" when it refuses its inputs; [BuildAuthCodeURL]
-// says why.
+// Any non-empty state works; [NewState] makes an unguessable one.
+// [BuildAuthCodeURL] says why it refuses its inputs, as a [*ConfigError];
+// [AuthCodeURL] returns "" instead, for constant inputs.
 //
 //	state, verifier := oauth2flows.NewState(), oauth2flows.NewVerifier()
-//	http.Redirect(w, r, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier)), http.StatusFound)
+//	u, err := oauth2flows.BuildAuthCodeURL(cfg, state, oauth2flows.WithPKCE(verifier))
+//	if err != nil {
+//		return err
+//	}
+//	http.Redirect(w, r, u, http.StatusFound)
 //
 //	// In the redirect handler:
 //	code, err := oauth2flows.ParseCallback(cfg, r, state)
@@ -99,11 +135,22 @@
 //	}
 //
 // The other types say where it failed: a [*ConfigError] was refused before
-// anything was sent (missing or unsafe settings, a malformed option); a
-// [*ResponseError] is a 2xx that is not a usable token; a [*TransportError]
-// got no HTTP response and wraps the cause, so errors.Is(err,
-// context.DeadlineExceeded) works; a [*CallbackError] is an authorization
-// response that cannot be trusted. No error message holds a credential.
+// anything was sent (missing, contradictory or unsafe settings, an option
+// the call does not take), and names the function (Op) and what the caller
+// set (Field, e.g. "Config.Endpoint.TokenURL" or "WithPKCE"); an
+// [*InvalidResponseError] is a 2xx that is not a usable token; a
+// [*NetworkError] got no HTTP response and wraps the cause, so
+// errors.Is(err, context.DeadlineExceeded) works; a [*CallbackError] is an
+// authorization response that cannot be trusted; a [*DiscoveryError] is
+// metadata that could not be fetched or used; a [*SAMLError] is a token
+// [SAMLAssertion] cannot read; a [*TokenTypeError] is a token the
+// [Transport] will not send as a bearer; a [*SaveError] is a failed
+// [WithTokenSaver] saver; a [*PanicError] is a panic, recovered, in a
+// token source, saver, token store or HTTP client run by a renewal; a
+// [*ValidationError] is a token the [Validator] refused. A [*StoreError]
+// never fails a call: the OBO cache treats a store failure as a miss and
+// reports it to [WithStoreErrorHandler]. No error message holds a
+// credential.
 //
 // # Safety defaults
 //
@@ -114,21 +161,25 @@
 // codes, assertions and tokens are redacted from errors and logs. A
 // [Transport] never sends its bearer to another origin when a redirect is
 // followed, nor over plain http to a host other than loopback (unless
-// [WithInsecureHTTP]), nor sends a token that is not a bearer token (see
-// [TokenTypeError]); [WithAllowedHosts] restricts it further. SECURITY.md
-// lists every refusal and its reason.
+// [WithInsecureBearerOverHTTP]), nor sends a token that is not a bearer
+// token (see [TokenTypeError]); [WithAllowedHosts] restricts it further.
+// SECURITY.md lists every refusal and its reason.
 //
 //	client := &http.Client{Transport: oauth2flows.NewTransport(src,
 //		oauth2flows.WithAllowedHosts("api.example.com"))}
 //
 // # Retries
 //
-// Token and revocation requests are retried, a bounded number of times, on
-// 429, 503 and connection failures, honouring Retry-After within ctx's
-// deadline, else with exponential backoff and jitter. A 500 is not retried.
-// A request carrying an authorization code or a refresh token is never
-// re-sent once it may have reached the server, since the server may have
-// consumed it. [RetryPolicy] tunes this.
+// Requests to the authorization server are retried, a bounded number of
+// times, on 429 and on connection failures before the request was written,
+// honouring Retry-After within ctx's deadline, else with exponential backoff
+// and jitter. Requests without a one-time credential are also retried on 503
+// and after a connection failure once sent. A request carrying an
+// authorization code or a refresh token is never re-sent once it may have
+// reached the server, since the server may have consumed it; nor is any
+// request after a 500. A Retry-After longer than [RetryPolicy.MaxDelay]
+// returns the [*Error], with RetryAfter set, instead of sending early.
+// [RetryPolicy] tunes this.
 //
 //	cfg.Retry = oauth2flows.RetryPolicy{MaxAttempts: 5, MaxDelay: 30 * time.Second}
 //	cfg.Retry = oauth2flows.RetryPolicy{MaxAttempts: 1} // no retries
@@ -157,7 +208,9 @@
 // authorization server in the test process, as net/http/httptest runs an
 // HTTP server. It serves every grant of this package, records each request
 // for assertions on the wire, injects faults such as 429 with Retry-After,
-// and plays the browser of the code flow.
+// and plays the browser of the code flow. With
+// [github.com/oauth2flows/oauth2flows/oauth2flowstest.WithEntra] it speaks
+// Microsoft Entra ID's layout and rules over TLS.
 //
 //	srv := oauth2flowstest.NewServer(
 //		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "app", Secret: "s3cret"}),

@@ -74,6 +74,13 @@ func (c *Config) endpointURL(kind endpointKind, method AuthMethod) (string, erro
 // https, except http on loopback (RFC 6749 §3.1, §3.2 require TLS;
 // RFC 8252 §7.3 allows loopback) or when allowHTTP is set.
 func checkURL(field, raw string, allowHTTP bool) error {
+	return checkHTTPS(field, raw, allowHTTP, " (set Config.InsecureAllowHTTP to override)")
+}
+
+// checkHTTPS is checkURL for any URL that carries credentials or keys
+// (Validator's key set too); hint, appended to the refusal of plain http,
+// names the setting that allows it, if any.
+func checkHTTPS(field, raw string, allowHTTP bool, hint string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return &ConfigError{Field: field, Reason: "not a valid URL"}
@@ -88,7 +95,7 @@ func checkURL(field, raw string, allowHTTP bool) error {
 		if allowHTTP || isLoopback(u.Hostname()) {
 			return nil
 		}
-		return &ConfigError{Field: field, Reason: "plain http is refused except on loopback (set Config.InsecureAllowHTTP to override)"}
+		return &ConfigError{Field: field, Reason: "plain http is refused except on loopback" + hint}
 	}
 	return &ConfigError{Field: field, Reason: "scheme must be https"}
 }

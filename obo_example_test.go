@@ -71,3 +71,28 @@ func ExampleOBOCache() {
 	fmt.Println("token requests:", len(srv.RequestsTo(oauth2flowstest.EndpointToken)))
 	// Output: token requests: 1
 }
+
+// Replicas of a middle tier share their tokens through a TokenStore (Redis
+// in production: package redisstore): what one replica exchanged, another
+// serves. Store failures are misses, reported to the handler.
+func ExampleWithCacheStore() {
+	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}))
+	defer srv.Close()
+	cfg := &oauth2flows.Config{ClientID: "api-a", ClientSecret: "api-a-secret", Endpoint: srv.Endpoint(),
+		Scopes: []string{"api://api-b/.default"}}
+	store := newFakeStore() // redisstore.New(client, redisstore.WithEncryptionKey(key))
+	onFailure := oauth2flows.WithStoreErrorHandler(func(ctx context.Context, err *oauth2flows.StoreError) {
+		log.Printf("token store %s failed: %v", err.Op, err.Err) // a metric, an alert
+	})
+	replica1 := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store), onFailure)
+	replica2 := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store), onFailure)
+
+	incoming := srv.IssueAccessToken("alice", "api://api-a")
+	a, _ := replica1.Token(context.Background(), incoming)
+	b, _ := replica2.Token(context.Background(), incoming)
+	fmt.Println("same token:", a.AccessToken == b.AccessToken)
+	fmt.Println("token requests:", len(srv.RequestsTo(oauth2flowstest.EndpointToken)))
+	// Output:
+	// same token: true
+	// token requests: 1
+}

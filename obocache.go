@@ -2,10 +2,9 @@ package oauth2flows
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"hash/maphash"
 	"slices"
 	"strings"
@@ -16,64 +15,95 @@ import (
 // OBOCache serves On-Behalf-Of tokens from a cache, as a middle tier must:
 // Entra throttles middle tiers that exchange the same assertion again and
 // again (AADSTS50196). Concurrent misses for one key make one request, and
-// the raw assertion is never stored, only its SHA-256.
+// the raw assertion is never stored, only hashes of it.
 //
-// A token is served until it is within the skew of its expiry, and never
-// past the assertion's own "exp": a downstream token must not outlive the
-// user's token it was exchanged for. A token with neither bound is not
+// A token is served until 5 minutes before its expiry, or a tenth of its
+// lifetime before it when that is shorter (30 s for a 5-minute token), so
+// that a downstream call never starts with a token about to expire; and
+// never past the assertion's own "exp": a downstream token must not outlive
+// the user's token it was exchanged for. A token with neither bound is not
 // cached. A call with [WithClaims] always goes to the server.
+//
+// An assertion the server refuses outright (invalid_grant: expired,
+// revoked, forged; for token exchange also invalid_request) gets the same
+// error for 30 seconds without another request, so that a client retrying
+// a bad token costs one token request, not one per retry. A claims
+// challenge is never remembered: it reaches every caller.
+//
+// With [WithCacheStore], replicas share their tokens through a [TokenStore]
+// behind each one's memory, and one exchange serves them all.
 //
 // The zero value is not usable; build one with [NewOBOCache]. An OBOCache
 // is safe for concurrent use.
 type OBOCache struct {
-	cfg      *Config
-	exchange func(ctx context.Context, cfg *Config, assertion string, opts ...Option) (*Token, error)
-	grant    string     // exchange's grant_type, part of every key
-	store    TokenCache // shared second level; nil: the local index alone
-	skew     time.Duration
-	local    *localCache
-	seeds    [2]maphash.Seed
+	cfg          *Config
+	exchange     func(ctx context.Context, cfg *Config, assertion string, opts ...Option) (*Token, error)
+	grant        string     // exchange's grant_type, part of every key
+	store        TokenStore // shared second level; nil: the local index alone
+	onStoreError func(ctx context.Context, err *StoreError)
+	storeTimeout time.Duration // of one Load, Store or Unlock
+	lockTimeout  time.Duration // of the wait for a lease
+	local        *lru
+	seeds        [2]maphash.Seed // of localKey
+
+	options sync.Pool // of *options, so that a hit with options allocates nothing
+
+	insecureUnvalidated bool // see WithInsecureUnvalidatedTokens
+
+	refused    *refusals     // assertions refused outright, answered without a request
+	refusalTTL time.Duration // how long; refusalTTL but in tests
 
 	mu      sync.Mutex
-	flights map[localKey]*inflight[*Token]
+	flights map[localKey]*inflight[*lruEntry]
 
 	dpop *dpopSession // one Prover and the servers' DPoP nonces (RFC 9449)
-}
-
-// TokenCache is shared storage for an [OBOCache], such as Redis or
-// memcached, that lets the replicas of a middle tier share tokens. It is
-// asked only when the cache's own in-memory index misses. Keys are the
-// client ID, the hex SHA-256 of the assertion and the parameters that shape
-// the token (sorted scopes or resources, requested token type), joined by
-// NUL bytes: never an assertion. Implementations must be safe for concurrent
-// use, and should treat their own failures as misses. The token endpoint
-// and the grant follow the assertion's hash, so replicas of different
-// tenants or grants can share a store.
-type TokenCache interface {
-	// Get returns the token stored under key and the time until which it
-	// may be served.
-	Get(ctx context.Context, key string) (tok *Token, until time.Time, ok bool)
-	// Put stores tok under key until the given time.
-	Put(ctx context.Context, key string, tok *Token, until time.Time)
 }
 
 // CacheOption configures an [OBOCache].
 type CacheOption func(*OBOCache)
 
-// WithCacheStore adds storage shared by the replicas of a middle tier,
-// behind the in-memory index. Replicas that authenticate with different
-// client certificates must not share one: an RFC 8705 certificate-bound
-// token is usable only with the certificate it was issued to, and the key
-// does not name the certificate.
-func WithCacheStore(s TokenCache) CacheOption { return func(c *OBOCache) { c.store = s } }
+// WithCacheStore shares tokens between the replicas of a middle tier
+// through store, such as Redis (package
+// github.com/oauth2flows/oauth2flows/redisstore), behind each replica's
+// in-memory index. A replica that misses its memory loads what another
+// exchanged; on a miss in the store too, it takes the store's lease on the
+// key, loads again, and only then exchanges and stores the token, so that
+// replicas missing the same key at once make one request.
+//
+// The store's keys are SHA-256 hashes of the assertion, the client, the
+// token endpoint, the grant and the parameters: they name nothing. Every
+// failure of the store (an error, a call that does not return within 2 s, a
+// lease not obtained within 10 s, a panic) is a miss: the request goes on
+// with the memory and the token endpoint, and the failure is reported
+// through [Config.Logger] and [WithStoreErrorHandler], never as the error
+// of a call.
+//
+// Replicas that authenticate with different client certificates must not
+// share a store: an RFC 8705 certificate-bound token is usable only with
+// the certificate it was issued to, and the key does not name the
+// certificate.
+func WithCacheStore(store TokenStore) CacheOption {
+	return func(c *OBOCache) { c.store = store }
+}
 
-// WithCacheSkew sets how long before a token's expiry the cache stops
-// serving it. The default is 5 minutes, so a downstream call never starts
-// with a token about to expire.
-func WithCacheSkew(d time.Duration) CacheOption { return func(c *OBOCache) { c.skew = d } }
+// WithStoreErrorHandler sets a function called with every failure of the
+// [TokenStore] of [WithCacheStore], for metrics or alerts; the failure is
+// logged through [Config.Logger] too. The cache has already treated it as a
+// miss. The function runs on the goroutine of the exchange, must not block,
+// and may be called concurrently.
+func WithStoreErrorHandler(handle func(ctx context.Context, err *StoreError)) CacheOption {
+	return func(c *OBOCache) { c.onStoreError = handle }
+}
 
-// WithCacheSize bounds the in-memory index; the default is 10,000 tokens.
-func WithCacheSize(n int) CacheOption { return func(c *OBOCache) { c.local = newLocalCache(n) } }
+// WithCacheSize bounds the in-memory index to n tokens; the default is
+// 30,000. Size it to the users active within a token's lifetime (an hour
+// for Entra) times the scope sets each calls for, so that a user's token is
+// still there at their next request: a miss is a token request, which Entra
+// throttles. An entry holds the token's strings plus about 400 bytes, so
+// about 2.9 KB with Entra's tokens (a 1.5 KB access token and a 1 KB
+// refresh token): the default costs about 90 MB when full. A full index
+// evicts an expired or least recently used token (CLOCK) in constant time.
+func WithCacheSize(n int) CacheOption { return func(c *OBOCache) { c.local = newLRU(n) } }
 
 // WithTokenExchangeGrant makes the cache use RFC 8693 [TokenExchange]
 // (Auth0, Okta, Keycloak) instead of Entra's [OnBehalfOf].
@@ -81,10 +111,30 @@ func WithTokenExchangeGrant() CacheOption {
 	return func(c *OBOCache) { c.exchange, c.grant = TokenExchange, GrantTypeTokenExchange }
 }
 
+// WithInsecureUnvalidatedTokens makes [OBOCache.Middleware] exchange the
+// bearer token of a request that did not go through [Validator.Middleware],
+// without checking its signature, issuer, audience or lifetime. Use it only
+// behind a gateway that has already validated the token: otherwise every
+// forged or garbage token becomes a request to the token endpoint, and a
+// flood of them gets the middle tier throttled (Entra's AADSTS50196).
+func WithInsecureUnvalidatedTokens() CacheOption {
+	return func(c *OBOCache) { c.insecureUnvalidated = true }
+}
+
+// defaultCacheSize is the in-memory index's size unless [WithCacheSize]
+// says otherwise: about 90 MB of Entra tokens, measured by
+// TestOBOCacheMemoryPerEntry.
+const defaultCacheSize = 30_000
+
+// exchangeTimeout bounds one exchange. It runs detached from the callers
+// waiting for it, so it needs its own limit.
+const exchangeTimeout = time.Minute
+
 // NewOBOCache returns a cache of On-Behalf-Of tokens for cfg's client.
 func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
-	c := &OBOCache{cfg: cfg, exchange: OnBehalfOf, grant: GrantTypeJWTBearer, skew: 5 * time.Minute,
-		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*Token]{},
+	c := &OBOCache{cfg: cfg, exchange: OnBehalfOf, grant: GrantTypeJWTBearer,
+		storeTimeout: storeTimeout, lockTimeout: lockTimeout,
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*lruEntry]{},
 		dpop: newDPoPSession(cfg)}
 	for _, o := range opts {
 		if o != nil {
@@ -92,15 +142,33 @@ func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 		}
 	}
 	if c.local == nil {
-		c.local = newLocalCache(0)
+		c.local = newLRU(0)
 	}
+	c.options.New = func() any { return new(options) }
+	c.refused, c.refusalTTL = newRefusals(refusalSlots), refusalTTL
 	return c
 }
 
 // Token returns a token for the downstream API on behalf of the user whose
 // access token is assertion, from the cache when it holds a fresh one, else
 // from the token endpoint. The returned Token is shared: do not modify it.
+// Its Expiry is no later than the assertion's "exp", so that whatever sends
+// it stops when the user's token expires.
 func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) (*Token, error) {
+	e, err := c.entry(ctx, assertion, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	return e.tok, nil
+}
+
+// entry returns the entry of the token for assertion and opts: from the
+// index on a hit, which allocates nothing, else from the flight of its key.
+// With bearer, an assertion that is not a b64token (RFC 6750 §2.1) is
+// refused with errMalformedBearer before it is exchanged. A hit does not
+// check it again: its key is 128 bits of keyed hash of the very string that
+// was checked before its exchange.
+func (c *OBOCache) entry(ctx context.Context, assertion string, opts []Option, bearer bool) (*lruEntry, error) {
 	if assertion == "" {
 		return nil, &ConfigError{Field: "assertion", Reason: "empty: pass the access token the API received"}
 	}
@@ -109,25 +177,64 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 	}
 	var o *options
 	if len(opts) > 0 {
-		o = collect(opts)
+		o = c.options.Get().(*options)
+		for _, opt := range opts {
+			if opt != nil {
+				opt(o)
+			}
+		}
 	}
 	lk := c.localKey(assertion, o)
 	fresh := o == nil || o.claims == ""
-	if tok, ok := c.local.get(lk, time.Now()); ok && fresh {
-		return tok, nil
+	if fresh {
+		if e := c.local.get(lk, time.Now()); e != nil {
+			c.release(o)
+			return e, nil
+		}
 	}
+	// After a miss only: a hit never looks here.
+	if err := c.refused.get(lk, time.Now()); err != nil {
+		c.release(o)
+		return nil, err
+	}
+	if bearer && !isB64Token(assertion) {
+		c.release(o)
+		return nil, errMalformedBearer
+	}
+	var sk string
+	if c.store != nil {
+		sk = c.storeKey(assertion, o)
+	}
+	c.release(o)
+	return c.fly(ctx, lk, sk, fresh, assertion, slices.Clone(opts))
+}
+
+// release returns o to the pool of options, emptied. The lists keep their
+// arrays, so that the next WithResource or WithAudience appends in place.
+func (c *OBOCache) release(o *options) {
+	if o == nil {
+		return
+	}
+	clear(o.resources)
+	clear(o.audiences)
+	*o = options{resources: o.resources[:0], audiences: o.audiences[:0]}
+	c.options.Put(o)
+}
+
+// fly runs the flight of lk, or joins the one in progress.
+func (c *OBOCache) fly(ctx context.Context, lk localKey, sk string, fresh bool, assertion string, opts []Option) (*lruEntry, error) {
 	c.mu.Lock()
 	f := c.flights[lk]
 	if f == nil || !fresh {
 		// A call with claims answers a challenge the cached token failed: it
 		// runs its own exchange rather than join one made without the claims.
-		f = &inflight[*Token]{}
+		f = &inflight[*lruEntry]{}
 		if fresh {
 			c.flights[lk] = f
 		}
 	}
 	c.mu.Unlock()
-	return f.do(ctx, func(ctx context.Context) (*Token, error) {
+	return f.do(ctx, func(ctx context.Context) (e *lruEntry, err error) {
 		defer func() {
 			c.mu.Lock()
 			if c.flights[lk] == f {
@@ -135,138 +242,140 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 			}
 			c.mu.Unlock()
 		}()
-		var sk string
-		if c.store != nil {
-			sk = c.storeKey(assertion, o)
-			if tok, until, ok := c.store.Get(ctx, sk); ok && fresh && time.Now().Before(until) {
-				c.local.put(lk, tok, until)
-				return tok, nil
+		// The flight runs on a goroutine of its own, where a panic of the
+		// code it calls (an HTTPClient's transport, a ClientAssertion
+		// function) would end the process: it becomes the callers' error.
+		defer func() {
+			if v := recover(); v != nil {
+				e, err = nil, panicError(v)
 			}
-		}
-		ctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		tok, err := c.exchange(withDPoPSession(ctx, c.dpop), c.cfg, assertion, opts...)
-		if err != nil {
-			return nil, err
-		}
-		if until, ok := c.servableUntil(tok, assertion); ok {
-			c.local.put(lk, tok, until)
-			if c.store != nil {
-				c.store.Put(ctx, sk, tok, until)
-			}
-		}
-		return tok, nil
+		}()
+		return c.miss(ctx, lk, sk, fresh, assertion, opts)
 	})
 }
 
-// servableUntil is the earlier of the token's expiry less the skew and the
-// assertion's exp. ok is false when neither is known.
-func (c *OBOCache) servableUntil(tok *Token, assertion string) (time.Time, bool) {
-	var until time.Time
-	if !tok.Expiry.IsZero() {
-		until = tok.Expiry.Add(-c.skew)
+// miss is the flight of one key: the index again, then the shared store
+// under its lease, then the token endpoint.
+func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool, assertion string, opts []Option) (*lruEntry, error) {
+	// A caller that missed the index just before the previous flight stored
+	// the token, and started this flight after that one ended, finds the
+	// token here instead of exchanging again.
+	if e := c.local.get(lk, time.Now()); e != nil && fresh {
+		return e, nil
 	}
-	if exp, ok := jwtExpiry(assertion); ok && (until.IsZero() || exp.Before(until)) {
-		until = exp
+	if err := c.refused.get(lk, time.Now()); err != nil {
+		return nil, err // likewise for the refusal the previous flight got
 	}
-	return until, !until.IsZero()
-}
-
-// localKey identifies a token in the in-memory index: a 128-bit keyed hash
-// (two maphash seeds drawn per cache) of the client, the assertion, the
-// token endpoint and grant, and the parameters. A hit must cost less than
-// SHA-256 of a 1.5 KB assertion (about 900 ns here). The seeds are secret to the process, so a caller
-// cannot aim a different assertion at another user's entry; and one who
-// knows the other user's assertion gains nothing by a collision.
-type localKey [2]uint64
-
-func (c *OBOCache) localKey(assertion string, o *options) localKey {
-	var k localKey
-	for i, seed := range c.seeds {
-		var h maphash.Hash
-		h.SetSeed(seed)
-		h.WriteString(c.cfg.ClientID)
-		h.WriteByte(0)
-		h.WriteString(assertion)
-		h.WriteByte(0)
-		// What server() names, written without building a string.
-		h.WriteString(c.cfg.Endpoint.TokenURL)
-		h.WriteByte(0)
-		h.WriteString(c.cfg.Endpoint.MTLSTokenURL)
-		h.WriteByte(0)
-		h.WriteString(c.grant)
-		h.WriteByte(0)
-		if o == nil && len(c.cfg.Scopes) == 1 {
-			h.WriteString(c.cfg.Scopes[0])
-		} else {
-			h.WriteString(c.params(o))
+	var lease TokenLease
+	if c.store != nil {
+		if fresh {
+			if e := c.load(ctx, lk, sk, assertion); e != nil {
+				return e, nil
+			}
 		}
-		k[i] = h.Sum64()
+		// Replicas that missed together wait here while one exchanges.
+		if lease = c.lock(ctx, sk); lease != nil {
+			defer c.unlock(ctx, lease)
+			if fresh {
+				if e := c.load(ctx, lk, sk, assertion); e != nil {
+					return e, nil
+				}
+			}
+		}
 	}
-	return k
+	xctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
+	defer cancel()
+	tok, err := c.exchange(withDPoPSession(xctx, c.dpop), c.cfg, assertion, opts...)
+	if err != nil {
+		if refusesAssertion(err, c.grant) {
+			c.refused.put(lk, err, time.Now(), c.refusalTTL)
+		}
+		return nil, err
+	}
+	served, until, ok := c.bound(tok, assertion)
+	if !ok {
+		return newEntry(served, never), nil // served once, not cached
+	}
+	e := c.local.put(lk, newEntry(served, until))
+	if lease != nil {
+		c.save(ctx, lease, tok, served.Expiry)
+	}
+	return e, nil
 }
 
-// storeKey is the shared store's key: client, hex SHA-256 of the assertion,
-// token endpoint and grant, and the parameters that shape the token.
-func (c *OBOCache) storeKey(assertion string, o *options) string {
-	sum := sha256.Sum256([]byte(assertion))
-	return c.cfg.ClientID + "\x00" + hex.EncodeToString(sum[:]) + "\x00" + c.server() + "\x00" + c.params(o)
+// panicError turns the value of a recovered panic into an error.
+func panicError(v any) error {
+	if err, ok := v.(error); ok {
+		return fmt.Errorf("oauth2flows: On-Behalf-Of exchange panicked: %w", err)
+	}
+	return fmt.Errorf("oauth2flows: On-Behalf-Of exchange panicked: %v", v)
 }
 
-// server names where and how the token is obtained: the token endpoint (and
-// its RFC 8705 alias) and the grant. The same client and assertion at another
-// tenant's endpoint, or through another grant, is another token; and Config
-// may be changed between calls.
-func (c *OBOCache) server() string {
-	return c.cfg.Endpoint.TokenURL + "\x00" + c.cfg.Endpoint.MTLSTokenURL + "\x00" + c.grant
+// serveMargin is how long before its expiry the cache stops serving a
+// token, unless a tenth of the token's lifetime is shorter; see [OBOCache].
+const serveMargin = 5 * time.Minute
+
+// bound returns the token the cache hands out for tok, obtained for
+// assertion, and until when it serves it. The token handed out is a copy
+// whose Expiry is no later than the assertion's exp, so that a [Transport]
+// over [OBOCache.Source], or the client of [OBOCache.Middleware], stops
+// sending it when the user's token expires: a downstream token must not
+// outlive the token it was exchanged for. until is the earlier of the
+// token's expiry less the margin and the assertion's exp; ok is false when
+// neither is known, and the token is then not cached. The margin is
+// computed from the lifetime the server gave (expires_in), so that a
+// replica that loads the token from a store serves it as long as the one
+// that obtained it.
+func (c *OBOCache) bound(tok *Token, assertion string) (served *Token, until time.Time, ok bool) {
+	if !tok.Expiry.IsZero() {
+		lifetime := time.Duration(tok.ExpiresIn) * time.Second
+		if lifetime <= 0 {
+			lifetime = time.Until(tok.Expiry)
+		}
+		until = tok.Expiry.Add(-min(serveMargin, max(lifetime/10, 0)))
+	}
+	served = tok
+	if exp, ok := jwtExpiry(assertion); ok {
+		if until.IsZero() || exp.Before(until) {
+			until = exp
+		}
+		if tok.Expiry.IsZero() || exp.Before(tok.Expiry) {
+			cp := *tok
+			cp.Expiry = exp
+			served = &cp
+		}
+	}
+	return served, until, !until.IsZero()
 }
 
-// params canonicalises what shapes the token: sorted scopes, resources and
-// audiences, requested and subject token types, extra parameters and the
-// actor token's hash.
-func (c *OBOCache) params(o *options) string {
-	if o == nil {
-		o = &options{}
-	}
-	scopes := c.cfg.Scopes
-	if o.scopesSet {
-		scopes = o.scopes
-	}
-	parts := []string{
-		sortedJoin(scopes), sortedJoin(o.resources), sortedJoin(o.audiences),
-		o.requestedTokenType, o.subjectTokenType, o.params.Encode(),
-	}
-	if o.actorToken != "" {
-		sum := sha256.Sum256([]byte(o.actorToken))
-		parts = append(parts, hex.EncodeToString(sum[:]))
-	}
-	return strings.Join(parts, "\x00")
-}
-
-func sortedJoin(s []string) string {
-	if len(s) < 2 {
-		return strings.Join(s, " ")
-	}
-	s = slices.Clone(s)
-	slices.Sort(s)
-	return strings.Join(s, " ")
-}
+// maxJWTPayload bounds the encoded payload jwtExpiry decodes. Access tokens
+// are a few kilobytes; the exp of a larger one is not read, like that of an
+// opaque token.
+const maxJWTPayload = 32 << 10
 
 // jwtExpiry reads the "exp" claim of a JWT without verifying it: it only
-// shortens how long a cached token is served, never lengthens it.
+// shortens how long a cached token is served, never lengthens it. The
+// assertion is untrusted input, so it is cut at its first two dots, never
+// split on all of them (CVE-2025-30204's bug class: a megabyte of dots made
+// strings.Split allocate 16 MiB), and a payload longer than maxJWTPayload
+// is not decoded.
 func jwtExpiry(token string) (time.Time, bool) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
+	_, rest, ok := strings.Cut(token, ".")
+	if !ok {
 		return time.Time{}, false
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	payload, sig, ok := strings.Cut(rest, ".")
+	if !ok || strings.IndexByte(sig, '.') >= 0 || len(payload) > maxJWTPayload {
+		return time.Time{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
 	if err != nil {
 		return time.Time{}, false
 	}
 	var claims struct {
 		Exp json.Number `json:"exp"`
 	}
-	if json.Unmarshal(payload, &claims) != nil {
+	if json.Unmarshal(raw, &claims) != nil {
 		return time.Time{}, false
 	}
 	exp, err := claims.Exp.Float64()

@@ -51,11 +51,13 @@ func ExampleOBOCache_Token() {
 	// token requests: 2
 }
 
-// The middle tier's On-Behalf-Of in one line, behind the validation of the
-// incoming token: Middleware exchanges the caller's token, and the handler
-// calls API B with the client DownstreamClient gives it, on behalf of the
-// same user. A request without a token never reaches the exchange.
-func ExampleOBOCache_Middleware_afterValidation() {
+// A middle tier behind a gateway that already validates the incoming token:
+// Middleware exchanges the caller's bearer as it is, which needs
+// WithInsecureUnvalidatedTokens, and the handler calls API B with the client
+// DownstreamClient gives it, on behalf of the same user. Without such a
+// gateway, put Validator.Middleware in front instead (see the
+// OBOCache.Middleware example).
+func ExampleOBOCache_Middleware_behindGateway() {
 	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}))
 	defer srv.Close()
 
@@ -66,15 +68,16 @@ func ExampleOBOCache_Middleware_afterValidation() {
 	})))
 	defer apiB.Close()
 
-	// API A: srv.Protect stands in for validating the incoming token;
-	// the cache's Middleware then exchanges it for a token to API B.
+	// API A sits behind a gateway that validates the incoming token
+	// (srv.Protect stands in for it), so the cache's Middleware may
+	// exchange the bearer without a Validator of its own.
 	cfg := &oauth2flows.Config{
 		ClientID:     "api-a",
 		ClientSecret: "api-a-secret",
 		Endpoint:     srv.Endpoint(),
 		Scopes:       []string{"api://api-b/.default"},
 	}
-	cache := oauth2flows.NewOBOCache(cfg)
+	cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens())
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client, ok := oauth2flows.DownstreamClient(r.Context())
 		if !ok {

@@ -67,21 +67,31 @@ func TestOBOCacheHitsMissesAndKeys(t *testing.T) {
 	assert.Equal(t, 5, oboPosts(srv), "a claims request always goes to the server")
 }
 
-func TestOBOCacheServesUntilSkewBeforeExpiry(t *testing.T) {
-	srv, cfg, assertion := oboServer(t, oauth2flowstest.WithAccessTokenLifetime(time.Hour))
-	cfg.Scopes = []string{"api://b/.default"}
-	// Served until 150ms after now: one hour less a skew of (1h - 150ms).
-	cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheSkew(time.Hour-150*time.Millisecond))
+// TestOBOCacheStopsServingATenthOfAShortLifetimeBeforeExpiry: a token of
+// 2 s is served for 1.8 s. (One of an hour is served for 55 minutes.)
+func TestOBOCacheStopsServingATenthOfAShortLifetimeBeforeExpiry(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"access_token":"short-%d","token_type":"Bearer","expires_in":2}`, n)
+	}))
+	defer srv.Close()
+	cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
+		Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: srv.URL + "/token"}}
+	cache := oauth2flows.NewOBOCache(cfg)
 	ctx := context.Background()
-	_, err := cache.Token(ctx, assertion)
+	start := time.Now()
+	_, err := cache.Token(ctx, "opaque-assertion")
 	require.NoError(t, err)
-	_, err = cache.Token(ctx, assertion)
+	time.Sleep(time.Second - time.Since(start))
+	_, err = cache.Token(ctx, "opaque-assertion")
 	require.NoError(t, err)
-	assert.Equal(t, 1, oboPosts(srv))
-	time.Sleep(300 * time.Millisecond)
-	_, err = cache.Token(ctx, assertion)
+	assert.EqualValues(t, 1, hits.Load(), "served at 1 s")
+	time.Sleep(1900*time.Millisecond - time.Since(start))
+	tok, err := cache.Token(ctx, "opaque-assertion")
 	require.NoError(t, err)
-	assert.Equal(t, 2, oboPosts(srv), "within the skew of expiry the cache fetches again")
+	assert.Equal(t, "short-2", tok.AccessToken, "not served within a tenth of its lifetime of its expiry")
 }
 
 func TestOBOCacheNeverServesPastTheAssertionsExpiry(t *testing.T) {
@@ -99,7 +109,7 @@ func TestOBOCacheNeverServesPastTheAssertionsExpiry(t *testing.T) {
 
 	tok, err := cache.Token(ctx, assertion)
 	require.NoError(t, err)
-	assert.WithinDuration(t, time.Now().Add(time.Hour), tok.Expiry, 5*time.Second)
+	assert.WithinDuration(t, time.Now().Add(time.Second), tok.Expiry, 2*time.Second, "capped at the assertion's exp, not the token's own hour")
 	_, err = cache.Token(ctx, assertion)
 	require.NoError(t, err)
 	assert.Equal(t, 1, oboPosts(srv))
@@ -131,33 +141,49 @@ func TestOBOCacheConcurrentMissesMakeOneRequest(t *testing.T) {
 	}
 }
 
-// recordingStore is a shared store that remembers the keys it was given.
-type recordingStore struct {
-	mu   sync.Mutex
-	keys []string
-	m    map[string]*oauth2flows.Token
-	ttl  map[string]time.Time
-}
-
-func (s *recordingStore) Get(_ context.Context, key string) (*oauth2flows.Token, time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys = append(s.keys, key)
-	tok, ok := s.m[key]
-	return tok, s.ttl[key], ok
-}
-
-func (s *recordingStore) Put(_ context.Context, key string, tok *oauth2flows.Token, until time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys = append(s.keys, key)
-	s.m[key], s.ttl[key] = tok, until
+// TestOBOCacheMissRacingTheEndOfAFlightMakesNoSecondRequest has callers
+// arrive while the previous exchange for their key ends: one that missed the
+// index just before the token was stored must not start a second exchange.
+func TestOBOCacheMissRacingTheEndOfAFlightMakesNoSecondRequest(t *testing.T) {
+	var mu sync.Mutex
+	perAssertion := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		mu.Lock()
+		perAssertion[r.PostForm.Get("assertion")]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprint(w, `{"access_token":"downstream","token_type":"Bearer","expires_in":3600}`)
+	}))
+	defer srv.Close()
+	cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
+		Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: srv.URL + "/token"}}
+	cache := oauth2flows.NewOBOCache(cfg)
+	const rounds, callers = 300, 8
+	for i := range rounds {
+		assertion := fmt.Sprintf("user-assertion-%d", i)
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Go(func() {
+				_, err := cache.Token(context.Background(), assertion)
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for a, n := range perAssertion {
+		if n != 1 {
+			t.Errorf("%s: %d token requests, want 1", a, n)
+		}
+	}
 }
 
 func TestOBOCacheSharedStoreSeesHashesOnlyAndServesOtherReplicas(t *testing.T) {
 	srv, cfg, assertion := oboServer(t)
 	cfg.Scopes = []string{"api://b/.default"}
-	store := &recordingStore{m: map[string]*oauth2flows.Token{}, ttl: map[string]time.Time{}}
+	store := newFakeStore()
 	replica1 := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store))
 	replica2 := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store))
 
@@ -166,13 +192,15 @@ func TestOBOCacheSharedStoreSeesHashesOnlyAndServesOtherReplicas(t *testing.T) {
 	b, err := replica2.Token(context.Background(), assertion)
 	require.NoError(t, err)
 	assert.Equal(t, a.AccessToken, b.AccessToken)
+	assert.Equal(t, a.Expiry, b.Expiry)
 	assert.Equal(t, 1, oboPosts(srv), "the second replica is served by the shared store")
-	require.NotEmpty(t, store.keys)
-	for _, k := range store.keys {
-		assert.NotContains(t, k, assertion)
-		assert.NotContains(t, k, strings.Split(assertion, ".")[1], "not even the payload")
-		assert.True(t, strings.HasPrefix(k, middleID+"\x00"), k)
+	keys, values := store.snapshot()
+	require.NotEmpty(t, keys)
+	require.Len(t, values, 1)
+	for _, k := range keys {
+		assert.Regexp(t, `^oauth2flows/obo/v1:[0-9a-f]{64}$`, k, "a hash, naming nothing")
 	}
+	assert.NotContains(t, string(values[0]), assertion, "the assertion is not stored")
 }
 
 func TestOBOCacheIsBounded(t *testing.T) {
@@ -206,7 +234,7 @@ func TestOBOMiddleware(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	})))
 	defer downstream.Close()
-	cache := oauth2flows.NewOBOCache(cfg)
+	cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens())
 	api := httptest.NewServer(cache.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client, ok := oauth2flows.DownstreamClient(r.Context())
 		if !ok {
@@ -278,7 +306,7 @@ func TestOBOMiddlewareSendsDownstreamThroughConfigHTTPClient(t *testing.T) {
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})}
-	api := httptest.NewServer(oauth2flows.NewOBOCache(cfg).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := httptest.NewServer(oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens()).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client, _ := oauth2flows.DownstreamClient(r.Context())
 		resp, err := client.Get(downstream.URL)
 		if err != nil {
@@ -319,22 +347,22 @@ func TestOBOCacheKeyIncludesTheEndpointAndTheGrant(t *testing.T) {
 		name string
 		// second returns the cache for the second call, given the first
 		// call's cache and Config, and the URL of the other endpoint.
-		second func(first *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenCache, otherURL string) *oauth2flows.OBOCache
+		second func(first *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenStore, otherURL string) *oauth2flows.OBOCache
 		want   string // the access token the second call must get
 	}{
 		{name: "ReplicaOfAnotherTenantSharingTheStore", want: "other-1",
-			second: func(_ *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenCache, otherURL string) *oauth2flows.OBOCache {
+			second: func(_ *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenStore, otherURL string) *oauth2flows.OBOCache {
 				c := *cfg
 				c.Endpoint.TokenURL = otherURL
 				return oauth2flows.NewOBOCache(&c, oauth2flows.WithCacheStore(store))
 			}},
 		{name: "ConfigEndpointChangedBetweenCalls", want: "other-1",
-			second: func(first *oauth2flows.OBOCache, cfg *oauth2flows.Config, _ oauth2flows.TokenCache, otherURL string) *oauth2flows.OBOCache {
+			second: func(first *oauth2flows.OBOCache, cfg *oauth2flows.Config, _ oauth2flows.TokenStore, otherURL string) *oauth2flows.OBOCache {
 				cfg.Endpoint.TokenURL = otherURL
 				return first
 			}},
 		{name: "TokenExchangeCacheSharingTheStore", want: "first-2",
-			second: func(_ *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenCache, _ string) *oauth2flows.OBOCache {
+			second: func(_ *oauth2flows.OBOCache, cfg *oauth2flows.Config, store oauth2flows.TokenStore, _ string) *oauth2flows.OBOCache {
 				return oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store), oauth2flows.WithTokenExchangeGrant())
 			}},
 	}
@@ -344,7 +372,7 @@ func TestOBOCacheKeyIncludesTheEndpointAndTheGrant(t *testing.T) {
 			otherURL, _ := namedTokenEndpoint(t, "other")
 			cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
 				Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: firstURL}}
-			store := &recordingStore{m: map[string]*oauth2flows.Token{}, ttl: map[string]time.Time{}}
+			store := newFakeStore()
 			first := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store))
 			a, err := first.Token(context.Background(), assertion)
 			require.NoError(t, err)
@@ -394,4 +422,144 @@ func TestOBOCacheClaimsCallDoesNotJoinAFlightWithoutClaims(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the claims call waited for the exchange without claims instead of sending its own")
 	}
+}
+
+// TestOBOCacheKeySeparatesRequestsThatDiffer calls the cache twice with the
+// same assertion: requests that differ on the wire must not share an entry,
+// whatever separators their values hold, and requests that differ only in
+// the order of a set must.
+func TestOBOCacheKeySeparatesRequestsThatDiffer(t *testing.T) {
+	const actor = "actor-token"
+	tests := []struct {
+		name          string
+		first, second []oauth2flows.Option
+		same          bool
+	}{
+		{name: "OneAudienceWithASpaceAgainstTwo",
+			first:  []oauth2flows.Option{oauth2flows.WithAudience("billing orders")},
+			second: []oauth2flows.Option{oauth2flows.WithAudience("billing"), oauth2flows.WithAudience("orders")}},
+		{name: "NULInsideAScope",
+			first:  []oauth2flows.Option{oauth2flows.WithScopes("x\x00y")},
+			second: []oauth2flows.Option{oauth2flows.WithScopes("x"), oauth2flows.WithResource("y\x00")}},
+		{name: "ResourceAgainstAudience",
+			first:  []oauth2flows.Option{oauth2flows.WithResource("https://orders.example.com")},
+			second: []oauth2flows.Option{oauth2flows.WithAudience("https://orders.example.com")}},
+		{name: "ActorTokenType",
+			first:  []oauth2flows.Option{oauth2flows.WithActorToken(actor, oauth2flows.TokenTypeAccessToken)},
+			second: []oauth2flows.Option{oauth2flows.WithActorToken(actor, oauth2flows.TokenTypeJWT)}},
+		{name: "ActorToken",
+			first:  []oauth2flows.Option{oauth2flows.WithActorToken(actor, oauth2flows.TokenTypeJWT)},
+			second: []oauth2flows.Option{oauth2flows.WithActorToken(actor+"2", oauth2flows.TokenTypeJWT)}},
+		{name: "ParamValue",
+			first:  []oauth2flows.Option{oauth2flows.WithParam("a", "b=c")},
+			second: []oauth2flows.Option{oauth2flows.WithParam("a=b", "c")}},
+		{name: "RequestedAgainstSubjectTokenType",
+			first:  []oauth2flows.Option{oauth2flows.WithRequestedTokenType(oauth2flows.TokenTypeJWT)},
+			second: []oauth2flows.Option{oauth2flows.WithSubjectTokenType(oauth2flows.TokenTypeJWT)}},
+		{name: "ScopesInAnotherOrder", same: true,
+			first:  []oauth2flows.Option{oauth2flows.WithScopes("openid", "api://c/.default")},
+			second: []oauth2flows.Option{oauth2flows.WithScopes("api://c/.default", "openid")}},
+		{name: "AudiencesInAnotherOrder", same: true,
+			first:  []oauth2flows.Option{oauth2flows.WithAudience("b"), oauth2flows.WithAudience("a")},
+			second: []oauth2flows.Option{oauth2flows.WithAudience("a"), oauth2flows.WithAudience("b")}},
+		{name: "ConfigScopesAgainstTheSameWithScopes", same: true,
+			second: []oauth2flows.Option{oauth2flows.WithScopes("api://b/.default")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tokenURL, hits := namedTokenEndpoint(t, "tok")
+			cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
+				Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: tokenURL}}
+			cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithTokenExchangeGrant())
+			a, err := cache.Token(context.Background(), "user-assertion", tt.first...)
+			require.NoError(t, err)
+			b, err := cache.Token(context.Background(), "user-assertion", tt.second...)
+			require.NoError(t, err)
+			if tt.same {
+				assert.Equal(t, a.AccessToken, b.AccessToken)
+				assert.EqualValues(t, 1, hits.Load(), "one entry")
+			} else {
+				assert.NotEqual(t, a.AccessToken, b.AccessToken, "another request's token is not served")
+				assert.EqualValues(t, 2, hits.Load(), "two entries")
+			}
+		})
+	}
+}
+
+// TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry: a Transport over
+// OBOCache.Source kept sending the downstream token until that token's own
+// expiry, an hour after the user's token had expired.
+func TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry(t *testing.T) {
+	var offset atomic.Int64
+	srv, cfg, _ := oboServer(t, oauth2flowstest.WithClock(func() time.Time {
+		return time.Now().Add(time.Duration(offset.Load()))
+	}))
+	cfg.Scopes = []string{"api://downstream/.default"}
+	offset.Store(int64(-(time.Hour - time.Second))) // the user's token expires 1s from now
+	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
+	offset.Store(0)
+	var served atomic.Int32
+	downstream := httptest.NewServer(srv.Protect("api://downstream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	defer downstream.Close()
+	cache := oauth2flows.NewOBOCache(cfg)
+	client := &http.Client{Transport: oauth2flows.NewTransport(cache.Source(assertion))}
+
+	resp, err := client.Get(downstream.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	tok, err := cache.Token(context.Background(), assertion)
+	require.NoError(t, err)
+	assert.WithinDuration(t, time.Now().Add(time.Second), tok.Expiry, 2*time.Second, "the token handed out expires with the assertion")
+
+	time.Sleep(1100 * time.Millisecond)
+	resp, err = client.Get(downstream.URL)
+	if err == nil {
+		resp.Body.Close()
+	}
+	assert.Error(t, err, "no downstream call after the user's token expired")
+	assert.EqualValues(t, 1, served.Load())
+}
+
+// TestOBOMiddlewareClientNeverSendsPastTheAssertionsExpiry: a handler that
+// calls the downstream API after the user's token expired gets an error,
+// not a call made with the cached downstream token.
+func TestOBOMiddlewareClientNeverSendsPastTheAssertionsExpiry(t *testing.T) {
+	var offset atomic.Int64
+	srv, cfg, _ := oboServer(t, oauth2flowstest.WithClock(func() time.Time {
+		return time.Now().Add(time.Duration(offset.Load()))
+	}))
+	cfg.Scopes = []string{"api://downstream/.default"}
+	offset.Store(int64(-(time.Hour - time.Second))) // the user's token expires 1s from now
+	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
+	offset.Store(0)
+	var served atomic.Int32
+	downstream := httptest.NewServer(srv.Protect("api://downstream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	defer downstream.Close()
+	var before, after error
+	handler := oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens()).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client, _ := oauth2flows.DownstreamClient(r.Context())
+		resp, err := client.Get(downstream.URL)
+		if before = err; err == nil {
+			resp.Body.Close()
+		}
+		time.Sleep(1100 * time.Millisecond) // a slow handler outlives the user's token
+		resp, err = client.Get(downstream.URL)
+		if after = err; err == nil {
+			resp.Body.Close()
+		}
+	}))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Authorization", "Bearer "+assertion)
+	handler.ServeHTTP(httptest.NewRecorder(), req)
+	require.NoError(t, before)
+	assert.Error(t, after, "no downstream call after the user's token expired")
+	assert.EqualValues(t, 1, served.Load())
+	assert.Equal(t, 2, oboPosts(srv), "the expired assertion went back to the server, which refused it")
 }

@@ -106,10 +106,10 @@ const (
 	// no request waits on it longer, even when user code ignores its
 	// context.
 	renewTimeout = time.Minute
-	// storeTimeout bounds one TokenStore call but Lock.
-	storeTimeout = 5 * time.Second
-	// lockTimeout bounds the wait for a TokenStore lease.
-	lockTimeout = renewTimeout / 2
+	// renewStoreTimeout bounds one TokenStore call but Lock.
+	renewStoreTimeout = 5 * time.Second
+	// renewLockTimeout bounds the wait for a TokenStore lease.
+	renewLockTimeout = renewTimeout / 2
 )
 
 // current returns a state that may be handed out, renewing the token first
@@ -386,7 +386,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	// Wait for the lease while another replica renews; the holder's lease
 	// expires if it dies. The wait takes at most half the job's time, so
 	// that a lease never given up still leaves time to go on without it.
-	lockCtx, cancel := context.WithTimeout(ctx, lockTimeout)
+	lockCtx, cancel := context.WithTimeout(ctx, renewLockTimeout)
 	lease, err := pol.store.Lock(lockCtx, pol.key)
 	cancel()
 	if err != nil {
@@ -399,7 +399,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		return r.renewLocal(ctx, pol, cur, forced)
 	}
 	defer func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renewStoreTimeout)
 		defer cancel()
 		if err := lease.Unlock(uctx); err != nil {
 			r.storeFailed(ctx, "unlock", err)
@@ -487,7 +487,7 @@ func older(a, b *Token) bool {
 
 // storeLoad reads the shared token, bounded in time.
 func (r *renewal) storeLoad(ctx context.Context, pol *renewPolicy) (*Token, error) {
-	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	ctx, cancel := context.WithTimeout(ctx, renewStoreTimeout)
 	defer cancel()
 	tok, err := pol.store.Load(ctx, pol.key)
 	if err != nil {
@@ -499,7 +499,7 @@ func (r *renewal) storeLoad(ctx context.Context, pol *renewPolicy) (*Token, erro
 // leaseStore writes tok under the lease, bounded in time, kept until
 // replaced when it carries a refresh token and until it expires otherwise.
 func (r *renewal) leaseStore(ctx context.Context, lease TokenLease, tok *Token) error {
-	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	ctx, cancel := context.WithTimeout(ctx, renewStoreTimeout)
 	defer cancel()
 	var expires time.Time
 	if tok.RefreshToken == "" {

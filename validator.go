@@ -3,9 +3,7 @@ package oauth2flows
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,6 +141,15 @@ type Validator struct {
 // [*ConfigError] for cfg, a [*DiscoveryError] when the metadata or the key
 // set cannot be fetched or used.
 func NewValidator(ctx context.Context, cfg ValidatorConfig) (*Validator, error) {
+	v, err := newValidatorWithKeys(ctx, cfg)
+	if err != nil {
+		return nil, withOp("NewValidator", err)
+	}
+	return v, nil
+}
+
+// newValidatorWithKeys is NewValidator but for the Op of its ConfigErrors.
+func newValidatorWithKeys(ctx context.Context, cfg ValidatorConfig) (*Validator, error) {
 	if ctx == nil {
 		return nil, &ConfigError{Field: "ctx", Reason: "nil context"}
 	}
@@ -160,7 +167,7 @@ func NewValidator(ctx context.Context, cfg ValidatorConfig) (*Validator, error) 
 		if md.JWKSURI == "" {
 			return nil, &DiscoveryError{Issuer: cfg.Issuer, Reason: "metadata has no jwks_uri"}
 		}
-		if err := checkKeySetURL("jwks_uri", md.JWKSURI); err != nil {
+		if err := checkHTTPS("jwks_uri", md.JWKSURI, false, ""); err != nil {
 			return nil, &DiscoveryError{Issuer: cfg.Issuer, Reason: "unusable jwks_uri", Err: err}
 		}
 		jwksURL = md.JWKSURI
@@ -206,7 +213,7 @@ func newValidator(cfg ValidatorConfig) (*Validator, error) {
 		return nil, field("Audiences", "at least one non-empty audience is required (RFC 9068 §4)")
 	}
 	if cfg.JWKSURL != "" {
-		if err := checkKeySetURL("ValidatorConfig.JWKSURL", cfg.JWKSURL); err != nil {
+		if err := checkHTTPS("ValidatorConfig.JWKSURL", cfg.JWKSURL, false, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -265,26 +272,6 @@ func validatorClient(hc *http.Client) *http.Client {
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
-}
-
-// checkKeySetURL refuses a key set URL that is not https, except on
-// loopback: keys fetched in the clear could be anyone's.
-func checkKeySetURL(field, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return &ConfigError{Field: field, Reason: "not an absolute URL"}
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return nil
-	case "http":
-		host := u.Hostname()
-		if ip := net.ParseIP(host); strings.EqualFold(host, "localhost") || (ip != nil && ip.IsLoopback()) {
-			return nil
-		}
-		return &ConfigError{Field: field, Reason: "plain http is refused except on loopback"}
-	}
-	return &ConfigError{Field: field, Reason: "scheme must be https"}
 }
 
 // validScopeToken reports whether s is an RFC 6749 §3.3 scope-token, so it

@@ -395,8 +395,10 @@ func TestNewValidatorRefusesUnsafeConfig(t *testing.T) {
 			require.ErrorAs(t, err, &ce)
 			if tt.field != "" {
 				assert.Equal(t, tt.field, ce.Field)
+				assert.Equal(t, "NewValidator", ce.Op)
 			}
 			assert.True(t, strings.HasPrefix(err.Error(), "oauth2flows: "), err.Error())
+			assert.NotContains(t, err.Error(), "Config.InsecureAllowHTTP", "a setting ValidatorConfig does not have")
 		})
 	}
 	assert.Zero(t, iss.jwksHits.Load(), "nothing fetched for a refused config")
@@ -404,6 +406,8 @@ func TestNewValidatorRefusesUnsafeConfig(t *testing.T) {
 	_, err := oauth2flows.NewValidator(nilCtx, ok)
 	var ce *oauth2flows.ConfigError
 	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "NewValidator", ce.Op)
+	assert.Equal(t, "ctx", ce.Field)
 }
 
 // A key set that cannot be fetched or used fails NewValidator with a

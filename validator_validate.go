@@ -29,7 +29,7 @@ import (
 // token.
 func (v *Validator) Validate(ctx context.Context, token string) (*Principal, error) {
 	if ctx == nil {
-		return nil, &ConfigError{Field: "ctx", Reason: "nil context"}
+		return nil, &ConfigError{Op: "Validator.Validate", Field: "ctx", Reason: "nil context"}
 	}
 	if err := v.checkShape(token); err != nil {
 		return nil, err

@@ -27,6 +27,11 @@
 //   - /revoke (RFC 7009), /introspect (RFC 7662), /jwks, and metadata at
 //     /.well-known/oauth-authorization-server and
 //     /.well-known/openid-configuration.
+//   - /device_authorization and /device: the device authorization grant
+//     (RFC 8628). [Server.ApproveDevice] and [Server.DenyDevice] play the
+//     user; [WithDeviceInterval] makes polling fast.
+//   - /par: pushed authorization requests (RFC 9126), required with
+//     [WithPARRequired].
 //
 // Clients authenticate with client_secret_basic, client_secret_post,
 // client_secret_jwt, private_key_jwt, tls_client_auth and
@@ -50,6 +55,23 @@
 //		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "svc", TLSSubjectDN: "CN=svc"}))
 //	cfg := &oauth2flows.Config{ClientID: "svc", Certificate: cert,
 //		Endpoint: srv.Endpoint(), HTTPClient: srv.Client()}
+//
+// # DPoP (RFC 9449)
+//
+// A token request with a DPoP proof gets a DPoP-bound token (token_type
+// DPoP, cnf.jkt); [Server.Protect] then wants the DPoP scheme and a proof
+// with ath, and refuses the token as Bearer. [WithDPoPRequired] refuses
+// requests without proofs, [WithDPoPNonce] asks for server nonces.
+// Proofs are checked strictly: typ dpop+jwt, ES256/PS256/RS256, a public
+// JWK, htm, htu without query or fragment, iat within 60 s back and 5 s
+// ahead of the server's clock (so a test using WithClock must date its
+// proofs by that clock), and a jti used once.
+//
+// # Assertions from elsewhere (RFC 7523)
+//
+// [WithTrustedIssuer] accepts an outside issuer's assertions as the
+// jwt-bearer grant; [WithFederatedCredential] lets a client authenticate
+// with a Kubernetes, GitHub or Entra federated token.
 //
 // # Tokens for resource-server tests
 //

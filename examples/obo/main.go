@@ -7,7 +7,10 @@
 //
 // With no flags everything runs in this process: an embedded
 // oauth2flowstest authorization server, API A and API B as real HTTP
-// servers on loopback. It then shows the SAML variant and the claims
+// servers on loopback. Both APIs validate the tokens they receive with a
+// Validator (keys from the server's discovery); API A is
+// validator.Middleware(cache.Middleware(handler)). It then shows a forged
+// token refused before any exchange, the SAML variant, and the claims
 // challenge that conditional access (MFA) causes.
 //
 // Against real Microsoft Entra ID, as a notebook a user runs against Entra
@@ -91,24 +94,39 @@ func embedded(ctx context.Context) error {
 	defer srv.Close()
 	fmt.Println("authorization server (embedded oauth2flowstest):", srv.URL())
 
+	// Both APIs validate the token they receive (signature, issuer,
+	// audience, lifetime, scope) with keys from the authorization server's
+	// discovery document, instead of trusting it.
+	validatorB, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+		Issuer: srv.URL(), Audiences: []string{"api://api-b"}, RequiredScopes: []string{"orders.read"}})
+	if err != nil {
+		return err
+	}
+	validatorA, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+		Issuer: srv.URL(), Audiences: []string{"api://" + apiAID}, RequiredScopes: []string{"access_as_user"}})
+	if err != nil {
+		return err
+	}
+
 	// API B: the downstream API. It accepts only tokens for itself.
-	apiB := httptest.NewServer(srv.Protect("api://api-b", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, _ := oauth2flowstest.ClaimsFromContext(r.Context())
-		fmt.Printf("(4) API B accepted a token: %s\n", describe(c))
-		json.NewEncoder(w).Encode(map[string]string{"orders_of": c.Subject})
+	apiB := httptest.NewServer(validatorB.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := oauth2flows.PrincipalFromContext(r.Context())
+		fmt.Printf("(4) API B accepted a token: %s\n", describe(p))
+		json.NewEncoder(w).Encode(map[string]string{"orders_of": p.Subject})
 	})))
 	defer apiB.Close()
 
-	// API A: the middle tier. It checks its own incoming token, then the
-	// OBO middleware exchanges it (cached) and hands over a client for API B.
+	// API A: the middle tier, in one line: validate, exchange (cached),
+	// call. The OBO middleware exchanges only the token the Validator
+	// accepted, and hands over a client for API B.
 	apiACfg := &oauth2flows.Config{ClientID: apiAID, ClientSecret: apiASecret, Endpoint: srv.Endpoint(),
 		Scopes: []string{"api://api-b/orders.read"}}
 	cache := oauth2flows.NewOBOCache(apiACfg)
-	apiA := httptest.NewServer(srv.Protect("api://"+apiAID, cache.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, _ := oauth2flowstest.ClaimsFromContext(r.Context())
-		fmt.Printf("(2) API A received a token: %s\n", describe(c))
+	apiA := httptest.NewServer(validatorA.Middleware(cache.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := oauth2flows.PrincipalFromContext(r.Context())
+		fmt.Printf("(2) API A received a token: %s\n", describe(p))
 		fmt.Printf("(3) API A got a token for API B on behalf of %s from its OBOCache (token requests so far: %d)\n",
-			c.Subject, countGrant(srv, oauth2flows.GrantTypeJWTBearer))
+			p.Subject, countGrant(srv, oauth2flows.GrantTypeJWTBearer))
 		client, _ := oauth2flows.DownstreamClient(r.Context())
 		resp, err := client.Get(apiB.URL + "/orders")
 		if err != nil {
@@ -128,11 +146,11 @@ func embedded(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sign-in: %w", err)
 	}
-	claims, err := srv.VerifyAccessToken(userTok.AccessToken)
+	p, err := validatorA.Validate(ctx, userTok.AccessToken)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("(1) the client got a token for API A: %s\n", describe(claims))
+	fmt.Printf("(1) the client got a token for API A: %s\n", describe(p))
 
 	for i := 1; i <= 2; i++ {
 		body, status, _, err := call(ctx, apiA.URL+"/orders", userTok.AccessToken)
@@ -143,6 +161,16 @@ func embedded(ctx context.Context) error {
 	}
 	fmt.Printf("    token requests for the two calls: %d (the second was a cache hit)\n",
 		countGrant(srv, oauth2flows.GrantTypeJWTBearer))
+
+	// A forged token (the user's with its signature replaced) stops at
+	// API A's Validator: it never reaches the token endpoint.
+	forged := userTok.AccessToken[:strings.LastIndexByte(userTok.AccessToken, '.')+1] + "Zm9yZ2Vk"
+	_, status, header, err := call(ctx, apiA.URL+"/orders", forged)
+	if err != nil || status != http.StatusUnauthorized {
+		return fmt.Errorf("forged token: status %d: %v", status, err)
+	}
+	fmt.Printf("a forged token: API A answered %d with WWW-Authenticate: %s (token requests still %d)\n",
+		status, header.Get("WWW-Authenticate"), countGrant(srv, oauth2flows.GrantTypeJWTBearer))
 
 	if err := samlVariant(ctx, apiACfg, userTok.AccessToken); err != nil {
 		return err
@@ -227,11 +255,11 @@ func countGrant(srv *oauth2flowstest.Server, grant string) int {
 	return n
 }
 
-func describe(c *oauth2flowstest.Claims) string {
-	if c == nil {
-		return "(no claims)"
+func describe(p *oauth2flows.Principal) string {
+	if p == nil {
+		return "(no principal)"
 	}
-	return fmt.Sprintf("sub=%s aud=%s scp=%q azp=%s", c.Subject, strings.Join(c.Audience, ","), c.Scope, c.ClientID)
+	return fmt.Sprintf("sub=%s aud=%s scp=%q azp=%s", p.Subject, strings.Join(p.Audience, ","), strings.Join(p.Scopes, " "), p.ClientID)
 }
 
 // realEntra runs the On-Behalf-Of exchange against Microsoft Entra ID, with
