@@ -159,6 +159,13 @@ func authorizeParams(op string, cfg *Config, responseType, state string, o *opti
 	if o.set&optClaims != 0 {
 		q.Set("claims", o.claims) // OpenID Connect Core §5.5
 	}
+	if responseType == "code" && cfg.DPoPKey != nil {
+		jkt, err := dpopJKT(cfg) // RFC 9449 §10: binds the code to the key
+		if err != nil {
+			return nil, nil, err
+		}
+		q.Set("dpop_jkt", jkt)
+	}
 	for k, v := range o.params {
 		q[k] = v
 	}

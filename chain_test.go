@@ -1,7 +1,6 @@
 package oauth2flows_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -31,24 +30,6 @@ type chainTier struct {
 	cache *oauth2flows.OBOCache
 	logs  *syncBuffer
 	skew  atomic.Int64 // of the authorization server's clock, in ns
-}
-
-// syncBuffer is a log sink safe for the handlers' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // newChainTier builds the tier; validate false leaves the Validator out

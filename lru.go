@@ -41,7 +41,10 @@ type lruEntry struct {
 // header value, so that a cached 1.5 KB token costs 1.5 KB, not 3.
 func newEntry(tok *Token, until time.Time) *lruEntry {
 	e := &lruEntry{tok: tok, until: until}
-	e.auth, e.authErr = authorization(tok)
+	// No DPoP session: Middleware's downstream client sends bearer tokens
+	// only, and a DPoP-bound one fails with a *TokenTypeError rather than
+	// going as a bearer. (A Transport over OBOCache.Source sends it.)
+	e.auth, _, e.authErr = authorization(tok, nil)
 	if e.authErr == nil {
 		cp := *tok
 		cp.AccessToken = e.auth[0][len(e.auth[0])-len(tok.AccessToken):]

@@ -186,6 +186,19 @@ type Config struct {
 	// in an error string or a log line.
 	ClientAssertion func(ctx context.Context) (string, error)
 
+	// DPoPKey, when set, sender-constrains tokens with DPoP (RFC 9449):
+	// every request to the authorization server carries a proof signed with
+	// it, authorization URLs carry its dpop_jkt (§10), and a [Transport]
+	// over a source of this package sends DPoP tokens with a fresh proof per
+	// request (§7). An ECDSA P-256 key (ES256) or an RSA key (RS256, or
+	// PS256 with DPoPAlg). Only Public and Sign are called, so a KMS or HSM
+	// key works. Proofs carry only its public JWK.
+	DPoPKey crypto.Signer
+	// DPoPAlg overrides the proofs' algorithm: "ES256", "RS256" or "PS256"
+	// (FAPI 2.0 servers refuse RS256). Empty means ES256 for a P-256 key
+	// and RS256 for RSA, as for AssertionAlg.
+	DPoPAlg string
+
 	// HTTPClient sends every request. Nil means a default client with a
 	// 30-second timeout. Whatever client is given, token requests never follow
 	// redirects.

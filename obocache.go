@@ -55,6 +55,8 @@ type OBOCache struct {
 
 	mu      sync.Mutex
 	flights map[localKey]*inflight[*lruEntry]
+
+	dpop *dpopSession // one Prover and the servers' DPoP nonces (RFC 9449)
 }
 
 // CacheOption configures an [OBOCache].
@@ -132,7 +134,8 @@ const exchangeTimeout = time.Minute
 func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 	c := &OBOCache{cfg: cfg, exchange: OnBehalfOf, grant: GrantTypeJWTBearer,
 		storeTimeout: storeTimeout, lockTimeout: lockTimeout,
-		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*lruEntry]{}}
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, flights: map[localKey]*inflight[*lruEntry]{},
+		dpop: newDPoPSession(cfg)}
 	for _, o := range opts {
 		if o != nil {
 			o(c)
@@ -282,7 +285,7 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool,
 	}
 	xctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
 	defer cancel()
-	tok, err := c.exchange(xctx, c.cfg, assertion, opts...)
+	tok, err := c.exchange(withDPoPSession(xctx, c.dpop), c.cfg, assertion, opts...)
 	if err != nil {
 		if refusesAssertion(err, c.grant) {
 			c.refused.put(lk, err, time.Now(), c.refusalTTL)

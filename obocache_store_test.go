@@ -1,7 +1,6 @@
 package oauth2flows_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -82,9 +81,8 @@ func TestOBOCacheStoreFailuresAreMisses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, cfg, assertion := oboServer(t)
 			cfg.Scopes = []string{"api://b/.default"}
-			var logs bytes.Buffer
-			var logMu sync.Mutex
-			cfg.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &logMu}, nil))
+			var logs syncBuffer
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			store := newFakeStore()
 			store.failOp = func(ctx context.Context, op string) error {
 				if op == tt.op {
@@ -117,8 +115,6 @@ func TestOBOCacheStoreFailuresAreMisses(t *testing.T) {
 			} else {
 				assert.ErrorIs(t, got, tt.wantErr)
 			}
-			logMu.Lock()
-			defer logMu.Unlock()
 			assert.Contains(t, logs.String(), "token store failed")
 			assert.Contains(t, logs.String(), "op="+tt.op)
 			assert.NotContains(t, logs.String(), assertion)

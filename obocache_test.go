@@ -100,8 +100,8 @@ func TestOBOCacheNeverServesPastTheAssertionsExpiry(t *testing.T) {
 		return time.Now().Add(time.Duration(offset.Load()))
 	}))
 	cfg.Scopes = []string{"api://b/.default"}
-	// The user's token expires 1s from now; the downstream token would last an hour.
-	offset.Store(int64(-(time.Hour - time.Second)))
+	// The user's token expires 3s from now (room for a loaded machine); the downstream token would last an hour.
+	offset.Store(int64(-(time.Hour - 3*time.Second)))
 	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
 	offset.Store(0)
 	cache := oauth2flows.NewOBOCache(cfg)
@@ -109,12 +109,12 @@ func TestOBOCacheNeverServesPastTheAssertionsExpiry(t *testing.T) {
 
 	tok, err := cache.Token(ctx, assertion)
 	require.NoError(t, err)
-	assert.WithinDuration(t, time.Now().Add(time.Second), tok.Expiry, 2*time.Second, "capped at the assertion's exp, not the token's own hour")
+	assert.WithinDuration(t, time.Now().Add(3*time.Second), tok.Expiry, 2*time.Second, "capped at the assertion's exp, not the token's own hour")
 	_, err = cache.Token(ctx, assertion)
 	require.NoError(t, err)
 	assert.Equal(t, 1, oboPosts(srv))
 
-	time.Sleep(1100 * time.Millisecond)
+	time.Sleep(3100 * time.Millisecond)
 	_, err = cache.Token(ctx, assertion)
 	assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired), "the expired assertion goes back to the server, which refuses it: %v", err)
 	assert.Equal(t, 2, oboPosts(srv))
@@ -495,7 +495,7 @@ func TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 		return time.Now().Add(time.Duration(offset.Load()))
 	}))
 	cfg.Scopes = []string{"api://downstream/.default"}
-	offset.Store(int64(-(time.Hour - time.Second))) // the user's token expires 1s from now
+	offset.Store(int64(-(time.Hour - 3*time.Second))) // the user's token expires 3s from now (room for a loaded machine)
 	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
 	offset.Store(0)
 	var served atomic.Int32
@@ -513,9 +513,9 @@ func TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, resp.StatusCode)
 	tok, err := cache.Token(context.Background(), assertion)
 	require.NoError(t, err)
-	assert.WithinDuration(t, time.Now().Add(time.Second), tok.Expiry, 2*time.Second, "the token handed out expires with the assertion")
+	assert.WithinDuration(t, time.Now().Add(3*time.Second), tok.Expiry, 2*time.Second, "the token handed out expires with the assertion")
 
-	time.Sleep(1100 * time.Millisecond)
+	time.Sleep(3100 * time.Millisecond)
 	resp, err = client.Get(downstream.URL)
 	if err == nil {
 		resp.Body.Close()
@@ -533,7 +533,7 @@ func TestOBOMiddlewareClientNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 		return time.Now().Add(time.Duration(offset.Load()))
 	}))
 	cfg.Scopes = []string{"api://downstream/.default"}
-	offset.Store(int64(-(time.Hour - time.Second))) // the user's token expires 1s from now
+	offset.Store(int64(-(time.Hour - 3*time.Second))) // the user's token expires 3s from now (room for a loaded machine)
 	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
 	offset.Store(0)
 	var served atomic.Int32
@@ -549,7 +549,7 @@ func TestOBOMiddlewareClientNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 		if before = err; err == nil {
 			resp.Body.Close()
 		}
-		time.Sleep(1100 * time.Millisecond) // a slow handler outlives the user's token
+		time.Sleep(3100 * time.Millisecond) // a slow handler outlives the user's token
 		resp, err = client.Get(downstream.URL)
 		if after = err; err == nil {
 			resp.Body.Close()

@@ -179,13 +179,20 @@ func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.
 	if err != nil {
 		return nil, nil, err
 	}
+	dc, err := newDPoPCall(ctx, cfg, target) // nil without Config.DPoPKey
+	if err != nil {
+		return nil, nil, err
+	}
 	redact = redactions(cfg, form, header)
 	body := form.Encode()
-	resp, err = wire.Post(ctx, client, &wire.Request{
+	resp, err = dc.post(ctx, client, &wire.Request{
 		URL: target, Header: header, Body: body,
 		OneTime: r.oneTime, Secrets: redact,
 		Kind: r.kind.String(), Grant: r.grant,
 	}, wire.Policy(cfg.Retry), cfg.Logger)
+	if dc != nil {
+		redact = append(redact, dc.proofs...)
+	}
 	return resp, redact, networkError(err)
 }
 

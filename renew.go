@@ -38,6 +38,7 @@ type renewal struct {
 	flight     inflight[*tokenState]
 	background atomic.Bool // a proactive renewal was started and has not ended
 	policy     atomic.Pointer[renewPolicy]
+	dpop       *dpopSession // nil for a source not of this package
 }
 
 // renewPolicy is what the Transport options add to a renewal.
@@ -55,24 +56,30 @@ var defaultPolicy = &renewPolicy{skew: DefaultRefreshSkew}
 func newRenewal(grant func(ctx context.Context, last *Token) (*Token, error), seed *Token) *renewal {
 	r := &renewal{grant: grant}
 	r.flight.timeout = renewTimeout
-	if seed != nil {
-		r.state.Store(newTokenState(seed, DefaultRefreshSkew, true))
-	}
+	r.seed(seed)
 	return r
+}
+
+// seed installs the token a renewal starts with, if any.
+func (r *renewal) seed(tok *Token) {
+	if tok != nil {
+		r.state.Store(newTokenState(tok, DefaultRefreshSkew, true, r.dpop))
+	}
 }
 
 // tokenState is one token as the hot path needs it. It is immutable once
 // stored, but for guard; a change stores a new one.
 type tokenState struct {
 	tok       *Token
-	header    []string  // Authorization value, computed once per token
-	expireAt  time.Time // not used from then on; far future for no expiry
-	refreshAt time.Time // renewed in the background from then on
-	saved     bool      // the saver has returned nil for tok, or there is no saver
-	unchecked bool      // a seed not yet compared with the TokenStore's token
-	err       error     // why tok cannot be sent, e.g. *TokenTypeError
-	ready     bool      // saved and checked: it may be handed out
-	sendable  bool      // ready and no err: the hot path may send it
+	header    []string   // Authorization value, computed once per token
+	dpop      *dpopToken // for a DPoP token: what its proofs need; nil for a bearer
+	expireAt  time.Time  // not used from then on; far future for no expiry
+	refreshAt time.Time  // renewed in the background from then on
+	saved     bool       // the saver has returned nil for tok, or there is no saver
+	unchecked bool       // a seed not yet compared with the TokenStore's token
+	err       error      // why tok cannot be sent, e.g. *TokenTypeError
+	ready     bool       // saved and checked: it may be handed out
+	sendable  bool       // ready and no err: the hot path may send it
 	// guard limits forced renewals after a 401 to one per token; it is
 	// shared by the states of one token.
 	guard *atomic.Int32
@@ -229,7 +236,7 @@ func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState
 		r.state.CompareAndSwap(cur, &next)
 		return &next, nil
 	}
-	next := newTokenState(tok, pol.skew, pol.saver == nil || !isNew)
+	next := newTokenState(tok, pol.skew, pol.saver == nil || !isNew, r.dpop)
 	if forced {
 		next.guard.Store(unproven)
 	}
@@ -284,7 +291,7 @@ func (r *renewal) bind(p *renewPolicy) bool {
 		if cur == nil {
 			return true
 		}
-		next := newTokenState(cur.tok, p.skew, cur.saved)
+		next := newTokenState(cur.tok, p.skew, cur.saved, r.dpop)
 		next.guard = cur.guard
 		if p.store != nil {
 			next.unchecked, next.ready, next.sendable = true, false, false
@@ -296,7 +303,7 @@ func (r *renewal) bind(p *renewPolicy) bool {
 }
 
 // newTokenState precomputes what the hot path needs for tok.
-func newTokenState(tok *Token, skew time.Duration, saved bool) *tokenState {
+func newTokenState(tok *Token, skew time.Duration, saved bool, d *dpopSession) *tokenState {
 	st := &tokenState{tok: tok, expireAt: never, refreshAt: never, saved: saved, guard: new(atomic.Int32)}
 	if tok.AccessToken == "" {
 		st.expireAt = time.Time{} // e.g. a stored refresh token alone: renewed before any use
@@ -304,7 +311,7 @@ func newTokenState(tok *Token, skew time.Duration, saved bool) *tokenState {
 		st.expireAt = usableUntil(tok)
 		st.refreshAt = refreshTime(tok, skew)
 	}
-	st.header, st.err = authorization(tok)
+	st.header, st.dpop, st.err = authorization(tok, d)
 	st.ready = saved
 	st.sendable = saved && st.err == nil
 	return st
@@ -320,12 +327,17 @@ func refreshTime(tok *Token, skew time.Duration) time.Time {
 }
 
 // authorization computes the Authorization header value for tok, once per
-// token. It is where DPoP (RFC 9449) would go, with a per-request proof.
-func authorization(tok *Token) ([]string, error) {
-	if !tok.IsBearer() {
-		return nil, &TokenTypeError{TokenType: tok.TokenType, IssuedTokenType: tok.IssuedTokenType}
+// token, and for a DPoP token (RFC 9449 §7.1) what its per-request proofs
+// need (see dpop_transport.go). A token that is neither bearer nor DPoP
+// with a key is never sent: a DPoP-bound token does not go as a bearer.
+func authorization(tok *Token, d *dpopSession) ([]string, *dpopToken, error) {
+	if isDPoPToken(tok) && tok.AccessToken != "" && tok.IssuedTokenType != TokenTypeSAML1 && tok.IssuedTokenType != TokenTypeSAML2 {
+		return dpopAuthorization(tok, d)
 	}
-	return []string{"Bearer " + tok.AccessToken}, nil
+	if !tok.IsBearer() {
+		return nil, nil, &TokenTypeError{TokenType: tok.TokenType, IssuedTokenType: tok.IssuedTokenType}
+	}
+	return []string{"Bearer " + tok.AccessToken}, nil, nil
 }
 
 // usableUntil is when tok stops being sent: expiryDelta before its Expiry,

@@ -42,10 +42,17 @@ func newGrantSource(cfg *Config, seed *Token, grant func(ctx context.Context, la
 			return nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
 		}
 	}
-	r := newRenewal(grant, seed)
+	r := newRenewal(grant, nil)
 	if cfg != nil {
 		r.logger = cfg.Logger
+		// DPoP (RFC 9449): the source's requests share one Prover and the
+		// servers' nonces, and its Transport sends its DPoP tokens.
+		r.dpop = newDPoPSession(cfg)
+		r.grant = func(ctx context.Context, last *Token) (*Token, error) {
+			return grant(withDPoPSession(ctx, r.dpop), last)
+		}
 	}
+	r.seed(seed)
 	return &grantSource{r: r}
 }
 

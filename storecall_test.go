@@ -1,7 +1,6 @@
 package oauth2flows_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"sync"
@@ -54,9 +53,9 @@ func TestTransportStoreThatPanicsOrHangsIsAMiss(t *testing.T) {
 			srv, cfg, tok := signedIn(t)
 			api := protectedAPI(t, srv)
 			tok.Expiry = time.Now().Add(-time.Minute)
-			var logs bytes.Buffer
+			var logs syncBuffer
 			var mu sync.Mutex
-			cfg.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil))
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			block := make(chan struct{})
 			t.Cleanup(func() { close(block) })
 			store := newFakeStore()

@@ -25,6 +25,13 @@ import (
 // token does not turn its calls into token requests. The bearer is never sent to
 // another origin on a redirect.
 //
+// A token whose token_type is DPoP (RFC 9449), from a source whose Config
+// has a DPoPKey, is sent as "Authorization: DPoP <token>" with a fresh proof
+// per request (§7); a 401 use_dpop_nonce from the resource gets one retry
+// with its nonce when the body can be sent again (§9), and its nonces are
+// remembered per origin. A DPoP token is never sent as a bearer: without
+// a key the request fails with a [*TokenTypeError].
+//
 // A Transport over a source of this package shares that source's token and
 // renewals (one path, in renew.go); see [NewTransport].
 //
@@ -179,6 +186,7 @@ func NewTransport(src TokenSource, opts ...TransportOption) *Transport {
 		}
 	default:
 		t.r = newRenewal(func(ctx context.Context, _ *Token) (*Token, error) { return src.Token(ctx) }, nil)
+		t.r.dpop = dpopSessionOf(src)
 		if o.renewal {
 			t.r.bind(&o.policy)
 		}
@@ -224,6 +232,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	} else if !now.Before(st.refreshAt) {
 		t.r.renewInBackground(req.Context(), st)
+	}
+	if st.dpop != nil {
+		return t.roundTripDPoP(req, st) // RFC 9449: a proof per request
 	}
 	resp, err := t.base.RoundTrip(withAuth(req, st.header))
 	if err == nil {
@@ -283,11 +294,11 @@ func withAuth(req *http.Request, auth []string) *http.Request {
 // renewal (see [renewal.forceRenew]) and retries once with the new token.
 // Otherwise, or when there is no newer token, it returns resp as is.
 func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp *http.Response) (*http.Response, error) {
-	if !invalidTokenChallenge(resp.Header.Values("Www-Authenticate")) {
+	challenges := resp.Header.Values("Www-Authenticate")
+	if !invalidTokenChallenge(challenges) && (used.dpop == nil || !invalidDPoPTokenChallenge(challenges)) {
 		return resp, nil
 	}
-	replay := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	if !replay {
+	if !replayable(req) {
 		return resp, nil
 	}
 	st, err := t.r.forceRenew(req.Context(), used)
@@ -301,7 +312,11 @@ func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp 
 	if st == nil {
 		return resp, nil
 	}
-	retry := withAuth(req, st.header)
+	retry, err := authorized(req, st)
+	if err != nil {
+		drain(resp)
+		return nil, err
+	}
 	if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
 		if retry.Body, err = req.GetBody(); err != nil {
 			return resp, nil

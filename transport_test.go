@@ -807,7 +807,7 @@ func TestRefreshSkewRenewsHalfwayThroughShortLifetimes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tok := validSeed()
 			tok.Expiry = time.Now().Add(tt.lifetime)
-			st := newTokenState(tok, tt.skew, true)
+			st := newTokenState(tok, tt.skew, true, nil)
 			assert.InDelta(t, tt.want.Seconds(), tok.Expiry.Sub(st.refreshAt).Seconds(), 0.05)
 			assert.True(t, !st.refreshAt.After(st.expireAt) || tt.skew == 0, "renewed before it stops being sent")
 		})

@@ -31,6 +31,21 @@ type Request struct {
 	// Kind ("token", "revocation", ...) and Grant (grant_type) go in the
 	// log line.
 	Kind, Grant string
+
+	// Proof, when set, makes a DPoP proof (RFC 9449 §4) for each attempt,
+	// sent in the DPoP header: a proof is never reused, not even by a retry
+	// (§11.1). Its error ends the request before that attempt and is
+	// returned as is. The proof is scrubbed from that attempt's errors.
+	Proof func() (string, error)
+}
+
+// withProof returns a copy of r whose header adds the proof.
+func (r *Request) withProof(proof string) *Request {
+	c := *r
+	c.Header = r.Header.Clone()
+	c.Header.Set("DPoP", proof)
+	c.Secrets = append(r.Secrets[:len(r.Secrets):len(r.Secrets)], proof)
+	return &c
 }
 
 // Response is what the server answered: status, header and a body capped
@@ -64,7 +79,15 @@ func Post(ctx context.Context, client *http.Client, r *Request, policy Policy, l
 	policy = policy.withDefaults()
 	for n := 1; ; n++ {
 		start := time.Now()
-		a := doOnce(ctx, client, r)
+		one := r
+		if r.Proof != nil {
+			proof, err := r.Proof()
+			if err != nil {
+				return nil, err
+			}
+			one = r.withProof(proof)
+		}
+		a := doOnce(ctx, client, one)
 		logAttempt(ctx, logger, r, n, a, time.Since(start))
 		wait, retry := policy.decide(ctx, r.OneTime, n, a)
 		if !retry {

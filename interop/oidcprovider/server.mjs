@@ -51,7 +51,12 @@ server.listen(0, '127.0.0.1', () => {
       introspection: { enabled: true },
       revocation: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
-      dPoP: { enabled: true, nonceSecret: randomBytes(32) },
+      dPoP: {
+        enabled: true,
+        nonceSecret: randomBytes(32),
+        // OIDC_DPOP_REQUIRE_NONCE=1: every proof needs a server nonce (RFC 9449 §8).
+        requireNonce: () => process.env.OIDC_DPOP_REQUIRE_NONCE === '1',
+      },
       resourceIndicators: {
         enabled: true,
         // Every token is for the one API, as an RFC 9068 JWT.
