@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,86 +22,6 @@ import (
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
 )
-
-// tokenServer is a token endpoint that enforces refresh token rotation: each
-// refresh token is accepted once, and a spent one gets invalid_grant, as
-// RFC 9700 §4.14.2 asks. It records every form it received.
-type tokenServer struct {
-	*httptest.Server
-	requests atomic.Int32
-
-	mu        sync.Mutex
-	forms     []url.Values
-	live      map[string]bool // refresh tokens that may still be used
-	expiresIn int             // seconds; 0: none sent
-	noRotate  bool            // answer refreshes without a refresh_token
-	tokenType string
-	extra     map[string]any
-}
-
-func newTokenServer(t *testing.T, liveRefreshTokens ...string) *tokenServer {
-	s := &tokenServer{live: map[string]bool{}, expiresIn: 3600, tokenType: "Bearer"}
-	for _, rt := range liveRefreshTokens {
-		s.live[rt] = true
-	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
-	n := s.requests.Add(1)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.forms = append(s.forms, r.PostForm)
-	w.Header().Set("Content-Type", "application/json")
-	body := map[string]any{
-		"access_token": fmt.Sprintf("at-%d", n),
-		"token_type":   s.tokenType,
-	}
-	if s.expiresIn > 0 {
-		body["expires_in"] = s.expiresIn
-	}
-	if r.PostForm.Get("grant_type") == oauth2flows.GrantTypeRefreshToken {
-		rt := r.PostForm.Get("refresh_token")
-		if !s.live[rt] {
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprint(w, `{"error":"invalid_grant","error_description":"refresh token spent or unknown"}`)
-			return
-		}
-		if !s.noRotate {
-			delete(s.live, rt)
-			next := fmt.Sprintf("rt-%d", n)
-			s.live[next] = true
-			body["refresh_token"] = next
-		}
-	}
-	for k, v := range s.extra {
-		body[k] = v
-	}
-	json.NewEncoder(w).Encode(body)
-}
-
-func (s *tokenServer) sent(key string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, f := range s.forms {
-		out = append(out, f.Get(key))
-	}
-	return out
-}
-
-func (s *tokenServer) config() *oauth2flows.Config {
-	return &oauth2flows.Config{
-		ClientID: "client-1", ClientSecret: "secret-1",
-		Endpoint: oauth2flows.Endpoint{TokenURL: s.URL + "/token"},
-	}
-}
 
 // resourceServer accepts each access token once only when once is set, and
 // answers a reused one with 401 invalid_token, as if it had been revoked.
@@ -152,12 +73,12 @@ func do(t *testing.T, c *http.Client, u string) (*http.Response, error) {
 }
 
 func TestNewClientRotatesRefreshTokensAndSavesEachInOrder(t *testing.T) {
-	ts := newTokenServer(t, "rt-0")
+	srv, cfg, seed := signedIn(t) // rotates; a spent refresh token gets invalid_grant (RFC 9700 §4.14.2)
 	rs := newResourceServer(t, true)
-	var saved []string
-	client := oauth2flows.NewClient(ts.config(), token("at-0", "rt-0", time.Now().Add(time.Hour)),
+	var saved []*oauth2flows.Token
+	client := oauth2flows.NewClient(cfg, token(seed.AccessToken, seed.RefreshToken, time.Now().Add(time.Hour)),
 		oauth2flows.WithTokenSaver(func(_ context.Context, tok *oauth2flows.Token) error {
-			saved = append(saved, tok.AccessToken+"/"+tok.RefreshToken)
+			saved = append(saved, tok)
 			return nil
 		}))
 
@@ -167,57 +88,72 @@ func TestNewClientRotatesRefreshTokensAndSavesEachInOrder(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 	}
 
-	assert.Equal(t, []string{"rt-0", "rt-1", "rt-2"}, ts.sent("refresh_token"), "always the newest refresh token")
-	assert.Equal(t, []string{"refresh_token", "refresh_token", "refresh_token"}, ts.sent("grant_type"))
-	assert.Equal(t, []string{"at-1/rt-1", "at-2/rt-2", "at-3/rt-3"}, saved, "the seed is not saved; each new token once, in order")
+	require.Len(t, saved, 3, "the seed is not saved; each new token once")
+	n, sent := refreshRequests(srv)
+	assert.Equal(t, 3, n)
+	assert.Equal(t, []string{seed.RefreshToken, saved[0].RefreshToken, saved[1].RefreshToken}, sent, "always the newest refresh token")
+	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 1+3, "the sign-in, then refresh_token grants only")
+	ats, rts := map[string]bool{seed.AccessToken: true}, map[string]bool{seed.RefreshToken: true}
+	for _, tok := range saved {
+		ats[tok.AccessToken], rts[tok.RefreshToken] = true, true
+	}
+	assert.Len(t, ats, 4, "a new access token each time, saved in order")
+	assert.Len(t, rts, 4, "a new refresh token each time, saved in order")
 	assert.Equal(t, []string{
-		"Bearer at-0",
-		"Bearer at-0", "Bearer at-1",
-		"Bearer at-1", "Bearer at-2",
-		"Bearer at-2", "Bearer at-3",
+		"Bearer " + seed.AccessToken,
+		"Bearer " + seed.AccessToken, "Bearer " + saved[0].AccessToken,
+		"Bearer " + saved[0].AccessToken, "Bearer " + saved[1].AccessToken,
+		"Bearer " + saved[1].AccessToken, "Bearer " + saved[2].AccessToken,
 	}, rs.seen())
 }
 
 func TestRefreshTokenSourceKeepsOldRefreshTokenWhenNoneIssued(t *testing.T) {
-	ts := newTokenServer(t, "rt-0")
-	ts.noRotate = true
-	src := oauth2flows.RefreshTokenSource(ts.config(), token("at-0", "rt-0", time.Now().Add(-time.Minute)))
+	srv, cfg, seed := signedIn(t, oauth2flowstest.WithRefreshTokenPolicy(oauth2flowstest.NoRotation))
+	src := oauth2flows.RefreshTokenSource(cfg, token(seed.AccessToken, seed.RefreshToken, time.Now().Add(-time.Minute)))
 
 	tok, err := src.Token(t.Context())
 	require.NoError(t, err)
-	assert.Equal(t, "at-1", tok.AccessToken)
-	assert.Equal(t, "rt-0", tok.RefreshToken)
+	assert.NotEmpty(t, tok.AccessToken)
+	assert.NotEqual(t, seed.AccessToken, tok.AccessToken)
+	assert.Equal(t, seed.RefreshToken, tok.RefreshToken)
 	again, err := src.Token(t.Context())
 	require.NoError(t, err)
 	assert.Same(t, tok, again, "cached while valid")
-	assert.Equal(t, []string{"rt-0"}, ts.sent("refresh_token"))
+	_, sent := refreshRequests(srv)
+	assert.Equal(t, []string{seed.RefreshToken}, sent)
 }
 
 func TestRefreshTokenSourceFromStoredRefreshTokenAlone(t *testing.T) {
-	ts := newTokenServer(t, "rt-0")
+	srv, cfg, seed := signedIn(t)
 	rs := newResourceServer(t, false)
-	var saved []string
-	client := oauth2flows.NewClient(ts.config(), token("", "rt-0", time.Time{}),
+	var saved []*oauth2flows.Token
+	client := oauth2flows.NewClient(cfg, token("", seed.RefreshToken, time.Time{}),
 		oauth2flows.WithTokenSaver(func(_ context.Context, tok *oauth2flows.Token) error {
-			saved = append(saved, tok.RefreshToken)
+			saved = append(saved, tok)
 			return nil
 		}))
 	_, err := do(t, client, rs.URL)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"Bearer at-1"}, rs.seen())
-	assert.Equal(t, []string{"rt-1"}, saved)
+	require.Len(t, saved, 1)
+	assert.NotEmpty(t, saved[0].AccessToken)
+	assert.Equal(t, []string{"Bearer " + saved[0].AccessToken}, rs.seen())
+	assert.NotEmpty(t, saved[0].RefreshToken)
+	assert.NotEqual(t, seed.RefreshToken, saved[0].RefreshToken, "the rotated refresh token is saved")
+	_, sent := refreshRequests(srv)
+	assert.Equal(t, []string{seed.RefreshToken}, sent)
 }
 
 func TestNewClientStormOnExpiredTokenMakesOneRefresh(t *testing.T) {
-	ts := newTokenServer(t, "rt-0")
+	srv, cfg, seed := signedIn(t)
 	var sent atomic.Int32
-	cfg := ts.config()
+	var renewed atomic.Pointer[oauth2flows.Token]
 	// The resource requests go through cfg.HTTPClient.Transport (NewClient's
 	// base), answered in memory so that the storm needs no sockets.
 	base := roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		if req.URL.Host == "api.example.test" {
-			if req.Header.Get("Authorization") != "Bearer at-1" {
-				return nil, errors.New("wrong token " + req.Header.Get("Authorization"))
+			tok := renewed.Load()
+			if tok == nil || req.Header.Get("Authorization") != "Bearer "+tok.AccessToken {
+				return nil, errors.New("not the renewed token")
 			}
 			sent.Add(1)
 			return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: req}, nil
@@ -225,7 +161,11 @@ func TestNewClientStormOnExpiredTokenMakesOneRefresh(t *testing.T) {
 		return http.DefaultTransport.RoundTrip(req)
 	})
 	cfg.HTTPClient = &http.Client{Transport: base}
-	client := oauth2flows.NewClient(cfg, token("at-0", "rt-0", time.Now().Add(-time.Second)))
+	client := oauth2flows.NewClient(cfg, token(seed.AccessToken, seed.RefreshToken, time.Now().Add(-time.Second)),
+		oauth2flows.WithTokenSaver(func(_ context.Context, tok *oauth2flows.Token) error {
+			renewed.Store(tok)
+			return nil
+		}))
 
 	const n = 1000
 	var wg sync.WaitGroup
@@ -236,15 +176,18 @@ func TestNewClientStormOnExpiredTokenMakesOneRefresh(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	assert.Equal(t, int32(1), ts.requests.Load(), "one refresh for a thousand requests")
+	count, refreshed := refreshRequests(srv)
+	assert.Equal(t, 1, count, "one refresh for a thousand requests")
+	assert.Equal(t, []string{seed.RefreshToken}, refreshed)
+	assert.NotEqual(t, seed.AccessToken, renewed.Load().AccessToken)
 	assert.Equal(t, int32(n), sent.Load())
 }
 
 func TestNewClientInvalidGrantNeedsReauthentication(t *testing.T) {
-	ts := newTokenServer(t) // knows no refresh token
+	srv, cfg, seed := signedIn(t) // knows no refresh token "rt-revoked"
 	rs := newResourceServer(t, false)
 	saves := 0
-	client := oauth2flows.NewClient(ts.config(), token("at-0", "rt-revoked", time.Now().Add(-time.Second)),
+	client := oauth2flows.NewClient(cfg, token(seed.AccessToken, "rt-revoked", time.Now().Add(-time.Second)),
 		oauth2flows.WithTokenSaver(func(context.Context, *oauth2flows.Token) error { saves++; return nil }))
 
 	_, err := do(t, client, rs.URL)
@@ -259,69 +202,87 @@ func TestNewClientInvalidGrantNeedsReauthentication(t *testing.T) {
 	assert.NotContains(t, err.Error(), "rt-revoked")
 	assert.Zero(t, saves)
 	assert.Empty(t, rs.seen())
+	_, sent := refreshRequests(srv)
+	assert.Equal(t, []string{"rt-revoked"}, sent)
+	reqs := srv.RequestsTo(oauth2flowstest.EndpointToken)
+	assert.Equal(t, http.StatusBadRequest, reqs[len(reqs)-1].Status)
 }
 
 func TestClientCredentialsSourceFetchesAgainOnExpiry(t *testing.T) {
-	ts := newTokenServer(t)
-	ts.expiresIn = 1
+	srv, cfg := clientOnly(t, oauth2flowstest.WithAccessTokenLifetime(time.Second))
 	rs := newResourceServer(t, false)
 	client := &http.Client{Transport: oauth2flows.NewTransport(
-		oauth2flows.ClientCredentialsSource(ts.config(), oauth2flows.WithScopes("items.read")))}
+		oauth2flows.ClientCredentialsSource(cfg, oauth2flows.WithScopes("items.read")))}
 
 	_, err := do(t, client, rs.URL)
 	require.NoError(t, err)
+	first := rs.seen()[0]
 	require.Eventually(t, func() bool {
 		_, err := do(t, client, rs.URL)
 		require.NoError(t, err)
 		seen := rs.seen()
-		return seen[len(seen)-1] == "Bearer at-2"
+		return seen[len(seen)-1] != first
 	}, 5*time.Second, 20*time.Millisecond)
 
-	assert.Equal(t, int32(2), ts.requests.Load())
-	assert.Equal(t, []string{"client_credentials", "client_credentials"}, ts.sent("grant_type"))
-	assert.Equal(t, []string{"items.read", "items.read"}, ts.sent("scope"))
+	reqs := srv.RequestsTo(oauth2flowstest.EndpointToken)
+	require.Len(t, reqs, 2)
+	for _, r := range reqs {
+		assert.Equal(t, "client_credentials", r.Form.Get("grant_type"))
+		assert.Equal(t, "items.read", r.Form.Get("scope"))
+		assert.Equal(t, http.StatusOK, r.Status)
+	}
 }
 
 func TestClientCredentialsSourceCachesTheToken(t *testing.T) {
-	ts := newTokenServer(t)
-	src := oauth2flows.ClientCredentialsSource(ts.config())
+	srv, cfg := clientOnly(t)
+	src := oauth2flows.ClientCredentialsSource(cfg)
 	first, err := src.Token(t.Context())
 	require.NoError(t, err)
 	second, err := src.Token(t.Context())
 	require.NoError(t, err)
 	assert.Same(t, first, second)
-	assert.Equal(t, int32(1), ts.requests.Load())
+	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 1)
 }
 
 func TestOnBehalfOfSourceSendsTheAssertion(t *testing.T) {
-	ts := newTokenServer(t)
+	srv, cfg := clientOnly(t)
 	rs := newResourceServer(t, false)
-	src := oauth2flows.OnBehalfOfSource(ts.config(), "user-assertion", oauth2flows.WithScopes("https://graph.microsoft.com/.default"))
+	assertion := srv.IssueAccessToken("alice", "app") // the user's token for this API
+	src := oauth2flows.OnBehalfOfSource(cfg, assertion, oauth2flows.WithScopes("https://graph.microsoft.com/.default"))
 	client := &http.Client{Transport: oauth2flows.NewTransport(src)}
 
 	_, err := do(t, client, rs.URL)
 	require.NoError(t, err)
-	assert.Equal(t, []string{oauth2flows.GrantTypeJWTBearer}, ts.sent("grant_type"))
-	assert.Equal(t, []string{"user-assertion"}, ts.sent("assertion"))
-	assert.Equal(t, []string{"on_behalf_of"}, ts.sent("requested_token_use"))
-	assert.Equal(t, []string{"Bearer at-1"}, rs.seen())
+	reqs := srv.RequestsTo(oauth2flowstest.EndpointToken)
+	require.Len(t, reqs, 1)
+	assert.Equal(t, oauth2flows.GrantTypeJWTBearer, reqs[0].Form.Get("grant_type"))
+	assert.Equal(t, assertion, reqs[0].Form.Get("assertion"))
+	assert.Equal(t, "on_behalf_of", reqs[0].Form.Get("requested_token_use"))
+	tok, err := src.Token(t.Context())
+	require.NoError(t, err)
+	assert.NotEqual(t, assertion, tok.AccessToken)
+	assert.Equal(t, []string{"Bearer " + tok.AccessToken}, rs.seen())
 }
 
 func TestTokenExchangeSourceResultThatIsNotBearerIsNeverSent(t *testing.T) {
-	ts := newTokenServer(t)
-	ts.tokenType = "N_A"
-	ts.extra = map[string]any{"issued_token_type": oauth2flows.TokenTypeJWT}
+	srv, cfg := clientOnly(t)
 	rs := newResourceServer(t, false)
-	src := oauth2flows.TokenExchangeSource(ts.config(), "subject-token", oauth2flows.WithAudience("https://api.example.com"))
+	subject := srv.IssueAccessToken("alice", "app")
+	// An ID token comes back with token_type N_A (RFC 8693 §2.2.1).
+	src := oauth2flows.TokenExchangeSource(cfg, subject, oauth2flows.WithAudience("https://api.example.com"),
+		oauth2flows.WithRequestedTokenType(oauth2flows.TokenTypeIDToken))
 	client := &http.Client{Transport: oauth2flows.NewTransport(src)}
 
 	_, err := do(t, client, rs.URL)
 	var tte *oauth2flows.TokenTypeError
 	require.ErrorAs(t, err, &tte)
 	assert.Equal(t, "N_A", tte.TokenType)
-	assert.Equal(t, []string{oauth2flows.GrantTypeTokenExchange}, ts.sent("grant_type"))
-	assert.Equal(t, []string{"subject-token"}, ts.sent("subject_token"))
-	assert.Equal(t, []string{"https://api.example.com"}, ts.sent("audience"))
+	reqs := srv.RequestsTo(oauth2flowstest.EndpointToken)
+	require.Len(t, reqs, 1)
+	assert.Equal(t, http.StatusOK, reqs[0].Status)
+	assert.Equal(t, oauth2flows.GrantTypeTokenExchange, reqs[0].Form.Get("grant_type"))
+	assert.Equal(t, subject, reqs[0].Form.Get("subject_token"))
+	assert.Equal(t, "https://api.example.com", reqs[0].Form.Get("audience"))
 	assert.Empty(t, rs.seen())
 }
 
@@ -367,6 +328,16 @@ func signedIn(t *testing.T, opts ...oauth2flowstest.Option) (*oauth2flowstest.Se
 	require.NotEmpty(t, tok.RefreshToken)
 	tok.Expiry = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
 	return srv, cfg, tok
+}
+
+// clientOnly starts an oauth2flowstest server with the client "app" alone
+// and returns it with the client's Config.
+func clientOnly(t *testing.T, opts ...oauth2flowstest.Option) (*oauth2flowstest.Server, *oauth2flows.Config) {
+	srv := oauth2flowstest.NewServer(append([]oauth2flowstest.Option{
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "app", Secret: "app-secret"}),
+	}, opts...)...)
+	t.Cleanup(srv.Close)
+	return srv, &oauth2flows.Config{ClientID: "app", ClientSecret: "app-secret", Endpoint: srv.Endpoint()}
 }
 
 // protectedAPI is an API that accepts the server's tokens for audience "app"
@@ -475,20 +446,29 @@ func TestNewClientAgainstTestServerRevokedTokenIsRetriedOnce(t *testing.T) {
 }
 
 func TestTransportAndItsSourceShareOneRenewal(t *testing.T) {
-	ts := newTokenServer(t, "rt-0")
+	srv, cfg, seed := signedIn(t)
 	rs := newResourceServer(t, false)
-	src := oauth2flows.RefreshTokenSource(ts.config(), token("at-0", "rt-0", time.Now().Add(-time.Second)))
+	src := oauth2flows.RefreshTokenSource(cfg, token(seed.AccessToken, seed.RefreshToken, time.Now().Add(-time.Second)))
 	var saves atomic.Int32
+	var saved atomic.Pointer[oauth2flows.Token]
 	client := &http.Client{Transport: oauth2flows.NewTransport(src,
-		oauth2flows.WithTokenSaver(func(context.Context, *oauth2flows.Token) error { saves.Add(1); return nil }))}
+		oauth2flows.WithTokenSaver(func(_ context.Context, tok *oauth2flows.Token) error {
+			saves.Add(1)
+			saved.Store(tok)
+			return nil
+		}))}
 	other := &http.Client{Transport: oauth2flows.NewTransport(src)} // shares without options of its own
 
+	var mu sync.Mutex
+	var got []string
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
 			tok, err := src.Token(t.Context())
 			if assert.NoError(t, err) {
-				assert.Equal(t, "at-1", tok.AccessToken)
+				mu.Lock()
+				got = append(got, tok.AccessToken)
+				mu.Unlock()
 			}
 		})
 		wg.Go(func() { _, err := do(t, client, rs.URL); assert.NoError(t, err) })
@@ -496,17 +476,27 @@ func TestTransportAndItsSourceShareOneRenewal(t *testing.T) {
 	}
 	wg.Wait()
 
-	assert.Equal(t, int32(1), ts.requests.Load(), "direct callers and both Transports share one refresh")
+	count, sent := refreshRequests(srv)
+	assert.Equal(t, 1, count, "direct callers and both Transports share one refresh")
+	assert.Equal(t, []string{seed.RefreshToken}, sent)
 	assert.Equal(t, int32(1), saves.Load(), "the saver sees the new token once, whoever caused the renewal")
+	renewed := saved.Load()
+	require.NotNil(t, renewed)
+	assert.NotEqual(t, seed.AccessToken, renewed.AccessToken)
+	assert.Len(t, got, 20)
+	for _, at := range got {
+		assert.Equal(t, renewed.AccessToken, at)
+	}
+	assert.Len(t, rs.seen(), 40)
 	for _, auth := range rs.seen() {
-		assert.Equal(t, "Bearer at-1", auth)
+		assert.Equal(t, "Bearer "+renewed.AccessToken, auth)
 	}
 }
 
 func TestSecondTransportCannotChangeTheRenewalOfASharedSource(t *testing.T) {
-	ts := newTokenServer(t, "rt-0")
+	srv, cfg, seed := signedIn(t)
 	rs := newResourceServer(t, false)
-	src := oauth2flows.RefreshTokenSource(ts.config(), token("at-0", "rt-0", time.Now().Add(time.Hour)))
+	src := oauth2flows.RefreshTokenSource(cfg, token(seed.AccessToken, seed.RefreshToken, time.Now().Add(time.Hour)))
 	save := func(context.Context, *oauth2flows.Token) error { return nil }
 	first := &http.Client{Transport: oauth2flows.NewTransport(src, oauth2flows.WithTokenSaver(save))}
 	second := &http.Client{Transport: oauth2flows.NewTransport(src, oauth2flows.WithRefreshSkew(time.Second))}
@@ -516,17 +506,26 @@ func TestSecondTransportCannotChangeTheRenewalOfASharedSource(t *testing.T) {
 	_, err = do(t, second, rs.URL)
 	var ce *oauth2flows.ConfigError
 	require.ErrorAs(t, err, &ce, "not silently ignored")
-	assert.Equal(t, []string{"Bearer at-0"}, rs.seen())
+	assert.Equal(t, []string{"Bearer " + seed.AccessToken}, rs.seen())
+	count, _ := refreshRequests(srv)
+	assert.Zero(t, count, "the valid token needs no renewal")
 }
 
 // unsignedJWT is a JWT with the given claims and a dummy signature, as the
 // sources read it: unverified.
-func unsignedJWT(t *testing.T, claims map[string]any) string {
+// jwtExpiry is the exp claim of a JWT, read without verifying it.
+func jwtExpiry(t *testing.T, jwt string) time.Time {
 	t.Helper()
-	payload, err := json.Marshal(claims)
+	parts := strings.Split(jwt, ".")
+	require.Len(t, parts, 3)
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 	require.NoError(t, err)
-	enc := base64.RawURLEncoding
-	return enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc.EncodeToString(payload) + ".c2ln"
+	var claims struct {
+		Exp int64 `json:"exp"`
+	}
+	require.NoError(t, json.Unmarshal(payload, &claims))
+	require.NotZero(t, claims.Exp)
+	return time.Unix(claims.Exp, 0)
 }
 
 func TestUserBoundSourcesNeverServeATokenPastTheAssertionsExpiry(t *testing.T) {
@@ -543,11 +542,20 @@ func TestUserBoundSourcesNeverServeATokenPastTheAssertionsExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTokenServer(t) // issues downstream tokens valid for an hour
+			// The server's clock stands still almost an hour back while it
+			// issues the user's token, so that the token expires in about two
+			// seconds; downstream tokens, issued by real time, live an hour.
+			var offset atomic.Int64
+			offset.Store(int64(-(time.Hour - 2*time.Second)))
+			srv, cfg := clientOnly(t, oauth2flowstest.WithClock(func() time.Time {
+				return time.Now().Add(time.Duration(offset.Load()))
+			}))
+			assertion := srv.IssueAccessToken("alice", "app")
+			offset.Store(0)
 			rs := newResourceServer(t, false)
-			exp := time.Now().Add(1500 * time.Millisecond).Truncate(time.Second).Add(time.Second)
-			assertion := unsignedJWT(t, map[string]any{"sub": "alice", "exp": exp.Unix()})
-			src := tt.src(ts.config(), assertion)
+			exp := jwtExpiry(t, assertion)
+			require.True(t, time.Until(exp) > time.Second, "the assertion is still valid for the first request")
+			src := tt.src(cfg, assertion)
 			client := &http.Client{Transport: oauth2flows.NewTransport(src)}
 
 			_, err := do(t, client, rs.URL)
@@ -560,8 +568,11 @@ func TestUserBoundSourcesNeverServeATokenPastTheAssertionsExpiry(t *testing.T) {
 			_, err = do(t, client, rs.URL)
 			require.ErrorIs(t, err, oauth2flows.ErrReauthRequired, "the user's token has expired")
 			assert.NotContains(t, err.Error(), assertion)
-			assert.Equal(t, []string{"Bearer at-1"}, rs.seen(), "never sent past the assertion's exp")
-			assert.Equal(t, int32(1), ts.requests.Load(), "an expired assertion is not sent to the server")
+			assert.Equal(t, []string{"Bearer " + tok.AccessToken}, rs.seen(), "never sent past the assertion's exp")
+			reqs := srv.RequestsTo(oauth2flowstest.EndpointToken)
+			require.Len(t, reqs, 1, "an expired assertion is not sent to the server")
+			assert.Equal(t, assertion, reqs[0].Form.Get(map[string]string{
+				"OnBehalfOf": "assertion", "TokenExchange": "subject_token"}[tt.name]))
 		})
 	}
 }

@@ -188,21 +188,21 @@ func TestClientCredentialsReplicasShareOneTokenThroughTheStore(t *testing.T) {
 }
 
 func TestReplicaForcedToRenewUsesAnotherReplicasRenewalOfATokenWithoutExpiry(t *testing.T) {
-	ts := newTokenServer(t, "rt-0") // rotation: a spent refresh token gets invalid_grant
-	ts.expiresIn = 0                // tokens without expiry: only a 401 renews them
+	srv, cfg, seed := signedIn(t) // rotation: a spent refresh token gets invalid_grant
+	// The replicas hold the token without expiry: only a 401 renews it.
 	var revoked atomic.Bool
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if revoked.Load() && r.Header.Get("Authorization") == "Bearer at-0" {
+		if revoked.Load() && r.Header.Get("Authorization") == "Bearer "+seed.AccessToken {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 			w.WriteHeader(http.StatusUnauthorized)
 		}
 	}))
 	t.Cleanup(api.Close)
 	store := newFakeStore()
-	a := oauth2flows.NewClient(ts.config(), token("at-0", "rt-0", time.Time{}), oauth2flows.WithTokenStore(store, "k"))
-	b := oauth2flows.NewClient(ts.config(), token("at-0", "rt-0", time.Time{}), oauth2flows.WithTokenStore(store, "k"))
+	a := oauth2flows.NewClient(cfg, token(seed.AccessToken, seed.RefreshToken, time.Time{}), oauth2flows.WithTokenStore(store, "k"))
+	b := oauth2flows.NewClient(cfg, token(seed.AccessToken, seed.RefreshToken, time.Time{}), oauth2flows.WithTokenStore(store, "k"))
 
-	for _, c := range []*http.Client{a, b, a, b} { // both use at-0, then the API revokes it
+	for _, c := range []*http.Client{a, b, a, b} { // both use the seed, then the API revokes it
 		status, _, err := getBody(t, c, api.URL)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusOK, status)
@@ -210,5 +210,6 @@ func TestReplicaForcedToRenewUsesAnotherReplicasRenewalOfATokenWithoutExpiry(t *
 			revoked.Store(true)
 		}
 	}
-	assert.Equal(t, []string{"rt-0"}, ts.sent("refresh_token"), "the second replica took the first one's token")
+	_, sent := refreshRequests(srv)
+	assert.Equal(t, []string{seed.RefreshToken}, sent, "the second replica took the first one's token")
 }
