@@ -1,8 +1,10 @@
 // Package oauth2flows is an OAuth 2.0 client (RFC 6749) for every grant a Go
-// program meets: the authorization code grant with PKCE, client credentials,
-// refresh, On-Behalf-Of and RFC 8693 token exchange, RFC 7009 revocation,
-// RFC 7662 introspection, RFC 8705 mutual-TLS client authentication and
-// RFC 8414 discovery, plus the deprecated implicit and password grants; and
+// program meets: the authorization code grant with PKCE and RFC 9126 pushed
+// authorization requests, client credentials, refresh, On-Behalf-Of and
+// RFC 8693 token exchange, the RFC 8628 device authorization grant, the
+// RFC 7523 JWT bearer grant, RFC 7009 revocation, RFC 7662 introspection,
+// RFC 8705 mutual-TLS client authentication, RFC 9449 DPoP and RFC 8414
+// discovery, plus the deprecated implicit and password grants; and
 // the resource server's side: a [Validator] of JWT access tokens (RFC 9068).
 // A [Config] describes the client; each grant is one function that takes it.
 //
@@ -23,9 +25,28 @@
 //   - A web app signing users in: [AuthCodeURL] with [NewState] and
 //     [WithPKCE], [ParseCallback] in the redirect handler, then
 //     [ExchangeCode].
+//   - A web app whose server requires pushed authorization requests, or
+//     FAPI 2.0: [PushAuthCodeURL] instead of [AuthCodeURL], with [WithPKCE]
+//     and a [Config.DPoPKey]; the callback and [ExchangeCode] are the same.
+//   - A CLI, a TV or any device without a browser: [DeviceAuth], show the
+//     user UserCode and VerificationURI, then [DeviceAccessToken] polls;
+//     denial and expiry match [ErrDeviceAccessDenied] and
+//     [ErrDeviceCodeExpired].
 //   - A service or daemon acting as itself: [ClientCredentials], or
 //     [ClientCredentialsSource] under [NewTransport] for an *http.Client
 //     that renews its own token.
+//   - A service account trading a JWT it signed (Google's two-legged
+//     OAuth, golang.org/x/oauth2/jwt): [JWTBearer], or [JWTBearerSource]
+//     under [NewTransport], which asks for a new assertion for every token.
+//   - No client secret at all (workload identity: Entra's
+//     AZURE_FEDERATED_TOKEN_FILE, a Kubernetes projected service-account
+//     token, a GitHub Actions OIDC token): set [Config.ClientAssertion],
+//     for a file with [AssertionFromFile]; every grant, On-Behalf-Of
+//     included, then authenticates with it.
+//   - Tokens bound to a key, so that a stolen token is useless without it: set
+//     [Config.DPoPKey] (RFC 9449); every request to the authorization
+//     server carries a proof, and a [Transport] over a source of this
+//     package sends the DPoP token with a fresh proof per request.
 //   - Keeping a user's session alive: [NewClient], or [RefreshTokenSource]
 //     under [NewTransport], with [WithTokenSaver] to persist every new
 //     (possibly rotated) refresh token.
@@ -103,6 +124,26 @@
 //	}
 //	tok, err := oauth2flows.ExchangeCode(r.Context(), cfg, code, oauth2flows.WithPKCE(verifier))
 //
+// # Devices, DPoP and workload identity
+//
+// The device grant shows a code, then polls until the user answers on
+// another device:
+//
+//	da, err := oauth2flows.DeviceAuth(ctx, cfg) // cfg.Endpoint.DeviceAuthURL
+//	if err != nil {
+//		return err
+//	}
+//	fmt.Printf("Open %s and enter %s\n", da.VerificationURI, da.UserCode)
+//	tok, err := oauth2flows.DeviceAccessToken(ctx, cfg, da)
+//
+// With a DPoP key, server nonces are handled (one retry on use_dpop_nonce)
+// and a DPoP-bound token is never sent as a bearer. A client with no secret
+// gets its client assertion from elsewhere, afresh for every request:
+//
+//	cfg.DPoPKey = key // *ecdsa.PrivateKey (P-256), RSA, or a KMS key: any crypto.Signer
+//	cfg.ClientAssertion = oauth2flows.AssertionFromFile(os.Getenv("AZURE_FEDERATED_TOKEN_FILE"))
+//	api := &http.Client{Transport: oauth2flows.NewTransport(oauth2flows.ClientCredentialsSource(cfg))}
+//
 // # Clients that renew their token
 //
 // A [Transport] adds the bearer to each request and renews the token before
@@ -144,7 +185,9 @@
 // authorization response that cannot be trusted; a [*DiscoveryError] is
 // metadata that could not be fetched or used; a [*SAMLError] is a token
 // [SAMLAssertion] cannot read; a [*TokenTypeError] is a token the
-// [Transport] will not send as a bearer; a [*SaveError] is a failed
+// [Transport] will not send as a bearer (a DPoP token without the key
+// among them); an [*AssertionError] is a [Config.ClientAssertion] or
+// [JWTBearerSource] callback that failed; a [*SaveError] is a failed
 // [WithTokenSaver] saver; a [*PanicError] is a panic, recovered, in a
 // token source, saver, token store or HTTP client run by a renewal; a
 // [*ValidationError] is a token the [Validator] refused. A [*StoreError]
