@@ -14,7 +14,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/oauth2flows/oauth2flows"
-	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
 )
 
 // handValidated is the validation a hand-written middle tier puts in front
@@ -53,18 +52,7 @@ func handValidated(pub *ecdsa.PublicKey, issuer, audience, scope string, next ht
 // "parallel" one per CPU; "ratio" runs both in one loop, request by
 // request, and reports hand-written time over ours.
 func BenchmarkChain(b *testing.B) {
-	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: middleID, Secret: middleSecret}))
-	defer srv.Close()
-	cfg := &oauth2flows.Config{ClientID: middleID, ClientSecret: middleSecret, Endpoint: srv.Endpoint(),
-		Scopes: []string{"api://downstream/.default"}, AuthMethod: oauth2flows.ClientSecretPost}
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer down.Close()
+	srv, cfg, down := benchMiddleTier(b)
 	audience := "api://" + middleID
 	pad := strings.Repeat("padding.scope.", 58)
 	reqs := make([]*http.Request, 100)
