@@ -1,4 +1,4 @@
-package oauth2flows
+package oauth2flows_test
 
 import (
 	"net/http"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oauth2flows/oauth2flows"
 )
 
 // authRecorder is a resource server that records the Authorization it got.
@@ -48,7 +50,10 @@ func TestTransportDropsBearerOnRedirectToAnotherOrigin(t *testing.T) {
 			http.Redirect(w, r, "/landing", http.StatusFound)
 		}
 	})
-	client := &http.Client{Transport: NewTransport(newTestTokenEndpoint(t).source(validSeed()), WithBase(origin.Client().Transport))}
+	f := newRenewalFixture(t)
+	client := &http.Client{Transport: oauth2flows.NewTransport(oauth2flows.RefreshTokenSource(f.cfg, f.valid()),
+		oauth2flows.WithBase(origin.Client().Transport))}
+	bearer := "Bearer " + f.seed.AccessToken
 
 	resp, err := get(t.Context(), client, origin.URL+"/away")
 	require.NoError(t, err)
@@ -57,7 +62,9 @@ func TestTransportDropsBearerOnRedirectToAnotherOrigin(t *testing.T) {
 
 	_, err = get(t.Context(), client, origin.URL+"/here")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"Bearer at-0", "Bearer at-0", "Bearer at-0"}, origin.seen(), "same-origin redirects keep it")
+	assert.Equal(t, []string{bearer, bearer, bearer}, origin.seen(), "same-origin redirects keep it")
+	count, _ := f.refreshes()
+	assert.Zero(t, count)
 }
 
 func TestMayCarryBearer(t *testing.T) {
@@ -91,25 +98,25 @@ func TestMayCarryBearer(t *testing.T) {
 				}
 				req = next
 			}
-			var hosts map[string]bool
+			var opts []oauth2flows.TransportOption
 			if tt.hosts != nil {
-				tr := NewTransport(nil, WithAllowedHosts(tt.hosts...))
-				hosts = tr.hosts
+				opts = append(opts, oauth2flows.WithAllowedHosts(tt.hosts...))
 			}
-			assert.Equal(t, tt.want, mayCarryBearer(req, hosts))
+			assert.Equal(t, tt.want, oauth2flows.MayCarryBearer(oauth2flows.NewTransport(nil, opts...), req))
 		})
 	}
 }
 
 func TestTransportAllowedHostsSendsNoBearerElsewhere(t *testing.T) {
+	f := newRenewalFixture(t)
 	base := &recordingBase{}
-	client := &http.Client{Transport: NewTransport(newTestTokenEndpoint(t).source(validSeed()),
-		WithBase(base), WithAllowedHosts("api.example.test"))}
+	client := &http.Client{Transport: oauth2flows.NewTransport(oauth2flows.RefreshTokenSource(f.cfg, f.valid()),
+		oauth2flows.WithBase(base), oauth2flows.WithAllowedHosts("api.example.test"))}
 	for _, u := range []string{resourceURL, "https://metrics.example.test/"} {
 		_, err := get(t.Context(), client, u)
 		require.NoError(t, err)
 	}
-	assert.Equal(t, []string{"Bearer at-0", ""}, base.seen())
+	assert.Equal(t, []string{"Bearer " + f.seed.AccessToken, ""}, base.seen())
 }
 
 func mustParse(t *testing.T, raw string) *url.URL {
