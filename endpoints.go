@@ -9,7 +9,11 @@ import (
 // (https://login.microsoftonline.com/{tenant}/oauth2/v2.0/...) for a tenant
 // ID, a verified domain, or "common", "organizations" or "consumers",
 // including the RFC 8628 device authorization endpoint. The issuer is set
-// only for a specific tenant: multi-tenant aliases have no single issuer.
+// only for a tenant ID: Entra names a tenant by its ID in its issuer
+// (https://login.microsoftonline.com/{tenant ID}/v2.0), also when the
+// endpoints are addressed by a domain, and multi-tenant aliases have no
+// single issuer. Without it, [ParseCallback] still accepts only an issuer
+// on the host of AuthURL.
 // Entra has no RFC 7009 revocation endpoint. Any other provider: use
 // [Discover] with its issuer.
 //
@@ -26,7 +30,7 @@ func EntraEndpoint(tenant string) Endpoint {
 		TokenURL:      base + "/oauth2/v2.0/token",
 		DeviceAuthURL: base + "/oauth2/v2.0/devicecode",
 	}
-	if !multiTenant(tenant) {
+	if isTenantID(tenant) {
 		e.Issuer = base + "/v2.0"
 	}
 	return e
@@ -35,7 +39,8 @@ func EntraEndpoint(tenant string) Endpoint {
 // EntraV1Endpoint returns the Microsoft Entra ID v1 endpoints
 // (https://login.microsoftonline.com/{tenant}/oauth2/...), which take a
 // resource ([WithResource]) instead of scopes and answer numbers as strings.
-// A malformed tenant is refused as by [EntraEndpoint].
+// As with [EntraEndpoint], the issuer (https://sts.windows.net/{tenant ID}/)
+// is set only for a tenant ID, and a malformed tenant is refused.
 func EntraV1Endpoint(tenant string) Endpoint {
 	if bad := checkHostLabel("EntraV1Endpoint", "tenant", tenant); bad != "" {
 		return Endpoint{invalid: bad}
@@ -46,18 +51,32 @@ func EntraV1Endpoint(tenant string) Endpoint {
 		TokenURL:      base + "/oauth2/token",
 		DeviceAuthURL: base + "/oauth2/devicecode",
 	}
-	if !multiTenant(tenant) {
+	if isTenantID(tenant) {
 		e.Issuer = "https://sts.windows.net/" + tenant + "/"
 	}
 	return e
 }
 
-func multiTenant(tenant string) bool {
-	switch tenant {
-	case "common", "organizations", "consumers":
-		return true
+// isTenantID reports whether tenant is an Entra tenant ID, a GUID such as
+// 72f988bf-86f1-41af-91ab-2d7cd011db47, rather than a domain or an alias.
+func isTenantID(tenant string) bool {
+	if len(tenant) != 36 {
+		return false
 	}
-	return false
+	for i := 0; i < len(tenant); i++ {
+		c := tenant[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Auth0Endpoint returns the endpoints of an Auth0 tenant domain such as

@@ -2,6 +2,7 @@ package oauth2flows_test
 
 import (
 	"context"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,14 +11,22 @@ import (
 	"github.com/oauth2flows/oauth2flows"
 )
 
+// tenantID is an Entra tenant ID: a GUID.
+const tenantID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
 func TestEndpointPresets(t *testing.T) {
 	tests := []struct {
 		name string
 		got  oauth2flows.Endpoint
 		want oauth2flows.Endpoint
 	}{
-		{"EntraV2Tenant", oauth2flows.EntraEndpoint("contoso.onmicrosoft.com"), oauth2flows.Endpoint{
-			Issuer:        "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0",
+		// Entra's issuer names the tenant by its ID, never by a domain.
+		{"EntraV2TenantID", oauth2flows.EntraEndpoint(tenantID), oauth2flows.Endpoint{
+			Issuer:        "https://login.microsoftonline.com/" + tenantID + "/v2.0",
+			AuthURL:       "https://login.microsoftonline.com/" + tenantID + "/oauth2/v2.0/authorize",
+			TokenURL:      "https://login.microsoftonline.com/" + tenantID + "/oauth2/v2.0/token",
+			DeviceAuthURL: "https://login.microsoftonline.com/" + tenantID + "/oauth2/v2.0/devicecode"}},
+		{"EntraV2Domain", oauth2flows.EntraEndpoint("contoso.onmicrosoft.com"), oauth2flows.Endpoint{
 			AuthURL:       "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
 			TokenURL:      "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
 			DeviceAuthURL: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode"}},
@@ -25,6 +34,15 @@ func TestEndpointPresets(t *testing.T) {
 			AuthURL:       "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
 			TokenURL:      "https://login.microsoftonline.com/common/oauth2/v2.0/token",
 			DeviceAuthURL: "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode"}},
+		{"EntraV1TenantID", oauth2flows.EntraV1Endpoint(tenantID), oauth2flows.Endpoint{
+			Issuer:        "https://sts.windows.net/" + tenantID + "/",
+			AuthURL:       "https://login.microsoftonline.com/" + tenantID + "/oauth2/authorize",
+			TokenURL:      "https://login.microsoftonline.com/" + tenantID + "/oauth2/token",
+			DeviceAuthURL: "https://login.microsoftonline.com/" + tenantID + "/oauth2/devicecode"}},
+		{"EntraV1Domain", oauth2flows.EntraV1Endpoint("contoso.com"), oauth2flows.Endpoint{
+			AuthURL:       "https://login.microsoftonline.com/contoso.com/oauth2/authorize",
+			TokenURL:      "https://login.microsoftonline.com/contoso.com/oauth2/token",
+			DeviceAuthURL: "https://login.microsoftonline.com/contoso.com/oauth2/devicecode"}},
 		{"EntraV1", oauth2flows.EntraV1Endpoint("organizations"), oauth2flows.Endpoint{
 			AuthURL:       "https://login.microsoftonline.com/organizations/oauth2/authorize",
 			TokenURL:      "https://login.microsoftonline.com/organizations/oauth2/token",
@@ -100,4 +118,19 @@ func TestMetadataEndpointRecordsDevicePARAndIss(t *testing.T) {
 	assert.Equal(t, "https://as.example/par", ep.PushedAuthURL)
 	assert.True(t, ep.RequirePushedAuthRequests)
 	assert.True(t, ep.AuthResponseIssParameterSupported)
+}
+
+// TestEntraDomainTenantAcceptsItsIssuer: with a domain, EntraEndpoint set
+// the issuer https://login.microsoftonline.com/{domain}/v2.0, which Entra
+// never sends (its issuer names the tenant ID), so an RFC 9207 iss in the
+// authorization response was refused as a mix-up.
+func TestEntraDomainTenantAcceptsItsIssuer(t *testing.T) {
+	cfg := &oauth2flows.Config{ClientID: "app", Endpoint: oauth2flows.EntraEndpoint("contoso.onmicrosoft.com")}
+	iss := "https://login.microsoftonline.com/" + tenantID + "/v2.0"
+	code, err := oauth2flows.ParseCallbackURL(cfg, "https://app.example/cb?code=c0de&state=st&iss="+url.QueryEscape(iss), "st")
+	require.NoError(t, err)
+	assert.Equal(t, "c0de", code)
+
+	_, err = oauth2flows.ParseCallbackURL(cfg, "https://app.example/cb?code=c0de&state=st&iss="+url.QueryEscape("https://evil.example/"+tenantID+"/v2.0"), "st")
+	assert.ErrorIs(t, err, oauth2flows.ErrIssuerMismatch, "another host is still a mix-up")
 }
