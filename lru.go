@@ -15,32 +15,53 @@ import (
 // either evicts or clears a mark a hit or an insert set, so the steps never
 // outnumber the hits and inserts: no insert scans the whole index under the
 // write lock, and no hit waits behind one.
+//
+// A large index is split by key into up to lruShards shards, each a CLOCK
+// of its own with its share of max, so that hits on different CPUs do not
+// write the same lock word: a read lock is a write to its cache line.
 type lru struct {
+	shards []lruShard
+	mask   uint64 // len(shards)-1: a shard is picked by the key's low bits
+}
+
+// lruShards is the most shards an index has; lruShardMin the fewest
+// entries a shard holds, so that a small index stays one exact CLOCK.
+const (
+	lruShards   = 16
+	lruShardMin = 1024
+)
+
+type lruShard struct {
 	max int
 
 	mu      sync.RWMutex
-	entries map[localKey]*lruEntry
-	ring    []*lruEntry // the clock's face; an entry's slot is its index here
+	entries map[uint64]*lruEntry // by the second half of the localKey
+	ring    []*lruEntry          // the clock's face; an entry's slot is its index here
 	hand    int
+
+	_ [64]byte // keeps the next shard's lock off this one's cache line
 }
 
 // lruEntry is one token as the cache serves it. It is immutable once
 // inserted, but for used; a new token for its key replaces the entry.
 type lruEntry struct {
 	tok     *Token
-	auth    []string  // the Authorization header value, computed once per token
-	authErr error     // why tok cannot be sent as a bearer, e.g. *TokenTypeError
-	until   time.Time // served while now is before it
-	key     localKey
-	slot    int
-	used    atomic.Bool
+	auth    []string // the Authorization header value, computed once per token
+	authErr error    // why tok cannot be sent as a bearer, e.g. *TokenTypeError
+	until   mono     // served while now is before it
+	// assertion is the one tok was obtained for: a hit compares it with
+	// the caller's, as the index's key hashes only part of it (localKey).
+	assertion string
+	key       uint64
+	slot      int
+	used      atomic.Bool
 }
 
 // newEntry precomputes what the downstream client of [OBOCache.Middleware]
 // sends. The token it keeps shares its access token's memory with the
 // header value, so that a cached 1.5 KB token costs 1.5 KB, not 3.
 func newEntry(tok *Token, until time.Time) *lruEntry {
-	e := &lruEntry{tok: tok, until: until}
+	e := &lruEntry{tok: tok, until: monoOf(until)}
 	// No DPoP session: Middleware's downstream client sends bearer tokens
 	// only, and a DPoP-bound one fails with a *TokenTypeError rather than
 	// going as a bearer. (A Transport over OBOCache.Source sends it.)
@@ -58,15 +79,32 @@ func newLRU(max int) *lru {
 	if max <= 0 {
 		max = defaultCacheSize
 	}
-	return &lru{max: max, entries: map[localKey]*lruEntry{}}
+	n := 1
+	for n < lruShards && max/(2*n) >= lruShardMin {
+		n *= 2
+	}
+	m := &lru{shards: make([]lruShard, n), mask: uint64(n - 1)}
+	for i := range m.shards {
+		m.shards[i].max = max / n
+		if i < max%n {
+			m.shards[i].max++
+		}
+		m.shards[i].entries = map[uint64]*lruEntry{}
+	}
+	return m
 }
 
-// get returns the entry under k while it may still be served at now.
-func (m *lru) get(k localKey, now time.Time) *lruEntry {
-	m.mu.RLock()
-	e := m.entries[k]
-	m.mu.RUnlock()
-	if e == nil || !now.Before(e.until) {
+// shard returns the shard of the key k.
+func (m *lru) shard(k localKey) *lruShard { return &m.shards[k[1]&m.mask] }
+
+// get returns the entry of assertion under k while it may still be served
+// at now.
+func (m *lru) get(k localKey, assertion string, now mono) *lruEntry {
+	s := m.shard(k)
+	s.mu.RLock()
+	e := s.entries[k[1]]
+	s.mu.RUnlock()
+	if e == nil || now >= e.until || e.assertion != assertion {
 		return nil
 	}
 	if !e.used.Load() {
@@ -75,35 +113,37 @@ func (m *lru) get(k localKey, now time.Time) *lruEntry {
 	return e
 }
 
-// put stores e under k and returns it.
-func (m *lru) put(k localKey, e *lruEntry) *lruEntry {
-	e.key = k
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	switch old := m.entries[k]; {
+// put stores e, the entry of assertion, under k and returns it. It
+// replaces the entry under k, whichever assertion that was for.
+func (m *lru) put(k localKey, assertion string, e *lruEntry) *lruEntry {
+	e.key, e.assertion = k[1], assertion
+	s := m.shard(k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch old := s.entries[e.key]; {
 	case old != nil:
 		e.slot = old.slot
-	case len(m.ring) < m.max:
-		e.slot = len(m.ring)
-		m.ring = append(m.ring, nil)
+	case len(s.ring) < s.max:
+		e.slot = len(s.ring)
+		s.ring = append(s.ring, nil)
 	default:
-		e.slot = m.victim()
-		delete(m.entries, m.ring[e.slot].key)
+		e.slot = s.victim()
+		delete(s.entries, s.ring[e.slot].key)
 	}
-	m.ring[e.slot] = e
-	m.entries[k] = e
+	s.ring[e.slot] = e
+	s.entries[e.key] = e
 	return e
 }
 
 // victim moves the hand to the first entry that is expired or unused and
 // returns its slot, leaving the hand past it.
-func (m *lru) victim() int {
-	now := time.Now()
+func (s *lruShard) victim() int {
+	now := monoNow()
 	for {
-		i := m.hand
-		m.hand = (m.hand + 1) % len(m.ring)
-		e := m.ring[i]
-		if !now.Before(e.until) || !e.used.Load() {
+		i := s.hand
+		s.hand = (s.hand + 1) % len(s.ring)
+		e := s.ring[i]
+		if now >= e.until || !e.used.Load() {
 			return i
 		}
 		e.used.Store(false)
@@ -112,7 +152,12 @@ func (m *lru) victim() int {
 
 // len returns the number of entries, expired ones included.
 func (m *lru) len() int {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return len(m.entries)
+	n := 0
+	for i := range m.shards {
+		s := &m.shards[i]
+		s.mu.RLock()
+		n += len(s.entries)
+		s.mu.RUnlock()
+	}
+	return n
 }

@@ -14,32 +14,59 @@ func lruKey(i int) localKey { return localKey{uint64(i), uint64(i) * 31} }
 func TestLRUEvictsExpiredThenUnusedAndKeepsUsed(t *testing.T) {
 	now := time.Now()
 	m := newLRU(3)
-	m.put(lruKey(1), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
-	m.put(lruKey(2), &lruEntry{tok: &Token{}, until: now.Add(-time.Second)}) // expired
-	m.put(lruKey(3), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
-	require.NotNil(t, m.get(lruKey(1), now))
-	require.NotNil(t, m.get(lruKey(3), now))
+	m.put(lruKey(1), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(time.Hour))})
+	m.put(lruKey(2), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(-time.Second))}) // expired
+	m.put(lruKey(3), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(time.Hour))})
+	require.NotNil(t, m.get(lruKey(1), "assertion", monoOf(now)))
+	require.NotNil(t, m.get(lruKey(3), "assertion", monoOf(now)))
 
-	m.put(lruKey(4), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
-	assert.Nil(t, m.get(lruKey(2), now), "the expired entry went first")
-	assert.NotNil(t, m.get(lruKey(1), now))
-	assert.NotNil(t, m.get(lruKey(3), now))
+	m.put(lruKey(4), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(time.Hour))})
+	assert.Nil(t, m.get(lruKey(2), "assertion", monoOf(now)), "the expired entry went first")
+	assert.NotNil(t, m.get(lruKey(1), "assertion", monoOf(now)))
+	assert.NotNil(t, m.get(lruKey(3), "assertion", monoOf(now)))
 
 	// 1 and 3 are used, 4 is not: 4 goes next, although it is the newest.
-	m.put(lruKey(5), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
-	assert.Nil(t, m.get(lruKey(4), now))
+	m.put(lruKey(5), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(time.Hour))})
+	assert.Nil(t, m.get(lruKey(4), "assertion", monoOf(now)))
 	assert.Equal(t, 3, m.len())
 }
 
 func TestLRUReplacesAKeyInPlace(t *testing.T) {
 	now := time.Now()
 	m := newLRU(2)
-	m.put(lruKey(1), &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
+	m.put(lruKey(1), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(time.Hour))})
 	newer := &Token{}
-	m.put(lruKey(1), &lruEntry{tok: newer, until: now.Add(2 * time.Hour)})
-	assert.Same(t, newer, m.get(lruKey(1), now).tok)
+	m.put(lruKey(1), "assertion", &lruEntry{tok: newer, until: monoOf(now.Add(2 * time.Hour))})
+	assert.Same(t, newer, m.get(lruKey(1), "assertion", monoOf(now)).tok)
 	assert.Equal(t, 1, m.len())
-	assert.Len(t, m.ring, 1)
+	assert.Len(t, m.shards[0].ring, 1)
+}
+
+func TestLRUShardedStaysBoundedAndServesEveryShard(t *testing.T) {
+	for _, max := range []int{3, 2047, 2048, 10_001, 100_000} {
+		m := newLRU(max)
+		total := 0
+		for i := range m.shards {
+			total += m.shards[i].max
+		}
+		assert.Equal(t, max, total, "max=%d: the shards share max exactly", max)
+		until := monoOf(time.Now().Add(time.Hour))
+		for i := range 2 * max {
+			m.put(lruKey(i), "assertion", &lruEntry{tok: &Token{}, until: until})
+		}
+		assert.Equal(t, max, m.len(), "max=%d: full, never over", max)
+		assert.NotNil(t, m.get(lruKey(2*max-1), "assertion", monoNow()), "max=%d: the newest is there", max)
+	}
+	assert.Len(t, newLRU(3).shards, 1, "a small index is one exact CLOCK")
+	assert.Len(t, newLRU(100_000).shards, lruShards)
+}
+
+func TestLRUHitComparesTheAssertion(t *testing.T) {
+	m := newLRU(2)
+	tok := &Token{}
+	m.put(lruKey(1), "assertion-of-alice", &lruEntry{tok: tok, until: monoOf(time.Now().Add(time.Hour))})
+	assert.Nil(t, m.get(lruKey(1), "assertion-of-mallory", monoNow()), "same key, another assertion: a miss")
+	assert.Same(t, tok, m.get(lruKey(1), "assertion-of-alice", monoNow()).tok)
 }
 
 // BenchmarkOBOCacheEvictingInsert inserts into a full index whose entries
@@ -51,34 +78,34 @@ func TestLRUReplacesAKeyInPlace(t *testing.T) {
 func BenchmarkOBOCacheEvictingInsert(b *testing.B) {
 	for _, n := range []int{1_000, 10_000, 100_000} {
 		b.Run(fmt.Sprintf("entries=%d/clock", n), func(b *testing.B) {
-			until := time.Now().Add(time.Hour)
+			until := monoOf(time.Now().Add(time.Hour))
 			m := newLRU(n)
 			for i := range n {
-				m.put(lruKey(i), &lruEntry{tok: &Token{}, until: until})
-				m.get(lruKey(i), time.Now())
+				m.put(lruKey(i), "assertion", &lruEntry{tok: &Token{}, until: until})
+				m.get(lruKey(i), "assertion", monoNow())
 			}
 			tok := &Token{}
 			i := n
 			b.ReportAllocs()
 			for b.Loop() {
-				m.put(lruKey(i), &lruEntry{tok: tok, until: until})
-				m.get(lruKey(i-n/2), until.Add(-time.Minute))
+				m.put(lruKey(i), "assertion", &lruEntry{tok: tok, until: until})
+				m.get(lruKey(i-n/2), "assertion", until-mono(time.Minute))
 				i++
 			}
 		})
 		b.Run(fmt.Sprintf("entries=%d/map", n), func(b *testing.B) {
-			until := time.Now().Add(time.Hour)
-			m := make(map[localKey]*lruEntry, n)
+			until := monoOf(time.Now().Add(time.Hour))
+			m := make(map[uint64]*lruEntry, n)
 			for i := range n {
-				m[lruKey(i)] = &lruEntry{tok: &Token{}, until: until}
+				m[lruKey(i)[1]] = &lruEntry{tok: &Token{}, until: until}
 			}
 			tok := &Token{}
 			i := n
 			b.ReportAllocs()
 			for b.Loop() {
-				m[lruKey(i)] = &lruEntry{tok: tok, until: until}
-				delete(m, lruKey(i-n))
-				_ = m[lruKey(i-n/2)]
+				m[lruKey(i)[1]] = &lruEntry{tok: tok, until: until}
+				delete(m, lruKey(i - n)[1])
+				_ = m[lruKey(i - n/2)[1]]
 				i++
 			}
 		})

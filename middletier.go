@@ -5,9 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
-	"time"
 )
 
 // Source returns a [TokenSource] of On-Behalf-Of tokens for one incoming
@@ -57,22 +57,45 @@ type downstreamKey struct{}
 // claims (conditional access, MFA). Other failures of the token endpoint
 // give 502, a misconfiguration 500. No token reaches a response body.
 func (c *OBOCache) Middleware(next http.Handler, opts ...Option) http.Handler {
-	base := c.downstreamBase()
+	mw := &middleware{c: c, opts: slices.Clone(opts), base: c.downstreamBase()}
+	if len(opts) > 0 {
+		mw.o = new(options)
+		for _, opt := range opts {
+			if opt != nil {
+				opt(mw.o)
+			}
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assertion, ok := c.admit(w, r)
 		if !ok {
 			return
 		}
-		e, err := c.entry(r.Context(), assertion, opts, true)
+		e, err := mw.entry(r.Context(), assertion)
 		if err != nil {
 			c.writeExchangeError(w, err)
 			return
 		}
-		d := &downstream{Context: r.Context(), c: c, assertion: assertion, opts: opts, base: base}
+		d := &downstream{Context: r.Context(), mw: mw}
 		d.client.Transport = d
 		d.cur.Store(e)
 		next.ServeHTTP(w, r.WithContext(d))
 	})
+}
+
+// middleware is what every request of one [OBOCache.Middleware] shares:
+// its options, resolved once, and the digest of the token's shape.
+type middleware struct {
+	c     *OBOCache
+	opts  []Option
+	o     *options // opts applied; nil without options
+	shape atomic.Pointer[shapeMemo]
+	base  http.RoundTripper // of the downstream client
+}
+
+// entry returns the entry of the user's downstream token.
+func (mw *middleware) entry(ctx context.Context, assertion string) (*lruEntry, error) {
+	return mw.c.find(ctx, assertion, mw.o, mw.opts, &mw.shape, true)
 }
 
 // admit is Middleware's gate: it returns the incoming token to exchange, or
@@ -133,12 +156,9 @@ func writeBearerChallenge(w http.ResponseWriter, err error) {
 // the header value.
 type downstream struct {
 	context.Context
-	client    http.Client
-	c         *OBOCache
-	assertion string
-	opts      []Option
-	base      http.RoundTripper
-	cur       atomic.Pointer[lruEntry]
+	client http.Client
+	mw     *middleware
+	cur    atomic.Pointer[lruEntry] // its assertion is the user's
 }
 
 // Value returns the downstream client for [DownstreamClient], and the
@@ -155,15 +175,15 @@ func (d *downstream) Value(key any) any {
 // the assertion's exp) gets the cache's current token, or its error.
 func (d *downstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Response != nil && !mayCarryBearer(req, nil) {
-		return d.base.RoundTrip(req)
+		return d.mw.base.RoundTrip(req)
 	}
 	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
 		closeBody(req)
 		return nil, &ConfigError{Op: "OBOCache.Middleware", Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3)"}
 	}
 	e := d.cur.Load()
-	if !time.Now().Before(e.until) {
-		next, err := d.c.entry(req.Context(), d.assertion, d.opts, true)
+	if monoNow() >= e.until {
+		next, err := d.mw.entry(req.Context(), e.assertion)
 		if err != nil {
 			closeBody(req)
 			return nil, err
@@ -175,7 +195,7 @@ func (d *downstream) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, e.authErr
 	}
-	return d.base.RoundTrip(withAuth(req, e.auth))
+	return d.mw.base.RoundTrip(withAuth(req, e.auth))
 }
 
 // downstreamBase sends downstream calls through Config.HTTPClient's

@@ -9,13 +9,16 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // OBOCache serves On-Behalf-Of tokens from a cache, as a middle tier must:
 // Entra throttles middle tiers that exchange the same assertion again and
-// again (AADSTS50196). Concurrent misses for one key make one request, and
-// the raw assertion is never stored, only hashes of it.
+// again (AADSTS50196). Concurrent misses for one key make one request. The
+// in-memory index keeps each user's assertion beside its token, to tell
+// users apart at the cost of a comparison; a shared store gets hashes of
+// it only.
 //
 // A token is served until 5 minutes before its expiry, or a tenth of its
 // lifetime before it when that is shorter (30 s for a 5-minute token), so
@@ -44,7 +47,8 @@ type OBOCache struct {
 	storeTimeout time.Duration // of one Load, Store or Unlock
 	lockTimeout  time.Duration // of the wait for a lease
 	local        *lru
-	seeds        [2]maphash.Seed // of localKey
+	seeds        [2]maphash.Seed           // of localKey
+	shape        atomic.Pointer[shapeMemo] // the shape's digest for calls without options
 
 	options sync.Pool // of *options, so that a hit with options allocates nothing
 
@@ -96,13 +100,14 @@ func WithStoreErrorHandler(handle func(ctx context.Context, err *StoreError)) Ca
 }
 
 // WithCacheSize bounds the in-memory index to n tokens; the default is
-// 30,000. Size it to the users active within a token's lifetime (an hour
+// 20,000. Size it to the users active within a token's lifetime (an hour
 // for Entra) times the scope sets each calls for, so that a user's token is
 // still there at their next request: a miss is a token request, which Entra
-// throttles. An entry holds the token's strings plus about 400 bytes, so
-// about 2.9 KB with Entra's tokens (a 1.5 KB access token and a 1 KB
-// refresh token): the default costs about 90 MB when full. A full index
-// evicts an expired or least recently used token (CLOCK) in constant time.
+// throttles. An entry holds the user's assertion and the token's strings
+// plus about 400 bytes, so about 4.7 KB with Entra's tokens (a 1.7 KB
+// assertion, a 1.5 KB access token and a 1 KB refresh token): the default
+// costs about 95 MB when full. A full index evicts an expired or least
+// recently used token (CLOCK) in constant time.
 func WithCacheSize(n int) CacheOption { return func(c *OBOCache) { c.local = newLRU(n) } }
 
 // WithTokenExchangeGrant makes the cache use RFC 8693 [TokenExchange]
@@ -122,9 +127,9 @@ func WithInsecureUnvalidatedTokens() CacheOption {
 }
 
 // defaultCacheSize is the in-memory index's size unless [WithCacheSize]
-// says otherwise: about 90 MB of Entra tokens, measured by
+// says otherwise: about 95 MB of Entra tokens and assertions, measured by
 // TestOBOCacheMemoryPerEntry.
-const defaultCacheSize = 30_000
+const defaultCacheSize = 20_000
 
 // exchangeTimeout bounds one exchange. It runs detached from the callers
 // waiting for it, so it needs its own limit.
@@ -169,43 +174,48 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 // check it again: its key is 128 bits of keyed hash of the very string that
 // was checked before its exchange.
 func (c *OBOCache) entry(ctx context.Context, assertion string, opts []Option, bearer bool) (*lruEntry, error) {
+	if len(opts) == 0 {
+		return c.find(ctx, assertion, nil, nil, &c.shape, bearer)
+	}
+	o := c.options.Get().(*options)
+	defer c.release(o)
+	for _, opt := range opts {
+		if opt != nil {
+			opt(o)
+		}
+	}
+	return c.find(ctx, assertion, o, opts, nil, bearer)
+}
+
+// find is entry with the options resolved: o collects opts (nil for none),
+// and memo, when not nil, remembers the digest of the token's shape for
+// these options (see shapeDigest).
+func (c *OBOCache) find(ctx context.Context, assertion string, o *options, opts []Option, memo *atomic.Pointer[shapeMemo], bearer bool) (*lruEntry, error) {
 	if assertion == "" {
 		return nil, &ConfigError{Field: "assertion", Reason: "empty: pass the access token the API received"}
 	}
 	if c.cfg == nil {
 		return nil, &ConfigError{Field: "Config", Reason: "nil"}
 	}
-	var o *options
-	if len(opts) > 0 {
-		o = c.options.Get().(*options)
-		for _, opt := range opts {
-			if opt != nil {
-				opt(o)
-			}
-		}
-	}
-	lk := c.localKey(assertion, o)
+	lk := c.indexKey(assertion, c.shapeDigest(o, memo))
 	fresh := o == nil || o.claims == ""
 	if fresh {
-		if e := c.local.get(lk, time.Now()); e != nil {
-			c.release(o)
+		if e := c.local.get(lk, assertion, monoNow()); e != nil {
 			return e, nil
 		}
 	}
+	lk = c.whole(lk, assertion)
 	// After a miss only: a hit never looks here.
 	if err := c.refused.get(lk, time.Now()); err != nil {
-		c.release(o)
 		return nil, err
 	}
 	if bearer && !isB64Token(assertion) {
-		c.release(o)
 		return nil, errMalformedBearer
 	}
 	var sk string
 	if c.store != nil {
 		sk = c.storeKey(assertion, o)
 	}
-	c.release(o)
 	return c.fly(ctx, lk, sk, fresh, assertion, slices.Clone(opts))
 }
 
@@ -260,7 +270,7 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool,
 	// A caller that missed the index just before the previous flight stored
 	// the token, and started this flight after that one ended, finds the
 	// token here instead of exchanging again.
-	if e := c.local.get(lk, time.Now()); e != nil && fresh {
+	if e := c.local.get(lk, assertion, monoNow()); e != nil && fresh {
 		return e, nil
 	}
 	if err := c.refused.get(lk, time.Now()); err != nil {
@@ -294,9 +304,11 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool,
 	}
 	served, until, ok := c.bound(tok, assertion)
 	if !ok {
-		return newEntry(served, never), nil // served once, not cached
+		e := newEntry(served, never) // served once, not cached
+		e.assertion = assertion
+		return e, nil
 	}
-	e := c.local.put(lk, newEntry(served, until))
+	e := c.local.put(lk, assertion, newEntry(served, until))
 	if lease != nil {
 		c.save(ctx, lease, tok, served.Expiry)
 	}

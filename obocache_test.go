@@ -486,6 +486,36 @@ func TestOBOCacheKeySeparatesRequestsThatDiffer(t *testing.T) {
 	}
 }
 
+// TestOBOCacheAssertionsAlikeButForTheirStartShareNothing: the index's key
+// hashes an assertion's length and last bytes, not all of it (localKey);
+// two assertions alike but for their first byte must still get their own
+// tokens, whatever order they come in.
+func TestOBOCacheAssertionsAlikeButForTheirStartShareNothing(t *testing.T) {
+	tokenURL, hits := namedTokenEndpoint(t, "tok")
+	cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
+		Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: tokenURL}}
+	cache := oauth2flows.NewOBOCache(cfg)
+	tail := strings.Repeat("same-signature.", 20)
+	alice, mallory := "A"+tail, "M"+tail
+	ctx := context.Background()
+
+	for _, step := range []struct {
+		assertion string
+		want      string
+	}{
+		{alice, "tok-1"},
+		{alice, "tok-1"},   // a hit
+		{mallory, "tok-2"}, // same index key, another assertion: a miss
+		{mallory, "tok-2"},
+		{alice, "tok-3"}, // mallory's entry took the key: alice asks again
+	} {
+		tok, err := cache.Token(ctx, step.assertion)
+		require.NoError(t, err)
+		assert.Equal(t, step.want, tok.AccessToken, step.assertion[:1])
+	}
+	assert.EqualValues(t, 3, hits.Load())
+}
+
 // TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry: a Transport over
 // OBOCache.Source kept sending the downstream token until that token's own
 // expiry, an hour after the user's token had expired.

@@ -7,17 +7,22 @@ import (
 	"hash/maphash"
 	"slices"
 	"sort"
+	"sync/atomic"
 )
 
-// localKey identifies a token in an [OBOCache]'s in-memory index. Its first
-// half is a keyed hash (maphash, seeded per cache) of the assertion, read
-// once; its second half a keyed hash, under another seed, of the assertion's
-// length and last bytes and of the token's shape (see appendShape). The
-// seeds are secret to the process, so a caller cannot aim another assertion
-// at a user's entry; and a caller who knows that user's assertion gains
-// nothing by a collision. The last bytes of a JWT are its signature, which
-// differs between any two tokens, so two live assertions sharing an entry by
-// chance need 128 bits to agree.
+// localKey identifies a token of an [OBOCache] in its process. Its second
+// half, the index's key, is a keyed hash (maphash, seeded per cache) of the
+// assertion's length and last bytes and of the digest of the token's shape
+// (see shapeDigest): cheap to compute for a kilobyte-long assertion. A hit
+// then compares the assertion the entry was stored for with the caller's,
+// which costs a tenth of hashing it whole, so that no two assertions share
+// an entry, whatever their bytes. The first half, computed after a miss
+// only, is a keyed hash of the whole assertion under another seed: the
+// flights and the refusals, which hold no assertion, are keyed by both
+// halves. The seeds are secret to the process, so a caller cannot aim
+// another assertion at a user's flight or refusal. The last bytes of a JWT
+// are its signature, which differs between any two tokens, so two live
+// assertions sharing a flight by chance need 128 bits to agree.
 type localKey [2]uint64
 
 // keyTail is how many of the assertion's last bytes the second half of a
@@ -28,12 +33,55 @@ const keyTail = 64
 // and a few scopes fit, so a hit allocates nothing.
 type keyBuf [512]byte
 
-func (c *OBOCache) localKey(assertion string, o *options) localKey {
-	var buf keyBuf
+// indexKey returns the second half of the key of the token for assertion
+// whose shape has the digest shape; see localKey.
+func (c *OBOCache) indexKey(assertion string, shape uint64) localKey {
+	var buf [binary.MaxVarintLen64 + keyTail + 8]byte
 	b := binary.AppendUvarint(buf[:0], uint64(len(assertion)))
 	b = append(b, assertion[max(0, len(assertion)-keyTail):]...)
-	b = c.appendShape(b, o)
-	return localKey{maphash.String(c.seeds[0], assertion), maphash.Bytes(c.seeds[1], b)}
+	b = binary.LittleEndian.AppendUint64(b, shape)
+	return localKey{1: maphash.Bytes(c.seeds[1], b)}
+}
+
+// whole completes k, from indexKey, with the hash of the whole assertion.
+func (c *OBOCache) whole(k localKey, assertion string) localKey {
+	k[0] = maphash.String(c.seeds[0], assertion)
+	return k
+}
+
+// shapeMemo is the digest of a token's shape for one set of options, with
+// the Config fields it was computed from.
+type shapeMemo struct {
+	clientID, tokenURL, mtlsTokenURL string
+	scopes                           []string // a copy of Config.Scopes, when the options do not set them
+	digest                           uint64
+}
+
+// shapeDigest returns the keyed hash of the token's shape (appendShape)
+// for the options o. With memo, a call whose options are always the same
+// (none, or those of a [OBOCache.Middleware]) encodes and hashes the shape
+// only when the Config fields it depends on changed since the last call:
+// comparing them costs a few pointer comparisons while they are the same
+// strings.
+func (c *OBOCache) shapeDigest(o *options, memo *atomic.Pointer[shapeMemo]) uint64 {
+	cfg := c.cfg
+	cfgScopes := o == nil || !o.scopesSet
+	if memo != nil {
+		if m := memo.Load(); m != nil && m.clientID == cfg.ClientID && m.tokenURL == cfg.Endpoint.TokenURL &&
+			m.mtlsTokenURL == cfg.Endpoint.MTLSTokenURL && (!cfgScopes || slices.Equal(m.scopes, cfg.Scopes)) {
+			return m.digest
+		}
+	}
+	var buf keyBuf
+	digest := maphash.Bytes(c.seeds[1], c.appendShape(buf[:0], o))
+	if memo != nil {
+		m := &shapeMemo{clientID: cfg.ClientID, tokenURL: cfg.Endpoint.TokenURL, mtlsTokenURL: cfg.Endpoint.MTLSTokenURL, digest: digest}
+		if cfgScopes {
+			m.scopes = slices.Clone(cfg.Scopes)
+		}
+		memo.Store(m)
+	}
+	return digest
 }
 
 // storeKeyPrefix names the key space and its version in every store key.

@@ -29,7 +29,7 @@ func (c *OBOCache) load(ctx context.Context, lk localKey, sk, assertion string) 
 	if !ok || !time.Now().Before(until) {
 		return nil
 	}
-	return c.local.put(lk, newEntry(served, until))
+	return c.local.put(lk, assertion, newEntry(served, until))
 }
 
 // lock takes the lease of sk, or returns nil when the store failed or the
