@@ -2,12 +2,9 @@ package oauth2flows
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -383,41 +380,4 @@ func (c *OBOCache) bound(tok *Token, assertion string) (served *Token, until tim
 		}
 	}
 	return served, until, !until.IsZero()
-}
-
-// maxJWTPayload bounds the encoded payload jwtExpiry decodes. Access tokens
-// are a few kilobytes; the exp of a larger one is not read, like that of an
-// opaque token.
-const maxJWTPayload = 32 << 10
-
-// jwtExpiry reads the "exp" claim of a JWT without verifying it: it only
-// shortens how long a cached token is served, never lengthens it. The
-// assertion is untrusted input, so it is cut at its first two dots, never
-// split on all of them (CVE-2025-30204's bug class: a megabyte of dots made
-// strings.Split allocate 16 MiB), and a payload longer than maxJWTPayload
-// is not decoded.
-func jwtExpiry(token string) (time.Time, bool) {
-	_, rest, ok := strings.Cut(token, ".")
-	if !ok {
-		return time.Time{}, false
-	}
-	payload, sig, ok := strings.Cut(rest, ".")
-	if !ok || strings.IndexByte(sig, '.') >= 0 || len(payload) > maxJWTPayload {
-		return time.Time{}, false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
-	if err != nil {
-		return time.Time{}, false
-	}
-	var claims struct {
-		Exp json.Number `json:"exp"`
-	}
-	if json.Unmarshal(raw, &claims) != nil {
-		return time.Time{}, false
-	}
-	exp, err := claims.Exp.Float64()
-	if err != nil || exp <= 0 || exp > 1<<40 {
-		return time.Time{}, false
-	}
-	return time.Unix(int64(exp), 0), true
 }
