@@ -139,3 +139,113 @@ func TestInflightAbandonsAJobPastItsTimeout(t *testing.T) {
 	require.NoError(t, err, "the next caller starts a new job")
 	assert.Equal(t, 2, v)
 }
+
+// TestInflightLeadSettlesOnTheCallersGoroutine: the caller that starts the
+// job runs its first part under its own ctx; callers that come while it
+// runs wait for its result; the rest never runs.
+func TestInflightLeadSettlesOnTheCallersGoroutine(t *testing.T) {
+	var g inflight[int]
+	type key struct{}
+	ctx := context.WithValue(t.Context(), key{}, "leader")
+	var firsts atomic.Int32
+	entered, release := make(chan struct{}), make(chan struct{})
+	first := func(got context.Context) (int, bool, error) {
+		firsts.Add(1)
+		assert.Equal(t, ctx.Done(), got.Done(), "the caller's own ctx, cancellation and all")
+		close(entered)
+		<-release
+		return 7, true, nil
+	}
+	rest := func(context.Context) (int, error) {
+		t.Error("the rest ran although the first part settled the job")
+		return 0, nil
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		v, err := g.lead(ctx, first, rest)
+		assert.NoError(t, err)
+		assert.Equal(t, 7, v)
+	})
+	<-entered
+	const callers = 20
+	for range callers {
+		waiting := &doneSpy{Context: t.Context(), asked: make(chan struct{})}
+		wg.Go(func() {
+			v, err := g.lead(waiting, first, rest)
+			assert.NoError(t, err)
+			assert.Equal(t, 7, v)
+		})
+		<-waiting.asked // it joined and waits
+	}
+	close(release)
+	wg.Wait()
+	assert.Equal(t, int32(1), firsts.Load(), "one first part for all the callers")
+	assert.Nil(t, g.running(), "the next caller starts a new job")
+}
+
+// TestInflightLeadHandsTheRestOff: a first part that does not settle the job
+// hands the rest to a goroutine whose ctx no caller cancels, so that the
+// leader giving up fails nobody else.
+func TestInflightLeadHandsTheRestOff(t *testing.T) {
+	var g inflight[int]
+	ctx, cancel := context.WithCancel(t.Context())
+	release := make(chan struct{})
+	var rests atomic.Int32
+	first := func(context.Context) (int, bool, error) { return 0, false, nil }
+	rest := func(ctx context.Context) (int, error) {
+		rests.Add(1)
+		<-release
+		return 9, ctx.Err()
+	}
+	leader := make(chan error, 1)
+	go func() {
+		_, err := g.lead(ctx, first, rest)
+		leader <- err
+	}()
+	for g.running() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	other := make(chan int, 1)
+	joined := &doneSpy{Context: t.Context(), asked: make(chan struct{})}
+	go func() {
+		v, err := g.lead(joined, first, rest)
+		assert.NoError(t, err)
+		other <- v
+	}()
+	<-joined.asked // it joined the job and waits, before the job can end
+	cancel()
+	require.ErrorIs(t, <-leader, context.Canceled, "the leader stops waiting")
+	close(release)
+	assert.Equal(t, 9, <-other, "the job goes on for the others, its ctx not cancelled")
+	assert.Equal(t, int32(1), rests.Load())
+}
+
+// TestInflightLeadRecoversAPanicOfTheFirstPart: the first part runs on the
+// caller's goroutine; its panic is every waiter's error, not a job that
+// never ends.
+func TestInflightLeadRecoversAPanicOfTheFirstPart(t *testing.T) {
+	var g inflight[int]
+	v, err := g.lead(t.Context(), func(context.Context) (int, bool, error) { panic("lookup bug") },
+		func(context.Context) (int, error) { return 1, nil })
+	var pe *PanicError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "lookup bug", pe.Value)
+	assert.Zero(t, v)
+	v, err = g.lead(t.Context(), func(context.Context) (int, bool, error) { return 0, false, nil },
+		func(context.Context) (int, error) { return 2, nil })
+	require.NoError(t, err)
+	assert.Equal(t, 2, v, "the next caller starts a new job")
+}
+
+// doneSpy is a context that closes asked when its Done is first called: a
+// caller of inflight that reached its wait.
+type doneSpy struct {
+	context.Context
+	once  sync.Once
+	asked chan struct{}
+}
+
+func (d *doneSpy) Done() <-chan struct{} {
+	d.once.Do(func() { close(d.asked) })
+	return d.Context.Done()
+}

@@ -2,12 +2,9 @@ package oauth2flows
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +42,7 @@ type OBOCache struct {
 	store        TokenStore // shared second level; nil: the local index alone
 	onStoreError func(ctx context.Context, err *StoreError)
 	storeTimeout time.Duration // of one Load, Store or Unlock
+	storeInline  bool          // store is a ContextHonoringStore: called on the caller's goroutine
 	lockTimeout  time.Duration // of the wait for a lease
 	local        *lru
 	seeds        [2]maphash.Seed           // of localKey
@@ -80,7 +78,10 @@ type CacheOption func(*OBOCache)
 // lease not obtained within 30 s, a panic) is a miss: the request goes on
 // with the memory and the token endpoint, and the failure is reported
 // through [Config.Logger] and [WithStoreErrorHandler], never as the error
-// of a call.
+// of a call. A [ContextHonoringStore] (redisstore over a client with
+// ContextTimeoutEnabled) is called on the caller's goroutine, bounded by
+// its deadline; any other store on a goroutine of its own, which the cache
+// stops waiting for at the bound.
 //
 // Replicas that authenticate with different client certificates must not
 // share a store: an RFC 8705 certificate-bound token is usable only with
@@ -93,8 +94,8 @@ func WithCacheStore(store TokenStore) CacheOption {
 // WithStoreErrorHandler sets a function called with every failure of the
 // [TokenStore] of [WithCacheStore], for metrics or alerts; the failure is
 // logged through [Config.Logger] too. The cache has already treated it as a
-// miss. The function runs on the goroutine of the exchange, must not block,
-// and may be called concurrently.
+// miss. The function runs on the goroutine of a caller or of the exchange,
+// must not block, and may be called concurrently.
 func WithStoreErrorHandler(handle func(ctx context.Context, err *StoreError)) CacheOption {
 	return func(c *OBOCache) { c.onStoreError = handle }
 }
@@ -149,6 +150,7 @@ func NewOBOCache(cfg *Config, opts ...CacheOption) *OBOCache {
 	if c.local == nil {
 		c.local = newLRU(0)
 	}
+	c.storeInline = honorsContext(c.store)
 	c.options.New = func() any { return new(options) }
 	c.refused, c.refusalTTL = newRefusals(refusalSlots), refusalTTL
 	return c
@@ -231,7 +233,9 @@ func (c *OBOCache) release(o *options) {
 	c.options.Put(o)
 }
 
-// fly runs the flight of lk, or joins the one in progress.
+// fly runs the flight of lk, or joins the one in progress. The caller that
+// starts it looks in the store itself (first); only a miss there hands the
+// flight to a goroutine of its own, which takes the lease and exchanges.
 func (c *OBOCache) fly(ctx context.Context, lk localKey, sk string, fresh bool, assertion string, opts []Option) (*lruEntry, error) {
 	c.mu.Lock()
 	f := c.flights[lk]
@@ -244,14 +248,23 @@ func (c *OBOCache) fly(ctx context.Context, lk localKey, sk string, fresh bool, 
 		}
 	}
 	c.mu.Unlock()
-	return f.do(ctx, func(ctx context.Context) (e *lruEntry, err error) {
+	loaded := false // the first part asked the store, which answered
+	return f.lead(ctx, func(ctx context.Context) (e *lruEntry, done bool, err error) {
+		if !fresh || c.store == nil {
+			return nil, false, nil
+		}
 		defer func() {
-			c.mu.Lock()
-			if c.flights[lk] == f {
-				delete(c.flights, lk)
+			if done {
+				c.land(lk, f)
 			}
-			c.mu.Unlock()
 		}()
+		if e, err := c.again(lk, assertion); e != nil || err != nil {
+			return e, true, err
+		}
+		e, loaded = c.load(ctx, lk, sk, assertion)
+		return e, e != nil, nil
+	}, func(ctx context.Context) (e *lruEntry, err error) {
+		defer c.land(lk, f)
 		// The flight runs on a goroutine of its own, where a panic of the
 		// code it calls (an HTTPClient's transport, a ClientAssertion
 		// function) would end the process: it becomes the callers' error.
@@ -260,26 +273,46 @@ func (c *OBOCache) fly(ctx context.Context, lk localKey, sk string, fresh bool, 
 				e, err = nil, panicError(v)
 			}
 		}()
-		return c.miss(ctx, lk, sk, fresh, assertion, opts)
+		return c.miss(ctx, lk, sk, fresh, !loaded, assertion, opts)
 	})
 }
 
-// miss is the flight of one key: the index again, then the shared store
-// under its lease, then the token endpoint.
-func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool, assertion string, opts []Option) (*lruEntry, error) {
-	// A caller that missed the index just before the previous flight stored
-	// the token, and started this flight after that one ended, finds the
-	// token here instead of exchanging again.
-	if e := c.local.get(lk, assertion, monoNow()); e != nil && fresh {
+// land ends the flight f of lk: the next miss starts a new one.
+func (c *OBOCache) land(lk localKey, f *inflight[*lruEntry]) {
+	c.mu.Lock()
+	if c.flights[lk] == f {
+		delete(c.flights, lk)
+	}
+	c.mu.Unlock()
+}
+
+// again looks in the index and the refusals once more, at the start of a
+// flight: a caller that missed the index just before the previous flight
+// stored the token, and started this flight after that one ended, finds the
+// token here instead of exchanging again; likewise the refusal the previous
+// flight got.
+func (c *OBOCache) again(lk localKey, assertion string) (*lruEntry, error) {
+	if e := c.local.get(lk, assertion, monoNow()); e != nil {
 		return e, nil
 	}
-	if err := c.refused.get(lk, time.Now()); err != nil {
-		return nil, err // likewise for the refusal the previous flight got
+	return nil, c.refused.get(lk, time.Now())
+}
+
+// miss is the flight of one key: the index again, then the shared store
+// (unless load is false: the caller that started the flight looked there
+// already), then the store again under its lease, then the token endpoint.
+func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh, load bool, assertion string, opts []Option) (*lruEntry, error) {
+	if fresh {
+		if e, err := c.again(lk, assertion); e != nil || err != nil {
+			return e, err
+		}
+	} else if err := c.refused.get(lk, time.Now()); err != nil {
+		return nil, err
 	}
 	var lease TokenLease
 	if c.store != nil {
-		if fresh {
-			if e := c.load(ctx, lk, sk, assertion); e != nil {
+		if fresh && load {
+			if e, _ := c.load(ctx, lk, sk, assertion); e != nil {
 				return e, nil
 			}
 		}
@@ -287,7 +320,7 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh bool,
 		if lease = c.lock(ctx, sk); lease != nil {
 			defer c.unlock(ctx, lease)
 			if fresh {
-				if e := c.load(ctx, lk, sk, assertion); e != nil {
+				if e, _ := c.load(ctx, lk, sk, assertion); e != nil {
 					return e, nil
 				}
 			}
@@ -358,41 +391,4 @@ func (c *OBOCache) bound(tok *Token, assertion string) (served *Token, until tim
 		}
 	}
 	return served, until, !until.IsZero()
-}
-
-// maxJWTPayload bounds the encoded payload jwtExpiry decodes. Access tokens
-// are a few kilobytes; the exp of a larger one is not read, like that of an
-// opaque token.
-const maxJWTPayload = 32 << 10
-
-// jwtExpiry reads the "exp" claim of a JWT without verifying it: it only
-// shortens how long a cached token is served, never lengthens it. The
-// assertion is untrusted input, so it is cut at its first two dots, never
-// split on all of them (CVE-2025-30204's bug class: a megabyte of dots made
-// strings.Split allocate 16 MiB), and a payload longer than maxJWTPayload
-// is not decoded.
-func jwtExpiry(token string) (time.Time, bool) {
-	_, rest, ok := strings.Cut(token, ".")
-	if !ok {
-		return time.Time{}, false
-	}
-	payload, sig, ok := strings.Cut(rest, ".")
-	if !ok || strings.IndexByte(sig, '.') >= 0 || len(payload) > maxJWTPayload {
-		return time.Time{}, false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
-	if err != nil {
-		return time.Time{}, false
-	}
-	var claims struct {
-		Exp json.Number `json:"exp"`
-	}
-	if json.Unmarshal(raw, &claims) != nil {
-		return time.Time{}, false
-	}
-	exp, err := claims.Exp.Float64()
-	if err != nil || exp <= 0 || exp > 1<<40 {
-		return time.Time{}, false
-	}
-	return time.Unix(int64(exp), 0), true
 }

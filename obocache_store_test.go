@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,15 +17,38 @@ import (
 	"github.com/oauth2flows/oauth2flows"
 )
 
+// honoringStore is the fake store saying that it honours its calls'
+// deadlines, as redisstore does over a client with ContextTimeoutEnabled:
+// the cache calls it on the caller's goroutine.
+type honoringStore struct{ *fakeStore }
+
+func (honoringStore) HonorsContext() bool { return true }
+
+// storeKinds are the two ways the cache calls a store: on the caller's
+// goroutine (a ContextHonoringStore) and on a goroutine of its own.
+var storeKinds = []struct {
+	name string
+	wrap func(*fakeStore) oauth2flows.TokenStore
+}{
+	{name: "HonorsContext", wrap: func(s *fakeStore) oauth2flows.TokenStore { return honoringStore{s} }},
+	{name: "MayIgnoreContext", wrap: func(s *fakeStore) oauth2flows.TokenStore { return s }},
+}
+
 // TestOBOCacheReplicasMissingTogetherMakeOneRequest: four replicas on one
 // store, 25 callers each, all missing the same user at once.
 func TestOBOCacheReplicasMissingTogetherMakeOneRequest(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) { testReplicasMissingTogether(t, kind.wrap) })
+	}
+}
+
+func testReplicasMissingTogether(t *testing.T, wrap func(*fakeStore) oauth2flows.TokenStore) {
 	srv, cfg, assertion := oboServer(t)
 	cfg.Scopes = []string{"api://b/.default"}
 	store := newFakeStore()
 	replicas := make([]*oauth2flows.OBOCache, 4)
 	for i := range replicas {
-		replicas[i] = oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store))
+		replicas[i] = oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(wrap(store)))
 	}
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -77,49 +102,54 @@ func TestOBOCacheStoreFailuresAreMisses(t *testing.T) {
 		{name: "LockNeverReturns", op: "Lock", fail: func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() },
 			wantErr: context.DeadlineExceeded},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, cfg, assertion := oboServer(t)
-			cfg.Scopes = []string{"api://b/.default"}
-			var logs syncBuffer
-			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-			store := newFakeStore()
-			store.failOp = func(ctx context.Context, op string) error {
-				if op == tt.op {
-					return tt.fail(ctx)
+	for _, kind := range storeKinds {
+		for _, tt := range tests {
+			if kind.name == "HonorsContext" && tt.name == "LoadIgnoresItsContext" {
+				continue // it would not: a store that says so is believed
+			}
+			t.Run(kind.name+"/"+tt.name, func(t *testing.T) {
+				srv, cfg, assertion := oboServer(t)
+				cfg.Scopes = []string{"api://b/.default"}
+				var logs syncBuffer
+				cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+				store := newFakeStore()
+				store.failOp = func(ctx context.Context, op string) error {
+					if op == tt.op {
+						return tt.fail(ctx)
+					}
+					return nil
 				}
-				return nil
-			}
-			var mu sync.Mutex
-			var reported []*oauth2flows.StoreError
-			cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(store),
-				oauth2flows.WithStoreErrorHandler(func(_ context.Context, err *oauth2flows.StoreError) {
-					mu.Lock()
-					reported = append(reported, err)
-					mu.Unlock()
-				}))
-			oauth2flows.SetStoreTimeouts(cache, 100*time.Millisecond, 100*time.Millisecond)
+				var mu sync.Mutex
+				var reported []*oauth2flows.StoreError
+				cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(kind.wrap(store)),
+					oauth2flows.WithStoreErrorHandler(func(_ context.Context, err *oauth2flows.StoreError) {
+						mu.Lock()
+						reported = append(reported, err)
+						mu.Unlock()
+					}))
+				oauth2flows.SetStoreTimeouts(cache, 100*time.Millisecond, 100*time.Millisecond)
 
-			tok, err := cache.Token(context.Background(), assertion)
-			require.NoError(t, err, "a store failure never fails the user's call")
-			assert.NotEmpty(t, tok.AccessToken)
-			assert.Equal(t, 1, oboPosts(srv))
+				tok, err := cache.Token(context.Background(), assertion)
+				require.NoError(t, err, "a store failure never fails the user's call")
+				assert.NotEmpty(t, tok.AccessToken)
+				assert.Equal(t, 1, oboPosts(srv))
 
-			mu.Lock()
-			defer mu.Unlock()
-			require.NotEmpty(t, reported)
-			got := reported[0]
-			assert.Equal(t, tt.op, got.Op)
-			if tt.wantPanic {
-				assert.NotNil(t, got.Panic)
-			} else {
-				assert.ErrorIs(t, got, tt.wantErr)
-			}
-			assert.Contains(t, logs.String(), "token store failed")
-			assert.Contains(t, logs.String(), "op="+tt.op)
-			assert.NotContains(t, logs.String(), assertion)
-			assert.NotContains(t, logs.String(), tok.AccessToken)
-		})
+				mu.Lock()
+				defer mu.Unlock()
+				require.NotEmpty(t, reported)
+				got := reported[0]
+				assert.Equal(t, tt.op, got.Op)
+				if tt.wantPanic {
+					assert.NotNil(t, got.Panic)
+				} else {
+					assert.ErrorIs(t, got, tt.wantErr)
+				}
+				assert.Contains(t, logs.String(), "token store failed")
+				assert.Contains(t, logs.String(), "op="+tt.op)
+				assert.NotContains(t, logs.String(), assertion)
+				assert.NotContains(t, logs.String(), tok.AccessToken)
+			})
+		}
 	}
 }
 
@@ -137,4 +167,132 @@ func TestOBOCachePanicOfTheExchangeIsAnError(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "panicked")
 	assert.NotContains(t, err.Error(), assertion)
+}
+
+// TestOBOCacheLoadsOnTheCallersGoroutine: a replica that misses its memory
+// loads what another replica stored on the caller's own goroutine when the
+// store honours its deadlines (no goroutine hand-off, which costs as much
+// as a Redis GET), and on a goroutine of its own otherwise.
+func TestOBOCacheLoadsOnTheCallersGoroutine(t *testing.T) {
+	const frame = "testing.tRunner("
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			srv, cfg, assertion := oboServer(t)
+			cfg.Scopes = []string{"api://b/.default"}
+			store := newFakeStore()
+			a := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(kind.wrap(store)))
+			b := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(kind.wrap(store)))
+			want, err := a.Token(context.Background(), assertion)
+			require.NoError(t, err)
+
+			var onCaller []bool
+			store.failOp = func(_ context.Context, op string) error {
+				if op == "Load" {
+					// Only the test's goroutine runs under testing.tRunner.
+					onCaller = append(onCaller, strings.Contains(string(debug.Stack()), frame))
+				}
+				return nil
+			}
+			got, err := b.Token(context.Background(), assertion)
+			require.NoError(t, err)
+			assert.Equal(t, want.AccessToken, got.AccessToken, "the other replica's token")
+			assert.Equal(t, 1, oboPosts(srv))
+			assert.Equal(t, []bool{kind.name == "HonorsContext"}, onCaller, "one Load, on the caller's goroutine or not")
+		})
+	}
+}
+
+// TestOBOCacheConcurrentMissesLoadOnce: callers of one replica that miss
+// its memory together make one Load, whoever makes it.
+func TestOBOCacheConcurrentMissesLoadOnce(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			srv, cfg, assertion := oboServer(t)
+			cfg.Scopes = []string{"api://b/.default"}
+			store := newFakeStore()
+			a := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(kind.wrap(store)))
+			b := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(kind.wrap(store)))
+			_, err := a.Token(context.Background(), assertion)
+			require.NoError(t, err)
+			before := store.loads.Load()
+
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for range 30 {
+				wg.Go(func() {
+					<-start
+					_, err := b.Token(context.Background(), assertion)
+					assert.NoError(t, err)
+				})
+			}
+			close(start)
+			wg.Wait()
+			assert.Equal(t, int32(1), store.loads.Load()-before, "one Load for 30 callers")
+			assert.Equal(t, 1, oboPosts(srv))
+		})
+	}
+}
+
+// TestOBOCacheCallerGivingUpDuringTheLoadFailsNobodyElse: the caller that
+// started the flight gives up while its Load waits (on its own goroutine):
+// it returns at once, with its ctx's error (or the token, when the flight
+// ended first), the failure is not reported (the store did nothing wrong),
+// and the flight goes on for the caller that joined it: one exchange.
+func TestOBOCacheCallerGivingUpDuringTheLoadFailsNobodyElse(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			srv, cfg, assertion := oboServer(t)
+			cfg.Scopes = []string{"api://b/.default"}
+			store := newFakeStore()
+			entered := make(chan struct{})
+			var once sync.Once
+			store.failOp = func(ctx context.Context, op string) error {
+				first := false
+				if op == "Load" {
+					once.Do(func() { first = true })
+				}
+				if first {
+					close(entered)
+					<-ctx.Done() // a slow Redis, honouring its ctx
+					return ctx.Err()
+				}
+				return nil
+			}
+			var mu sync.Mutex
+			var reported []*oauth2flows.StoreError
+			cache := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(kind.wrap(store)),
+				oauth2flows.WithStoreErrorHandler(func(_ context.Context, err *oauth2flows.StoreError) {
+					mu.Lock()
+					defer mu.Unlock()
+					reported = append(reported, err)
+				}))
+
+			ctx, cancel := context.WithCancel(context.Background())
+			leader := make(chan error, 1)
+			go func() {
+				_, err := cache.Token(ctx, assertion)
+				leader <- err
+			}()
+			<-entered
+			other := make(chan *oauth2flows.Token, 1)
+			go func() {
+				tok, err := cache.Token(context.Background(), assertion)
+				assert.NoError(t, err)
+				other <- tok
+			}()
+			start := time.Now()
+			cancel()
+			if err := <-leader; err != nil { // else the flight ended first, and a finished flight wins
+				require.ErrorIs(t, err, context.Canceled)
+			}
+			assert.Less(t, time.Since(start), time.Second, "at once, not at the store's bound")
+			tok := <-other
+			require.NotNil(t, tok)
+			assert.NotEmpty(t, tok.AccessToken)
+			assert.Equal(t, 1, oboPosts(srv), "one exchange")
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Empty(t, reported, "the caller gave up: not a store failure")
+		})
+	}
 }

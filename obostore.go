@@ -8,28 +8,30 @@ import (
 
 // calls is how the cache calls its store (storecall.go).
 func (c *OBOCache) calls() *storeCalls {
-	return &storeCalls{logger: c.cfg.Logger, handle: c.onStoreError, timeout: c.storeTimeout, lock: c.lockTimeout}
+	return &storeCalls{logger: c.cfg.Logger, handle: c.onStoreError, timeout: c.storeTimeout, lock: c.lockTimeout,
+		inline: c.storeInline}
 }
 
 // load returns the entry of the token the store holds under sk, and keeps
-// it in the index; nil on a miss or a failure.
-func (c *OBOCache) load(ctx context.Context, lk localKey, sk, assertion string) *lruEntry {
+// it in the index; nil on a miss or a failure. answered is false when ctx
+// ended first: the store was not asked, or not heard out.
+func (c *OBOCache) load(ctx context.Context, lk localKey, sk, assertion string) (e *lruEntry, answered bool) {
 	calls := c.calls()
 	tok, err := storeCall(ctx, calls, "Load", func(ctx context.Context) (*Token, error) {
 		return c.store.Load(ctx, sk)
 	}, nil)
 	if err != nil || tok == nil {
-		return nil
+		return nil, ctx.Err() == nil
 	}
 	if tok.AccessToken == "" {
 		calls.report(ctx, &StoreError{Op: "Load", Err: errors.New("a token without access_token")})
-		return nil
+		return nil, true
 	}
 	served, until, ok := c.bound(tok, assertion)
 	if !ok || !time.Now().Before(until) {
-		return nil
+		return nil, true
 	}
-	return c.local.put(lk, assertion, newEntry(served, until))
+	return c.local.put(lk, assertion, newEntry(served, until)), true
 }
 
 // lock takes the lease of sk, or returns nil when the store failed or the

@@ -61,6 +61,29 @@ func WithTokenStoreErrorHandler(handle func(ctx context.Context, err *StoreError
 	}
 }
 
+// ContextHonoringStore is a [TokenStore] that can say it honours the
+// deadlines of its calls' contexts: each call of the store and of its
+// leases returns, if need be with an error, as soon as its ctx's deadline
+// has passed, as a Redis client does that puts the deadline on its socket.
+// Such a store is called on the caller's own goroutine, bounded by that
+// deadline. Any other store is called on a goroutine of its own, which the
+// caller stops waiting for at the bound, so that a store that ignores its
+// context cannot hold a request up; that hand-off costs a goroutine
+// wake-up, which on a loaded machine can cost as much as the store's own
+// round trip (BENCHMARKS.md).
+type ContextHonoringStore interface {
+	TokenStore
+	// HonorsContext reports whether the store's calls, and its leases',
+	// return once their ctx's deadline has passed.
+	HonorsContext() bool
+}
+
+// honorsContext reports whether store says it honours its calls' deadlines.
+func honorsContext(store TokenStore) bool {
+	s, ok := store.(ContextHonoringStore)
+	return ok && s.HonorsContext()
+}
+
 // storeCalls is how a [TokenStore]'s user calls it: the bounds of its calls
 // and where their failures go. The OBOCache and the Transport share it.
 type storeCalls struct {
@@ -68,6 +91,7 @@ type storeCalls struct {
 	handle  func(ctx context.Context, err *StoreError)
 	timeout time.Duration // of one Load, Store or Unlock; zero: storeTimeout
 	lock    time.Duration // of the wait for a lease; zero: lockTimeout
+	inline  bool          // the store honours its deadlines: call it on the caller's goroutine
 }
 
 func (s *storeCalls) timeoutOf(op string) time.Duration {
@@ -100,17 +124,53 @@ func (s *storeCalls) report(ctx context.Context, err *StoreError) {
 	}
 }
 
-// storeCall runs one call op of a store on a goroutine of its own, so that
-// neither a store that ignores its context nor one that panics can hold up
-// or end the caller: it waits at most the op's bound. Every failure is
-// reported and returned, [ErrLeaseLost] too: the fence worked, but a lease
-// lapsed while its holder lived, which someone must see. late, when not nil, gets the result of a call that
-// returned without error after storeCall gave up on it (a lease obtained too
-// late is given up at once).
+// storeCall runs one call op of a store, bounded by the op's bound: on the
+// caller's goroutine when the store honours its deadlines (inline), else on
+// a goroutine of its own, so that a store that ignores its context cannot
+// hold up the caller: it waits at most the op's bound. A panic of the store
+// is recovered either way. Every failure is returned and reported,
+// [ErrLeaseLost] too: the fence worked, but a lease lapsed while its holder
+// lived, which someone must see; except a failure once ctx itself has
+// ended, which is the caller giving up, not the store failing. late, when
+// not nil, gets the result of a call that returned without error after
+// storeCall gave up on it (a lease obtained too late is given up at once).
 func storeCall[T any](ctx context.Context, s *storeCalls, op string,
 	call func(context.Context) (T, error), late func(T)) (v T, err error) {
 	callCtx, cancel := context.WithTimeout(ctx, s.timeoutOf(op))
 	defer cancel()
+	var serr *StoreError
+	if s.inline {
+		v, serr = callRecovered(callCtx, op, call)
+	} else {
+		v, serr = callAside(callCtx, op, call, late)
+	}
+	if serr != nil {
+		if ctx.Err() == nil {
+			s.report(ctx, serr)
+		}
+		var zero T
+		return zero, serr
+	}
+	return v, nil
+}
+
+// callRecovered runs call on the caller's goroutine; a panic is a failure.
+func callRecovered[T any](ctx context.Context, op string, call func(context.Context) (T, error)) (v T, serr *StoreError) {
+	defer func() {
+		if p := recover(); p != nil {
+			serr = &StoreError{Op: op, Err: errStorePanicked, Panic: p}
+		}
+	}()
+	v, err := call(ctx)
+	if err != nil {
+		return v, &StoreError{Op: op, Err: err}
+	}
+	return v, nil
+}
+
+// callAside runs call on a goroutine of its own and waits for it until ctx
+// ends; a call that returns later goes to late.
+func callAside[T any](ctx context.Context, op string, call func(context.Context) (T, error), late func(T)) (T, *StoreError) {
 	type result struct {
 		v   T
 		err *StoreError
@@ -123,9 +183,6 @@ func storeCall[T any](ctx context.Context, s *storeCalls, op string,
 	go func() {
 		var r result
 		defer func() {
-			if p := recover(); p != nil {
-				r = result{err: &StoreError{Op: op, Err: errStorePanicked, Panic: p}}
-			}
 			mu.Lock()
 			finished = true
 			abandoned := gaveUp
@@ -138,28 +195,20 @@ func storeCall[T any](ctx context.Context, s *storeCalls, op string,
 			}
 			done <- r
 		}()
-		var err error
-		if r.v, err = call(callCtx); err != nil {
-			r.err = &StoreError{Op: op, Err: err}
-		}
+		r.v, r.err = callRecovered(ctx, op, call)
 	}()
-	var r result
 	select {
-	case r = <-done:
-	case <-callCtx.Done():
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
 		mu.Lock()
 		gaveUp = !finished
 		mu.Unlock()
 		if gaveUp {
-			serr := &StoreError{Op: op, Err: context.Cause(callCtx)}
-			s.report(ctx, serr)
-			return v, serr
+			var zero T
+			return zero, &StoreError{Op: op, Err: context.Cause(ctx)}
 		}
-		r = <-done // it finished as the time ran out
+		r := <-done // it finished as the time ran out
+		return r.v, r.err
 	}
-	if r.err != nil {
-		s.report(ctx, r.err)
-		return v, r.err
-	}
-	return r.v, nil
 }

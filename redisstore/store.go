@@ -23,9 +23,10 @@ type Store struct {
 	timeout time.Duration
 	prefix  string
 	onError func(ctx context.Context, op string, err error)
+	honors  bool // the client puts its calls' deadlines on the socket
 }
 
-var _ oauth2flows.TokenStore = (*Store)(nil)
+var _ oauth2flows.ContextHonoringStore = (*Store)(nil)
 
 // New returns a store of tokens in Redis through client, for the root
 // package's WithCacheStore and WithTokenStore.
@@ -40,7 +41,8 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 	for _, o := range opts {
 		o(&c)
 	}
-	s := &Store{client: client, lockTTL: c.lockTTL, timeout: c.timeout, prefix: c.prefix, onError: c.onError}
+	s := &Store{client: client, lockTTL: c.lockTTL, timeout: c.timeout, prefix: c.prefix, onError: c.onError,
+		honors: clientHonorsDeadlines(client)}
 	switch {
 	case len(c.errs) > 0:
 		s.err = c.errs[0]
@@ -69,6 +71,34 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 		}
 	}
 	return s
+}
+
+// HonorsContext reports whether every call of the store and of its leases
+// returns once its ctx's deadline has passed, as
+// [oauth2flows.ContextHonoringStore] asks: true when the client puts the
+// deadline on its socket (a [redis.Client], [redis.ClusterClient] or
+// [redis.Ring] with ContextTimeoutEnabled, read and write deadlines not
+// disabled), or when the store refuses every call. The root package then
+// calls the store on the caller's goroutine, which saves a goroutine
+// hand-off per call; otherwise on a goroutine of its own, which it stops
+// waiting for at its bound.
+func (s *Store) HonorsContext() bool { return s.err != nil || s.honors }
+
+// clientHonorsDeadlines reports whether client bounds its socket reads and
+// writes by its calls' deadlines. Its pool and dialer always honour them.
+func clientHonorsDeadlines(client redis.UniversalClient) bool {
+	switch c := client.(type) {
+	case *redis.Client:
+		o := c.Options()
+		return o.ContextTimeoutEnabled && o.ReadTimeout >= 0 && o.WriteTimeout >= 0
+	case *redis.ClusterClient:
+		o := c.Options()
+		return o.ContextTimeoutEnabled && o.ReadTimeout >= 0 && o.WriteTimeout >= 0
+	case *redis.Ring:
+		o := c.Options()
+		return o.ContextTimeoutEnabled && o.ReadTimeout >= 0 && o.WriteTimeout >= 0
+	}
+	return false
 }
 
 // redisKeys are the Redis keys of one store key. The hashed part is a hash

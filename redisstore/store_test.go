@@ -376,3 +376,35 @@ func TestRedisErrorsAreTyped(t *testing.T) {
 	ops, _ := log.get()
 	assert.Equal(t, []string{"load"}, ops)
 }
+
+// TestStoreHonorsContextWhenTheClientPutsDeadlinesOnTheSocket: the root
+// package calls the store on the caller's goroutine only when its deadline
+// reaches the socket; otherwise a stalled Redis would hold the caller for
+// the client's own read timeout.
+func TestStoreHonorsContextWhenTheClientPutsDeadlinesOnTheSocket(t *testing.T) {
+	key := make([]byte, 32)
+	tests := []struct {
+		name   string
+		client redis.UniversalClient
+		opts   []Option
+		want   bool
+	}{
+		{name: "ContextTimeoutEnabled", client: redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true}), want: true},
+		{name: "default client", client: redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})},
+		{name: "read deadlines disabled", client: redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true, ReadTimeout: -2})},
+		{name: "cluster", client: redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}, ContextTimeoutEnabled: true}), want: true},
+		{name: "ring", client: redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}, ContextTimeoutEnabled: true}), want: true},
+		{name: "refuses every call", client: redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), opts: []Option{}, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Cleanup(func() { tt.client.Close() })
+			opts := tt.opts
+			if opts == nil {
+				opts = []Option{WithEncryptionKey(key)}
+			}
+			s := New(tt.client, opts...)
+			assert.Equal(t, tt.want, s.HonorsContext())
+		})
+	}
+}
