@@ -281,12 +281,32 @@ func (t *Transport) Token(ctx context.Context) (*Token, error) {
 func withAuth(req *http.Request, auth []string) *http.Request {
 	r := new(http.Request)
 	*r = *req
-	r.Header = maps.Clone(req.Header) // copies the table as is, without rehashing
-	if r.Header == nil {
-		r.Header = make(http.Header, 1)
-	}
-	r.Header["Authorization"] = auth
+	r.Header = headerWith(req.Header, "Authorization", auth)
 	return r
+}
+
+// headerWith returns a copy of h with key set to v. maps.Clone copies the
+// table as it is, without rehashing, which is the fastest copy, unless h is
+// full: then the insert would grow the copy at once, a second table. A full
+// h is copied into a map made one larger instead.
+func headerWith(h http.Header, key string, v []string) http.Header {
+	var c http.Header
+	if fullMap(len(h)) && h[key] == nil {
+		c = make(http.Header, len(h)+1)
+		maps.Copy(c, h)
+	} else if c = maps.Clone(h); c == nil {
+		c = make(http.Header, 1)
+	}
+	c[key] = v
+	return c
+}
+
+// fullMap reports whether a map of n entries built by inserting them one by
+// one has no room for one more: Go's maps hold up to 8 entries in one
+// group, then grow in tables of 2^k slots filled to 7/8. Wrong for a map
+// whose history differs, it only chooses between two correct copies.
+func fullMap(n int) bool {
+	return n == 8 || n >= 14 && n%7 == 0 && (n/7)&(n/7-1) == 0
 }
 
 // retryUnauthorized handles a 401. When the resource server says the token is

@@ -1,0 +1,89 @@
+package oauth2flows
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// headers returns a header of n entries (nil for -1), built by inserting
+// them one by one, with an Authorization among them when withAuth is set.
+func testHeaders(n int, withAuth bool) http.Header {
+	if n < 0 {
+		return nil
+	}
+	h := http.Header{}
+	for i := range n {
+		h[fmt.Sprintf("X-Header-%d", i)] = []string{fmt.Sprint("v", i)}
+	}
+	if withAuth && n > 0 {
+		delete(h, "X-Header-0")
+		h["Authorization"] = []string{"Basic caller"}
+	}
+	return h
+}
+
+func TestTransportCopiesEveryHeaderAndLeavesTheCallersAlone(t *testing.T) {
+	// Around the sizes where a copy of the map would be full (8, 14, 28).
+	for _, n := range []int{-1, 0, 1, 2, 7, 8, 9, 13, 14, 15, 27, 28, 29} {
+		for _, callerAuth := range []bool{false, true} {
+			if callerAuth && n <= 0 {
+				continue
+			}
+			t.Run(fmt.Sprintf("%d/callerAuth=%v", n, callerAuth), func(t *testing.T) {
+				var mu sync.Mutex
+				var got http.Header
+				srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					defer mu.Unlock()
+					got = r.Header.Clone()
+				}))
+				defer srv.Close()
+				tr := NewTransport(newTestTokenEndpoint(t).source(validSeed()))
+				req, err := http.NewRequest(http.MethodGet, srv.URL, nil) // loopback: plain http allowed
+				require.NoError(t, err)
+				req.Header = testHeaders(n, callerAuth)
+				before := req.Header.Clone()
+
+				resp, err := tr.RoundTrip(req)
+				require.NoError(t, err)
+				resp.Body.Close()
+
+				assert.Equal(t, before, req.Header, "the caller's header is not modified")
+				mu.Lock()
+				defer mu.Unlock()
+				assert.Equal(t, []string{"Bearer at-0"}, got["Authorization"], "on the wire")
+				for k, v := range before {
+					if k != "Authorization" {
+						assert.Equal(t, v, got[k], "on the wire: %s", k)
+					}
+				}
+				assert.Equal(t, []string{"Bearer at-0"}, resp.Request.Header["Authorization"])
+			})
+		}
+	}
+}
+
+func TestHeaderWith(t *testing.T) {
+	auth := []string{"Bearer x"}
+	for n := -1; n <= 60; n++ {
+		for _, callerAuth := range []bool{false, true} {
+			h := testHeaders(n, callerAuth)
+			before := h.Clone()
+			got := headerWith(h, "Authorization", auth)
+			want := maps.Clone(before)
+			if want == nil {
+				want = http.Header{}
+			}
+			want["Authorization"] = auth
+			require.Equal(t, want, got, "n=%d callerAuth=%v", n, callerAuth)
+			require.Equal(t, before, h, "n=%d callerAuth=%v: not modified", n, callerAuth)
+		}
+	}
+}
