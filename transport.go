@@ -13,8 +13,8 @@ import (
 // "Authorization: Bearer <token>" (RFC 6750 §2.1) from a [TokenSource], and
 // renews the token before it expires.
 //
-// With a valid token a request costs one atomic load, a copy of the request
-// and of its header map, and no lock. Near expiry one goroutine renews the
+// With a valid token a request costs one atomic load, one read of the wall
+// clock, a copy of the request and of its header map, and no lock. Near expiry one goroutine renews the
 // token in the background while requests go on with the old one; once it has
 // expired, one renewal runs and every request waits for it (single-flight,
 // never a lock held across I/O), for at most a minute. Every new token goes
@@ -223,7 +223,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &ConfigError{Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3); see WithInsecureBearerOverHTTP"}
 	}
 	st := t.r.state.Load()
-	now := time.Now()
+	now := wallNow() // the deadlines are on the wall clock: see usableUntil
 	if st == nil || !st.sendable || !now.Before(st.expireAt) {
 		var err error
 		if st, err = t.slow(req.Context()); err != nil {

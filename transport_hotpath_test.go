@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -84,6 +85,56 @@ func TestHeaderWith(t *testing.T) {
 			want["Authorization"] = auth
 			require.Equal(t, want, got, "n=%d callerAuth=%v", n, callerAuth)
 			require.Equal(t, before, h, "n=%d callerAuth=%v: not modified", n, callerAuth)
+		}
+	}
+}
+
+func TestWallNowReadsTheWallClockRoundedUp(t *testing.T) {
+	for range 1000 {
+		before := time.Now().Round(0)
+		now := wallNow()
+		after := time.Now().Round(0)
+		require.Equal(t, now.Round(0), now, "no monotonic reading") // == compares it too
+		require.False(t, now.Before(before), "%v before %v: a deadline would pass late", now, before)
+		require.False(t, now.After(after.Add(time.Microsecond)), "%v after %v", now, after)
+	}
+}
+
+// A token loaded from storage has an Expiry without a monotonic reading;
+// the deadlines derived from it have none either (see usableUntil). The hot
+// path compares them on the wall clock, like those with one.
+func TestTransportDeadlinesWithAndWithoutMonotonicReading(t *testing.T) {
+	tests := []struct {
+		name                string
+		refreshIn, expireIn time.Duration
+		wantSent            string // the token of the first request
+		wantRenewals        int32
+	}{
+		{name: "Valid", refreshIn: time.Hour, expireIn: time.Hour, wantSent: "Bearer at-0"},
+		{name: "InRefreshWindow", refreshIn: -time.Second, expireIn: time.Hour, wantSent: "Bearer at-0", wantRenewals: 1},
+		{name: "Expired", refreshIn: -time.Minute, expireIn: -time.Second, wantSent: "Bearer at-1", wantRenewals: 1},
+		{name: "NoSkewPastExpiry", refreshIn: time.Second, expireIn: -time.Millisecond, wantSent: "Bearer at-1", wantRenewals: 1},
+	}
+	for _, tt := range tests {
+		for _, mono := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/monotonic=%v", tt.name, mono), func(t *testing.T) {
+				endpoint := newTestTokenEndpoint(t)
+				base := &recordingBase{}
+				tr := NewTransport(endpoint.source(validSeed()), WithBase(base))
+				st := *tr.r.state.Load()
+				now := time.Now()
+				if !mono {
+					now = now.Round(0)
+				}
+				st.refreshAt, st.expireAt = now.Add(tt.refreshIn), now.Add(tt.expireIn)
+				tr.r.state.Store(&st)
+
+				_, err := get(t.Context(), &http.Client{Transport: tr}, resourceURL)
+				require.NoError(t, err)
+				assert.Equal(t, tt.wantSent, base.seen()[0])
+				require.Eventually(t, func() bool { return !tr.r.background.Load() }, 5*time.Second, time.Millisecond)
+				assert.Equal(t, tt.wantRenewals, endpoint.requests.Load())
+			})
 		}
 	}
 }
