@@ -1,12 +1,15 @@
 package oauth2flows
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -137,4 +140,38 @@ func TestTransportDeadlinesWithAndWithoutMonotonicReading(t *testing.T) {
 			})
 		}
 	}
+}
+
+// countingSource issues "at-1", "at-2"... valid for lifetime from time.Now.
+type countingSource struct {
+	lifetime time.Duration
+	n        atomic.Int32
+}
+
+func (s *countingSource) Token(context.Context) (*Token, error) {
+	tok := &Token{}
+	tok.AccessToken, tok.TokenType = fmt.Sprintf("at-%d", s.n.Add(1)), "Bearer"
+	tok.Expiry = time.Now().Add(s.lifetime)
+	return tok, nil
+}
+
+// In a testing/synctest bubble time.Now is fake and wallNow, on
+// linux/amd64, is not: the hot path then sees the bubble's tokens as
+// expired and asks the slow path, which decides on the bubble's clock.
+func TestTransportFollowsTheFakeClockOfASynctestBubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		base := &recordingBase{}
+		client := &http.Client{Transport: NewTransport(&countingSource{lifetime: time.Hour}, WithBase(base))}
+		send := func() {
+			_, err := get(t.Context(), client, resourceURL)
+			require.NoError(t, err)
+		}
+		send()
+		send()
+		time.Sleep(30 * time.Minute) // still valid on the bubble's clock
+		send()
+		time.Sleep(time.Hour) // expired on the bubble's clock
+		send()
+		assert.Equal(t, []string{"Bearer at-1", "Bearer at-1", "Bearer at-1", "Bearer at-2"}, base.seen())
+	})
 }

@@ -12,6 +12,9 @@ import (
 // passes late. On linux/amd64 syscall.Gettimeofday is one vDSO call, about
 // half the cost of time.Now, which reads the monotonic clock too; the
 // Transport's hot path needs only the wall clock (see [usableUntil]).
+// Unlike time.Now, it is not faked in a testing/synctest bubble: there the
+// hot path sees the bubble's tokens, which expire around 2000, as expired,
+// and the slow path decides on the bubble's clock.
 func wallNow() time.Time {
 	var tv syscall.Timeval
 	if syscall.Gettimeofday(&tv) != nil {
