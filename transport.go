@@ -17,14 +17,13 @@ import (
 // clock, a copy of the request and of its header map, and no lock. Near
 // expiry one goroutine renews the token in the background while requests go
 // on with the old one; once it has expired, one renewal runs and every
-// request waits for it (single-flight, never a lock held across I/O), for
-// at most a minute. Every new token goes to the saver of [WithTokenSaver]
-// before any request uses it. A 401
-// response with error="invalid_token" (RFC 6750 §3.1) forces one renewal
-// and one retry, at most once per token: the new token forces nothing more
-// until a resource server has accepted it, so an API that refuses every
-// token does not turn its calls into token requests. The bearer is never sent to
-// another origin on a redirect.
+// request waits for it (single-flight, never a lock held across I/O), for at
+// most a minute. Every new token goes to the saver of [WithTokenSaver]
+// before any request uses it. A 401 response with error="invalid_token"
+// (RFC 6750 §3.1) forces one renewal and one retry, at most once per token:
+// the new token forces nothing more until a resource server has accepted it,
+// so an API that refuses every token does not turn its calls into token
+// requests. The bearer is never sent to another origin on a redirect.
 //
 // A token whose token_type is DPoP (RFC 9449), from a source whose Config
 // has a DPoPKey, is sent as "Authorization: DPoP <token>" with a fresh proof
