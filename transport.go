@@ -13,17 +13,17 @@ import (
 // "Authorization: Bearer <token>" (RFC 6750 §2.1) from a [TokenSource], and
 // renews the token before it expires.
 //
-// With a valid token a request costs one atomic load, a copy of the request
-// and of its header map, and no lock. Near expiry one goroutine renews the
-// token in the background while requests go on with the old one; once it has
-// expired, one renewal runs and every request waits for it (single-flight,
-// never a lock held across I/O), for at most a minute. Every new token goes
-// to the saver of [WithTokenSaver] before any request uses it. A 401
-// response with error="invalid_token" (RFC 6750 §3.1) forces one renewal
-// and one retry, at most once per token: the new token forces nothing more
-// until a resource server has accepted it, so an API that refuses every
-// token does not turn its calls into token requests. The bearer is never sent to
-// another origin on a redirect.
+// With a valid token a request costs one atomic load, one read of the wall
+// clock, a copy of the request and of its header map, and no lock. Near
+// expiry one goroutine renews the token in the background while requests go
+// on with the old one; once it has expired, one renewal runs and every
+// request waits for it (single-flight, never a lock held across I/O), for at
+// most a minute. Every new token goes to the saver of [WithTokenSaver]
+// before any request uses it. A 401 response with error="invalid_token"
+// (RFC 6750 §3.1) forces one renewal and one retry, at most once per token:
+// the new token forces nothing more until a resource server has accepted it,
+// so an API that refuses every token does not turn its calls into token
+// requests. The bearer is never sent to another origin on a redirect.
 //
 // A token whose token_type is DPoP (RFC 9449), from a source whose Config
 // has a DPoPKey, is sent as "Authorization: DPoP <token>" with a fresh proof
@@ -223,7 +223,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &ConfigError{Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3); see WithInsecureBearerOverHTTP"}
 	}
 	st := t.r.state.Load()
-	now := time.Now()
+	now := wallNow() // the deadlines are on the wall clock: see usableUntil
 	if st == nil || !st.sendable || !now.Before(st.expireAt) {
 		var err error
 		if st, err = t.slow(req.Context()); err != nil {
@@ -281,12 +281,32 @@ func (t *Transport) Token(ctx context.Context) (*Token, error) {
 func withAuth(req *http.Request, auth []string) *http.Request {
 	r := new(http.Request)
 	*r = *req
-	r.Header = maps.Clone(req.Header) // copies the table as is, without rehashing
-	if r.Header == nil {
-		r.Header = make(http.Header, 1)
-	}
-	r.Header["Authorization"] = auth
+	r.Header = headerWith(req.Header, "Authorization", auth)
 	return r
+}
+
+// headerWith returns a copy of h with key set to v. maps.Clone copies the
+// table as it is, without rehashing, which is the fastest copy, unless h is
+// full: then the insert would grow the copy at once, a second table. A full
+// h is copied into a map made one larger instead.
+func headerWith(h http.Header, key string, v []string) http.Header {
+	var c http.Header
+	if fullMap(len(h)) && h[key] == nil {
+		c = make(http.Header, len(h)+1)
+		maps.Copy(c, h)
+	} else if c = maps.Clone(h); c == nil {
+		c = make(http.Header, 1)
+	}
+	c[key] = v
+	return c
+}
+
+// fullMap reports whether a map of n entries built by inserting them one by
+// one has no room for one more: Go's maps hold up to 8 entries in one
+// group, then grow in tables of 2^k slots filled to 7/8. Wrong for a map
+// whose history differs, it only chooses between two correct copies.
+func fullMap(n int) bool {
+	return n == 8 || n >= 14 && n%7 == 0 && (n/7)&(n/7-1) == 0
 }
 
 // retryUnauthorized handles a 401. When the resource server says the token is
