@@ -34,6 +34,13 @@ func ExpireToken(tr *Transport) {
 	updateState(tr, func(st *tokenState) { st.expireAt = time.Now().Add(-time.Second) })
 }
 
+// SetDeadlines sets when tr renews the token it sends in the background
+// and when that token expires, as a token loaded from storage (no monotonic
+// reading) or obtained now would have them.
+func SetDeadlines(tr *Transport, refreshAt, expireAt time.Time) {
+	updateState(tr, func(st *tokenState) { st.refreshAt, st.expireAt = refreshAt, expireAt })
+}
+
 // RenewingInBackground reports whether a background renewal of tr runs.
 func RenewingInBackground(tr *Transport) bool { return tr.r.background.Load() }
 
