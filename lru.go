@@ -46,9 +46,9 @@ type lruShard struct {
 // inserted, but for used; a new token for its key replaces the entry.
 type lruEntry struct {
 	tok     *Token
-	auth    []string // the Authorization header value, computed once per token
-	authErr error    // why tok cannot be sent as a bearer, e.g. *TokenTypeError
-	until   mono     // served while now is before it
+	auth    []string  // the Authorization header value, computed once per token
+	authErr error     // why tok cannot be sent as a bearer, e.g. *TokenTypeError
+	until   time.Time // served while the wall clock is before it
 	// assertion is the one tok was obtained for: a hit compares it with
 	// the caller's, as the index's key hashes only part of it (localKey).
 	assertion string
@@ -61,7 +61,7 @@ type lruEntry struct {
 // sends. The token it keeps shares its access token's memory with the
 // header value, so that a cached 1.5 KB token costs 1.5 KB, not 3.
 func newEntry(tok *Token, until time.Time) *lruEntry {
-	e := &lruEntry{tok: tok, until: monoOf(until)}
+	e := &lruEntry{tok: tok, until: until.Round(0)} // on the wall clock, as exp is
 	// No DPoP session: Middleware's downstream client sends bearer tokens
 	// only, and a DPoP-bound one fails with a *TokenTypeError rather than
 	// going as a bearer. (A Transport over OBOCache.Source sends it.)
@@ -99,12 +99,12 @@ func (m *lru) shard(k localKey) *lruShard { return &m.shards[k[1]&m.mask] }
 
 // get returns the entry of assertion under k while it may still be served
 // at now.
-func (m *lru) get(k localKey, assertion string, now mono) *lruEntry {
+func (m *lru) get(k localKey, assertion string, now time.Time) *lruEntry {
 	s := m.shard(k)
 	s.mu.RLock()
 	e := s.entries[k[1]]
 	s.mu.RUnlock()
-	if e == nil || now >= e.until || e.assertion != assertion {
+	if e == nil || !now.Before(e.until) || e.assertion != assertion {
 		return nil
 	}
 	if !e.used.Load() {
@@ -138,12 +138,12 @@ func (m *lru) put(k localKey, assertion string, e *lruEntry) *lruEntry {
 // victim moves the hand to the first entry that is expired or unused and
 // returns its slot, leaving the hand past it.
 func (s *lruShard) victim() int {
-	now := monoNow()
+	now := wallNow()
 	for {
 		i := s.hand
 		s.hand = (s.hand + 1) % len(s.ring)
 		e := s.ring[i]
-		if now >= e.until || !e.used.Load() {
+		if !now.Before(e.until) || !e.used.Load() {
 			return i
 		}
 		e.used.Store(false)

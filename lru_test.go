@@ -14,30 +14,30 @@ func lruKey(i int) localKey { return localKey{uint64(i), uint64(i) * 31} }
 func TestLRUEvictsExpiredThenUnusedAndKeepsUsed(t *testing.T) {
 	now := time.Now()
 	m := newLRU(3)
-	m.put(lruKey(1), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(time.Hour))})
-	m.put(lruKey(2), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(-time.Second))}) // expired
-	m.put(lruKey(3), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(time.Hour))})
-	require.NotNil(t, m.get(lruKey(1), "assertion", monoOf(now)))
-	require.NotNil(t, m.get(lruKey(3), "assertion", monoOf(now)))
+	m.put(lruKey(1), "assertion", &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
+	m.put(lruKey(2), "assertion", &lruEntry{tok: &Token{}, until: now.Add(-time.Second)}) // expired
+	m.put(lruKey(3), "assertion", &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
+	require.NotNil(t, m.get(lruKey(1), "assertion", now))
+	require.NotNil(t, m.get(lruKey(3), "assertion", now))
 
-	m.put(lruKey(4), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(time.Hour))})
-	assert.Nil(t, m.get(lruKey(2), "assertion", monoOf(now)), "the expired entry went first")
-	assert.NotNil(t, m.get(lruKey(1), "assertion", monoOf(now)))
-	assert.NotNil(t, m.get(lruKey(3), "assertion", monoOf(now)))
+	m.put(lruKey(4), "assertion", &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
+	assert.Nil(t, m.get(lruKey(2), "assertion", now), "the expired entry went first")
+	assert.NotNil(t, m.get(lruKey(1), "assertion", now))
+	assert.NotNil(t, m.get(lruKey(3), "assertion", now))
 
 	// 1 and 3 are used, 4 is not: 4 goes next, although it is the newest.
-	m.put(lruKey(5), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(time.Hour))})
-	assert.Nil(t, m.get(lruKey(4), "assertion", monoOf(now)))
+	m.put(lruKey(5), "assertion", &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
+	assert.Nil(t, m.get(lruKey(4), "assertion", now))
 	assert.Equal(t, 3, m.len())
 }
 
 func TestLRUReplacesAKeyInPlace(t *testing.T) {
 	now := time.Now()
 	m := newLRU(2)
-	m.put(lruKey(1), "assertion", &lruEntry{tok: &Token{}, until: monoOf(now.Add(time.Hour))})
+	m.put(lruKey(1), "assertion", &lruEntry{tok: &Token{}, until: now.Add(time.Hour)})
 	newer := &Token{}
-	m.put(lruKey(1), "assertion", &lruEntry{tok: newer, until: monoOf(now.Add(2 * time.Hour))})
-	assert.Same(t, newer, m.get(lruKey(1), "assertion", monoOf(now)).tok)
+	m.put(lruKey(1), "assertion", &lruEntry{tok: newer, until: now.Add(2 * time.Hour)})
+	assert.Same(t, newer, m.get(lruKey(1), "assertion", now).tok)
 	assert.Equal(t, 1, m.len())
 	assert.Len(t, m.shards[0].ring, 1)
 }
@@ -50,12 +50,12 @@ func TestLRUShardedStaysBoundedAndServesEveryShard(t *testing.T) {
 			total += m.shards[i].max
 		}
 		assert.Equal(t, max, total, "max=%d: the shards share max exactly", max)
-		until := monoOf(time.Now().Add(time.Hour))
+		until := time.Now().Add(time.Hour)
 		for i := range 2 * max {
 			m.put(lruKey(i), "assertion", &lruEntry{tok: &Token{}, until: until})
 		}
 		assert.Equal(t, max, m.len(), "max=%d: full, never over", max)
-		assert.NotNil(t, m.get(lruKey(2*max-1), "assertion", monoNow()), "max=%d: the newest is there", max)
+		assert.NotNil(t, m.get(lruKey(2*max-1), "assertion", wallNow()), "max=%d: the newest is there", max)
 	}
 	assert.Len(t, newLRU(3).shards, 1, "a small index is one exact CLOCK")
 	assert.Len(t, newLRU(100_000).shards, lruShards)
@@ -64,9 +64,9 @@ func TestLRUShardedStaysBoundedAndServesEveryShard(t *testing.T) {
 func TestLRUHitComparesTheAssertion(t *testing.T) {
 	m := newLRU(2)
 	tok := &Token{}
-	m.put(lruKey(1), "assertion-of-alice", &lruEntry{tok: tok, until: monoOf(time.Now().Add(time.Hour))})
-	assert.Nil(t, m.get(lruKey(1), "assertion-of-mallory", monoNow()), "same key, another assertion: a miss")
-	assert.Same(t, tok, m.get(lruKey(1), "assertion-of-alice", monoNow()).tok)
+	m.put(lruKey(1), "assertion-of-alice", &lruEntry{tok: tok, until: time.Now().Add(time.Hour)})
+	assert.Nil(t, m.get(lruKey(1), "assertion-of-mallory", wallNow()), "same key, another assertion: a miss")
+	assert.Same(t, tok, m.get(lruKey(1), "assertion-of-alice", wallNow()).tok)
 }
 
 // BenchmarkOBOCacheEvictingInsert inserts into a full index whose entries
@@ -78,23 +78,23 @@ func TestLRUHitComparesTheAssertion(t *testing.T) {
 func BenchmarkOBOCacheEvictingInsert(b *testing.B) {
 	for _, n := range []int{1_000, 10_000, 100_000} {
 		b.Run(fmt.Sprintf("entries=%d/clock", n), func(b *testing.B) {
-			until := monoOf(time.Now().Add(time.Hour))
+			until := time.Now().Add(time.Hour)
 			m := newLRU(n)
 			for i := range n {
 				m.put(lruKey(i), "assertion", &lruEntry{tok: &Token{}, until: until})
-				m.get(lruKey(i), "assertion", monoNow())
+				m.get(lruKey(i), "assertion", wallNow())
 			}
 			tok := &Token{}
 			i := n
 			b.ReportAllocs()
 			for b.Loop() {
 				m.put(lruKey(i), "assertion", &lruEntry{tok: tok, until: until})
-				m.get(lruKey(i-n/2), "assertion", until-mono(time.Minute))
+				m.get(lruKey(i-n/2), "assertion", until.Add(-time.Minute))
 				i++
 			}
 		})
 		b.Run(fmt.Sprintf("entries=%d/map", n), func(b *testing.B) {
-			until := monoOf(time.Now().Add(time.Hour))
+			until := time.Now().Add(time.Hour)
 			m := make(map[uint64]*lruEntry, n)
 			for i := range n {
 				m[lruKey(i)[1]] = &lruEntry{tok: &Token{}, until: until}

@@ -182,7 +182,7 @@ func (d *downstream) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &ConfigError{Op: "OBOCache.Middleware", Field: "request URL", Reason: "a bearer token is not sent over plain http except to loopback (RFC 6750 §5.3)"}
 	}
 	e := d.cur.Load()
-	if monoNow() >= e.until {
+	if !wallNow().Before(e.until) {
 		next, err := d.mw.entry(req.Context(), e.assertion)
 		if err != nil {
 			closeBody(req)

@@ -202,7 +202,7 @@ func (c *OBOCache) find(ctx context.Context, assertion string, o *options, opts 
 	lk := c.indexKey(assertion, c.shapeDigest(o, memo))
 	fresh := o == nil || o.claims == ""
 	if fresh {
-		if e := c.local.get(lk, assertion, monoNow()); e != nil {
+		if e := c.local.get(lk, assertion, wallNow()); e != nil {
 			return e, nil
 		}
 	}
@@ -292,7 +292,7 @@ func (c *OBOCache) land(lk localKey, f *inflight[*lruEntry]) {
 // token here instead of exchanging again; likewise the refusal the previous
 // flight got.
 func (c *OBOCache) again(lk localKey, assertion string) (*lruEntry, error) {
-	if e := c.local.get(lk, assertion, monoNow()); e != nil {
+	if e := c.local.get(lk, assertion, wallNow()); e != nil {
 		return e, nil
 	}
 	return nil, c.refused.get(lk, time.Now())
