@@ -123,11 +123,13 @@ func WithRefreshSkew(d time.Duration) TransportOption {
 // memory and the token endpoint; [WithTokenStoreErrorHandler] sees it too.
 // Each store call is bounded in time, also for a store that ignores its
 // context, and a panic in one is a miss: the wait for the lease at 30 s,
-// every other call at 2 s.
+// every other call at 2 s. A [ContextHonoringStore] is called on the
+// renewal's own goroutine, any other store on a goroutine of its own.
 func WithTokenStore(store TokenStore, key string) TransportOption {
 	return func(o *transportOptions) {
 		if store != nil {
 			o.policy.store, o.policy.key, o.renewal = store, key, true
+			o.policy.calls.inline = honorsContext(store) // see ContextHonoringStore
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -212,4 +214,39 @@ func TestReplicaForcedToRenewUsesAnotherReplicasRenewalOfATokenWithoutExpiry(t *
 	}
 	_, sent := refreshRequests(srv)
 	assert.Equal(t, []string{seed.RefreshToken}, sent, "the second replica took the first one's token")
+}
+
+// TestReplicaCallsAStoreHonouringItsContextWithoutAHandOff: a Transport
+// calls a store that honours its deadlines (ContextHonoringStore) on the
+// goroutine that needs it, and any other store on a goroutine of its own,
+// which bounds a store that ignores its context.
+func TestReplicaCallsAStoreHonouringItsContextWithoutAHandOff(t *testing.T) {
+	const aside = "oauth2flows.callAside["
+	for _, kind := range storeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			srv, cfg, tok := signedIn(t)
+			api := protectedAPI(t, srv)
+			store := newFakeStore()
+			var mu sync.Mutex
+			var onOwnGoroutine []bool
+			store.failOp = func(_ context.Context, op string) error {
+				if op == "Load" {
+					mu.Lock()
+					onOwnGoroutine = append(onOwnGoroutine, strings.Contains(string(debug.Stack()), aside))
+					mu.Unlock()
+				}
+				return nil
+			}
+			client := oauth2flows.NewClient(cfg, tok, oauth2flows.WithTokenStore(kind.wrap(store), "k"))
+			_, body, err := getBody(t, client, api.URL)
+			require.NoError(t, err)
+			assert.Equal(t, "alice", body)
+			mu.Lock()
+			defer mu.Unlock()
+			require.NotEmpty(t, onOwnGoroutine)
+			for _, own := range onOwnGoroutine {
+				assert.Equal(t, kind.name != "HonorsContext", own, "Load on a goroutine of its own")
+			}
+		})
+	}
 }
