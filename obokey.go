@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash/maphash"
+	"io"
 	"slices"
 	"sort"
 	"sync/atomic"
@@ -90,14 +91,15 @@ const storeKeyPrefix = "oauth2flows/obo/v1:"
 // storeKey is the key of the shared [TokenStore]: the hex SHA-256 of the
 // assertion and the token's shape, encoded as appendShape does. It names
 // nothing readable, not even the client, and no two different requests
-// share it.
+// share it. The assertion is hashed where it is, not copied.
 func (c *OBOCache) storeKey(assertion string, o *options) string {
 	var buf keyBuf
+	h := sha256.New()
 	b := append(buf[:0], storeKeyPrefix...)
-	b = appendField(b, assertion)
-	b = c.appendShape(b, o)
-	sum := sha256.Sum256(b)
-	return storeKeyPrefix + hex.EncodeToString(sum[:])
+	h.Write(binary.AppendUvarint(b, uint64(len(assertion))))
+	io.WriteString(h, assertion)
+	h.Write(c.appendShape(buf[:0], o))
+	return storeKeyPrefix + hex.EncodeToString(h.Sum(buf[:0]))
 }
 
 // appendShape appends, unambiguously, everything but the assertion that
