@@ -167,11 +167,12 @@ func BenchmarkOBOMiddleware(b *testing.B) {
 		name        string
 		obo, hand   http.Handler
 		parallelism int // goroutines per GOMAXPROCS; 0: one goroutine, serial
+		phase       int // requests per phase of the ratio: about 3 collections' worth of garbage
 	}{
-		{"exchange", noop, noop, 1},
-		{"exchange-serial", noop, noop, 0},
-		{"downstream", oboDownstream(down.URL), handDownstream(down.URL), 1},
-		{"downstream-x8", oboDownstream(down.URL), handDownstream(down.URL), 8},
+		{"exchange", noop, noop, 1, 32768},
+		{"exchange-serial", noop, noop, 0, 32768},
+		{"downstream", oboDownstream(down.URL), handDownstream(down.URL), 1, 2048},
+		{"downstream-x8", oboDownstream(down.URL), handDownstream(down.URL), 8, 2048},
 	} {
 		impls := []struct {
 			name string
@@ -192,7 +193,7 @@ func BenchmarkOBOMiddleware(b *testing.B) {
 		workers := path.parallelism * runtime.GOMAXPROCS(0)
 		b.Run(path.name+"/ratio", func(b *testing.B) {
 			b.ReportAllocs()
-			interleaved(b, impls[0].h, impls[1].h, reqs, workers)
+			interleaved(b, impls[0].h, impls[1].h, reqs, workers, path.phase)
 		})
 		for _, impl := range impls {
 			b.Run(path.name+"/"+impl.name, func(b *testing.B) {
@@ -220,13 +221,17 @@ func BenchmarkOBOMiddleware(b *testing.B) {
 	}
 }
 
-// interleaved runs ours and hand in alternating phases, each of the same
-// number of requests on workers goroutines at once (one goroutine when
-// workers is 0), so that both see the same load on a shared machine, and
-// reports the throughput of ours over hand's: hand-written time over ours
-// (> 1: ours is faster). Which goes first alternates too.
-func interleaved(b *testing.B, ours, hand http.Handler, reqs []*http.Request, workers int) {
-	const perWorker = 128
+// interleaved runs ours and hand in alternating phases of n requests
+// each, on workers goroutines at once (one goroutine when workers is 0), so
+// that both see the same load on a shared machine, and reports the
+// throughput of ours over hand's: hand-written time over ours (> 1: ours
+// is faster). Which goes first alternates too. A phase should span several
+// garbage collections (one per 4 MB allocated at the minimum heap), so
+// that each side pays for the collections of its own garbage: in short
+// phases the collector's work lands on whichever side runs, in proportion
+// to its time rather than to its bytes.
+func interleaved(b *testing.B, ours, hand http.Handler, reqs []*http.Request, workers, n int) {
+	perWorker := n / max(workers, 1)
 	phase := func(h http.Handler, seed int) time.Duration {
 		run := func(i int) {
 			w := &discardWriter{h: http.Header{}}
