@@ -168,6 +168,7 @@ func connect(ctx context.Context) (*redis.Client, string, error) {
 		}
 	}
 	opts.MaxRetries, opts.DialTimeout = -1, time.Second
+	opts.ContextTimeoutEnabled = true // the store's bounds reach the socket; see redisstore.Store.HonorsContext
 	rdb := redis.NewClient(opts)
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
