@@ -30,7 +30,7 @@ func EntraEndpoint(tenant string) Endpoint {
 		TokenURL:      base + "/oauth2/v2.0/token",
 		DeviceAuthURL: base + "/oauth2/v2.0/devicecode",
 	}
-	if isTenantID(tenant) {
+	if isGUID(tenant) {
 		e.Issuer = base + "/v2.0"
 	}
 	return e
@@ -51,32 +51,10 @@ func EntraV1Endpoint(tenant string) Endpoint {
 		TokenURL:      base + "/oauth2/token",
 		DeviceAuthURL: base + "/oauth2/devicecode",
 	}
-	if isTenantID(tenant) {
+	if isGUID(tenant) {
 		e.Issuer = "https://sts.windows.net/" + tenant + "/"
 	}
 	return e
-}
-
-// isTenantID reports whether tenant is an Entra tenant ID, a GUID such as
-// 72f988bf-86f1-41af-91ab-2d7cd011db47, rather than a domain or an alias.
-func isTenantID(tenant string) bool {
-	if len(tenant) != 36 {
-		return false
-	}
-	for i := 0; i < len(tenant); i++ {
-		c := tenant[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // Auth0Endpoint returns the endpoints of an Auth0 tenant domain such as

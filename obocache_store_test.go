@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
 )
 
 // honoringStore is the fake store saying that it honours its calls'
@@ -169,6 +170,21 @@ func TestOBOCachePanicOfTheExchangeIsAnError(t *testing.T) {
 	assert.NotContains(t, err.Error(), assertion)
 }
 
+// storedByAnotherReplica returns a replica b, on the store that another
+// replica filled with the token it exchanged for assertion (want).
+func storedByAnotherReplica(t *testing.T, wrap func(*fakeStore) oauth2flows.TokenStore) (
+	srv *oauth2flowstest.Server, store *fakeStore, b *oauth2flows.OBOCache, assertion string, want *oauth2flows.Token) {
+	t.Helper()
+	srv, cfg, assertion := oboServer(t)
+	cfg.Scopes = []string{"api://b/.default"}
+	store = newFakeStore()
+	a := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(wrap(store)))
+	b = oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(wrap(store)))
+	want, err := a.Token(context.Background(), assertion)
+	require.NoError(t, err)
+	return srv, store, b, assertion, want
+}
+
 // TestOBOCacheLoadsOnTheCallersGoroutine: a replica that misses its memory
 // loads what another replica stored on the caller's own goroutine when the
 // store honours its deadlines (no goroutine hand-off, which costs as much
@@ -177,13 +193,7 @@ func TestOBOCacheLoadsOnTheCallersGoroutine(t *testing.T) {
 	const frame = "testing.tRunner("
 	for _, kind := range storeKinds {
 		t.Run(kind.name, func(t *testing.T) {
-			srv, cfg, assertion := oboServer(t)
-			cfg.Scopes = []string{"api://b/.default"}
-			store := newFakeStore()
-			a := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(kind.wrap(store)))
-			b := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(kind.wrap(store)))
-			want, err := a.Token(context.Background(), assertion)
-			require.NoError(t, err)
+			srv, store, b, assertion, want := storedByAnotherReplica(t, kind.wrap)
 
 			var onCaller []bool
 			store.failOp = func(_ context.Context, op string) error {
@@ -207,13 +217,7 @@ func TestOBOCacheLoadsOnTheCallersGoroutine(t *testing.T) {
 func TestOBOCacheConcurrentMissesLoadOnce(t *testing.T) {
 	for _, kind := range storeKinds {
 		t.Run(kind.name, func(t *testing.T) {
-			srv, cfg, assertion := oboServer(t)
-			cfg.Scopes = []string{"api://b/.default"}
-			store := newFakeStore()
-			a := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(kind.wrap(store)))
-			b := oauth2flows.NewOBOCache(cfg, oauth2flows.WithCacheStore(kind.wrap(store)))
-			_, err := a.Token(context.Background(), assertion)
-			require.NoError(t, err)
+			srv, store, b, assertion, _ := storedByAnotherReplica(t, kind.wrap)
 			before := store.loads.Load()
 
 			start := make(chan struct{})

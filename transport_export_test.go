@@ -41,6 +41,10 @@ func SetDeadlines(tr *Transport, refreshAt, expireAt time.Time) {
 	updateState(tr, func(st *tokenState) { st.refreshAt, st.expireAt = refreshAt, expireAt })
 }
 
+// HeadersOf returns a header of n entries (nil for -1), built by inserting
+// them one by one, with an Authorization among them when withAuth is set.
+func HeadersOf(n int, withAuth bool) http.Header { return testHeaders(n, withAuth) }
+
 // RenewingInBackground reports whether a background renewal of tr runs.
 func RenewingInBackground(tr *Transport) bool { return tr.r.background.Load() }
 

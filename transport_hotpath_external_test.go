@@ -17,23 +17,6 @@ import (
 	"github.com/oauth2flows/oauth2flows"
 )
 
-// headersOf returns a header of n entries (nil for -1), built by inserting
-// them one by one, with an Authorization among them when withAuth is set.
-func headersOf(n int, withAuth bool) http.Header {
-	if n < 0 {
-		return nil
-	}
-	h := http.Header{}
-	for i := range n {
-		h[fmt.Sprintf("X-Header-%d", i)] = []string{fmt.Sprint("v", i)}
-	}
-	if withAuth && n > 0 {
-		delete(h, "X-Header-0")
-		h["Authorization"] = []string{"Basic caller"}
-	}
-	return h
-}
-
 func TestTransportCopiesEveryHeaderAndLeavesTheCallersAlone(t *testing.T) {
 	f := newRenewalFixture(t)
 	tr := oauth2flows.NewTransport(oauth2flows.RefreshTokenSource(f.cfg, f.valid()))
@@ -55,7 +38,7 @@ func TestTransportCopiesEveryHeaderAndLeavesTheCallersAlone(t *testing.T) {
 				defer srv.Close()
 				req, err := http.NewRequest(http.MethodGet, srv.URL, nil) // loopback: plain http allowed
 				require.NoError(t, err)
-				req.Header = headersOf(n, callerAuth)
+				req.Header = oauth2flows.HeadersOf(n, callerAuth)
 				before := req.Header.Clone()
 
 				resp, err := tr.RoundTrip(req)

@@ -165,7 +165,8 @@ func (v *Validator) checkIssuer(iss, tid string) error {
 	return nil
 }
 
-// isGUID reports whether s has the 8-4-4-4-12 hex form of Entra tenant IDs.
+// isGUID reports whether s has the 8-4-4-4-12 hex form of Entra tenant IDs
+// (the Validator's tid, EntraEndpoint's tenant).
 func isGUID(s string) bool {
 	if len(s) != 36 {
 		return false
