@@ -59,12 +59,7 @@ type downstreamKey struct{}
 func (c *OBOCache) Middleware(next http.Handler, opts ...Option) http.Handler {
 	mw := &middleware{c: c, opts: slices.Clone(opts), base: c.downstreamBase()}
 	if len(opts) > 0 {
-		mw.o = new(options)
-		for _, opt := range opts {
-			if opt != nil {
-				opt(mw.o)
-			}
-		}
+		mw.o = collect(opts)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assertion, ok := c.admit(w, r)

@@ -173,19 +173,14 @@ func (c *OBOCache) Token(ctx context.Context, assertion string, opts ...Option) 
 // index on a hit, which allocates nothing, else from the flight of its key.
 // With bearer, an assertion that is not a b64token (RFC 6750 §2.1) is
 // refused with errMalformedBearer before it is exchanged. A hit does not
-// check it again: its key is 128 bits of keyed hash of the very string that
-// was checked before its exchange.
+// check it again: it compares the assertion with the very string that was
+// checked before its exchange.
 func (c *OBOCache) entry(ctx context.Context, assertion string, opts []Option, bearer bool) (*lruEntry, error) {
 	if len(opts) == 0 {
 		return c.find(ctx, assertion, nil, nil, &c.shape, bearer)
 	}
-	o := c.options.Get().(*options)
+	o := c.options.Get().(*options).apply(opts)
 	defer c.release(o)
-	for _, opt := range opts {
-		if opt != nil {
-			opt(o)
-		}
-	}
 	return c.find(ctx, assertion, o, opts, nil, bearer)
 }
 

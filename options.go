@@ -63,8 +63,11 @@ type options struct {
 	claims             string
 }
 
-func collect(opts []Option) *options {
-	o := &options{}
+// collect returns what opts set.
+func collect(opts []Option) *options { return new(options).apply(opts) }
+
+// apply applies opts to o and returns it.
+func (o *options) apply(opts []Option) *options {
 	for _, opt := range opts {
 		if opt != nil {
 			opt(o)
