@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/oauth2flows/oauth2flows"
@@ -167,10 +168,21 @@ func (s *Store) get(ctx context.Context, rk string) ([]byte, error) {
 
 // deadline makes the error of a call whose context ended (the caller's, or
 // the store's bound) wrap the context's error too: the client reports a
-// socket deadline as an i/o timeout.
+// socket deadline as an i/o timeout. With ContextTimeoutEnabled the socket's
+// deadline is the context's, and the read can fail before the context's own
+// timer has marked it done: a timeout once the deadline has passed is the
+// context's deadline too.
 func deadline(ctx context.Context, err error) error {
-	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-		return fmt.Errorf("%w: %w", ctx.Err(), err)
+	if err == nil {
+		return nil
+	}
+	cerr := ctx.Err()
+	var ne net.Error
+	if d, ok := ctx.Deadline(); cerr == nil && ok && !time.Now().Before(d) && errors.As(err, &ne) && ne.Timeout() {
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
 	}
 	return err
 }

@@ -408,3 +408,47 @@ func TestStoreHonorsContextWhenTheClientPutsDeadlinesOnTheSocket(t *testing.T) {
 		})
 	}
 }
+
+// timeoutErr is a socket's i/o timeout, as the client returns it.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "read tcp: i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+// TestDeadlineWrapsASocketTimeoutAtTheContextsDeadline: with
+// ContextTimeoutEnabled the socket's deadline is the context's, and the
+// read can time out before the context's timer has marked it done; the
+// error must still match context.DeadlineExceeded (it failed one CI run of
+// TestLeaseOutlivesTTLWhileHeld).
+func TestDeadlineWrapsASocketTimeoutAtTheContextsDeadline(t *testing.T) {
+	past, cancel := context.WithDeadline(context.WithoutCancel(t.Context()), time.Now().Add(-time.Second))
+	defer cancel()
+	// A context whose deadline has passed but whose Err is not set yet.
+	racing := notYetDone{past}
+	tests := []struct {
+		name string
+		ctx  context.Context
+		err  error
+		want bool
+	}{
+		{"TimeoutAtTheDeadline", racing, timeoutErr{}, true},
+		{"TimeoutAfterTheContextEnded", past, timeoutErr{}, true},
+		{"TimeoutWithoutADeadline", context.Background(), timeoutErr{}, false},
+		{"OtherErrorAtTheDeadline", racing, errors.New("connection refused"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := deadline(tt.ctx, tt.err)
+			assert.ErrorIs(t, err, tt.err)
+			assert.Equal(t, tt.want, errors.Is(err, context.DeadlineExceeded))
+		})
+	}
+	assert.NoError(t, deadline(racing, nil))
+}
+
+// notYetDone is a context whose deadline has passed while its Err, like a
+// timer that has not fired yet, is still nil.
+type notYetDone struct{ context.Context }
+
+func (notYetDone) Err() error { return nil }
