@@ -391,7 +391,8 @@ func ecThumbprint(t *testing.T, k *ecdsa.PrivateKey) string {
 }
 
 // The OBO cache's sources share its DPoP key and nonces: a Transport over
-// one (as Middleware's DownstreamClient) sends the DPoP-bound token.
+// one sends the DPoP-bound token (Middleware's DownstreamClient does too:
+// see obocache_dpop_test.go).
 func TestDPoPOBOCacheSourceThroughTransport(t *testing.T) {
 	srv, cfg, assertion := oboServer(t, oauth2flowstest.WithDPoPRequired(), oauth2flowstest.WithDPoPNonce())
 	cfg.Scopes = []string{"api://downstream/.default"}

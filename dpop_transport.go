@@ -9,8 +9,8 @@ import (
 	"github.com/oauth2flows/oauth2flows/internal/dpop"
 )
 
-// dpopToken is what the [Transport] needs to send one DPoP token (RFC 9449
-// §7): the Prover of the key it is bound to, the session's resource nonces,
+// dpopToken is what the [Transport] and [OBOCache.Middleware]'s downstream
+// client need to send one DPoP token (RFC 9449 §7): the Prover of the key it is bound to, the session's resource nonces,
 // and its ath, computed once per token.
 type dpopToken struct {
 	s   *dpopSession
@@ -43,35 +43,13 @@ func dpopSessionOf(src TokenSource) *dpopSession {
 	return nil
 }
 
-// roundTripDPoP is RoundTrip for a DPoP token: a fresh proof with ath per
-// request (RFC 9449 §7), one retry with the resource's nonce after a 401
-// use_dpop_nonce when the body can be sent again (§9), then the
-// invalid_token handling every token gets.
+// roundTripDPoP is the Transport's RoundTrip for a DPoP token: the
+// request as [sendDPoP] sends it, then the invalid_token handling every
+// token gets.
 func (t *Transport) roundTripDPoP(req *http.Request, st *tokenState) (*http.Response, error) {
-	out, err := withDPoP(req, st, "")
-	if err != nil {
-		closeBody(req)
-		return nil, err
-	}
-	resp, err := t.base.RoundTrip(out)
+	resp, err := sendDPoP(t.base, req, st.header, st.dpop)
 	if err != nil {
 		return nil, err
-	}
-	st.dpop.s.rs.Remember(proofURL(req), resp.Header)
-	if nonce, ok := dpop.UseNonce(resp); ok && replayable(req) {
-		retry, err := withDPoP(req, st, nonce)
-		if err != nil {
-			drain(resp)
-			return nil, err
-		}
-		if retry.Body, err = bodyAgain(req); err != nil {
-			return resp, nil
-		}
-		drain(resp)
-		if resp, err = t.base.RoundTrip(retry); err != nil {
-			return nil, err
-		}
-		st.dpop.s.rs.Remember(proofURL(req), resp.Header)
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		return t.retryUnauthorized(req, st, resp)
@@ -82,22 +60,61 @@ func (t *Transport) roundTripDPoP(req *http.Request, st *tokenState) (*http.Resp
 	return resp, nil
 }
 
-// withDPoP returns a copy of req with "Authorization: DPoP <token>" and a
-// new proof, with nonce, or else the resource's latest nonce if any.
-func withDPoP(req *http.Request, st *tokenState, nonce string) (*http.Request, error) {
+// sendDPoP sends req through base with a DPoP token, auth being its
+// "DPoP <token>" header value and d its proof material: a fresh proof with
+// ath per request (RFC 9449 §7), with the resource's latest nonce, and one
+// retry with the resource's nonce after a 401 use_dpop_nonce when the body
+// can be sent again (§9). Every response's nonce is remembered for its
+// origin. It is the one DPoP request path of the [Transport] and of
+// [OBOCache.Middleware]'s downstream client; each decides what a 401 it
+// returns means (the Transport renews on invalid_token, the downstream
+// client hands it to the handler).
+func sendDPoP(base http.RoundTripper, req *http.Request, auth []string, d *dpopToken) (*http.Response, error) {
+	out, err := withDPoP(req, auth, d, "")
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	resp, err := base.RoundTrip(out)
+	if err != nil {
+		return nil, err
+	}
+	d.s.rs.Remember(proofURL(req), resp.Header)
+	if nonce, ok := dpop.UseNonce(resp); ok && replayable(req) {
+		retry, err := withDPoP(req, auth, d, nonce)
+		if err != nil {
+			drain(resp)
+			return nil, err
+		}
+		if retry.Body, err = bodyAgain(req); err != nil {
+			return resp, nil
+		}
+		drain(resp)
+		if resp, err = base.RoundTrip(retry); err != nil {
+			return nil, err
+		}
+		d.s.rs.Remember(proofURL(req), resp.Header)
+	}
+	return resp, nil
+}
+
+// withDPoP returns a copy of req with Authorization set to auth ("DPoP
+// <token>") and a new proof by d's key, with nonce, or else the resource's
+// latest nonce if any.
+func withDPoP(req *http.Request, auth []string, d *dpopToken, nonce string) (*http.Request, error) {
 	u := proofURL(req)
 	if nonce == "" {
-		nonce = st.dpop.s.rs.Nonce(u)
+		nonce = d.s.rs.Nonce(u)
 	}
 	method := req.Method
 	if method == "" {
 		method = http.MethodGet // net/http's meaning of ""
 	}
-	proof, err := st.dpop.p.Proof(dpop.Claims{Method: method, URL: u, Nonce: nonce, ATH: st.dpop.ath})
+	proof, err := d.p.Proof(dpop.Claims{Method: method, URL: u, Nonce: nonce, ATH: d.ath})
 	if err != nil {
 		return nil, proofError(err)
 	}
-	r := withAuth(req, st.header)
+	r := withAuth(req, auth)
 	r.Header["Dpop"] = []string{proof}
 	return r, nil
 }
@@ -106,7 +123,7 @@ func withDPoP(req *http.Request, st *tokenState, nonce string) (*http.Request, e
 // in the DPoP scheme with a new proof.
 func authorized(req *http.Request, st *tokenState) (*http.Request, error) {
 	if st.dpop != nil {
-		return withDPoP(req, st, "")
+		return withDPoP(req, st.header, st.dpop, "")
 	}
 	return withAuth(req, st.header), nil
 }

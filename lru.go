@@ -46,9 +46,10 @@ type lruShard struct {
 // inserted, but for used; a new token for its key replaces the entry.
 type lruEntry struct {
 	tok     *Token
-	auth    []string  // the Authorization header value, computed once per token
-	authErr error     // why tok cannot be sent as a bearer, e.g. *TokenTypeError
-	until   time.Time // served while the wall clock is before it
+	auth    []string   // the Authorization header value, computed once per token
+	dpop    *dpopToken // for a DPoP token: what its proofs need; nil for a bearer
+	authErr error      // why tok cannot be sent, e.g. *TokenTypeError
+	until   time.Time  // served while the wall clock is before it
 	// assertion is the one tok was obtained for: a hit compares it with
 	// the caller's, as the index's key hashes only part of it (localKey).
 	assertion string
@@ -58,14 +59,15 @@ type lruEntry struct {
 }
 
 // newEntry precomputes what the downstream client of [OBOCache.Middleware]
-// sends. The token it keeps shares its access token's memory with the
-// header value, so that a cached 1.5 KB token costs 1.5 KB, not 3.
-func newEntry(tok *Token, until time.Time) *lruEntry {
+// sends: the Authorization header value, and for a DPoP-bound token (RFC
+// 9449 §7) the proof material of d, the cache's DPoP session. Without a
+// DPoPKey in d's Config a DPoP token fails with a *TokenTypeError rather
+// than going as a bearer. The token it keeps shares its access token's
+// memory with the header value, so that a cached 1.5 KB token costs 1.5 KB,
+// not 3.
+func newEntry(tok *Token, until time.Time, d *dpopSession) *lruEntry {
 	e := &lruEntry{tok: tok, until: until.Round(0)} // on the wall clock, as exp is
-	// No DPoP session: Middleware's downstream client sends bearer tokens
-	// only, and a DPoP-bound one fails with a *TokenTypeError rather than
-	// going as a bearer. (A Transport over OBOCache.Source sends it.)
-	e.auth, _, e.authErr = authorization(tok, nil)
+	e.auth, e.dpop, e.authErr = authorization(tok, d)
 	if e.authErr == nil {
 		cp := *tok
 		cp.AccessToken = e.auth[0][len(e.auth[0])-len(tok.AccessToken):]

@@ -44,7 +44,12 @@ type downstreamKey struct{}
 // header's bearer token (RFC 6750 §2.1) as it is. That client sends the token as a [Transport] would:
 // never to another origin on a redirect, never over plain http except to
 // loopback, never past the user's token's "exp"; and through
-// Config.HTTPClient's transport when one is set.
+// Config.HTTPClient's transport when one is set. With Config.DPoPKey the
+// downstream token is DPoP-bound (RFC 9449) and goes as "Authorization: DPoP
+// <token>" with a fresh proof per request (§7), carrying the API's nonce,
+// with one retry after a 401 use_dpop_nonce when the body can be sent
+// again (§9); never as a bearer. A 401 invalid_token from the API, for
+// either scheme, goes to the handler as it is.
 //
 // With WithInsecureUnvalidatedTokens, the caller gets 401 with
 // WWW-Authenticate: Bearer when its Authorization header is missing, and
@@ -165,7 +170,8 @@ func (d *downstream) Value(key any) any {
 	return d.Context.Value(key)
 }
 
-// RoundTrip sends req with the user's downstream token. A handler that
+// RoundTrip sends req with the user's downstream token, a DPoP-bound one
+// as [sendDPoP] does (RFC 9449 §7, §9). A handler that
 // outlives the token's time in the cache (the margin before its expiry, or
 // the assertion's exp) gets the cache's current token, or its error.
 func (d *downstream) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -189,6 +195,9 @@ func (d *downstream) RoundTrip(req *http.Request) (*http.Response, error) {
 	if e.authErr != nil {
 		closeBody(req)
 		return nil, e.authErr
+	}
+	if e.dpop != nil {
+		return sendDPoP(d.mw.base, req, e.auth, e.dpop) // RFC 9449: a proof per request
 	}
 	return d.mw.base.RoundTrip(withAuth(req, e.auth))
 }

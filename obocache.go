@@ -332,11 +332,11 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh, load
 	}
 	served, until, ok := c.bound(tok, assertion)
 	if !ok {
-		e := newEntry(served, never) // served once, not cached
+		e := newEntry(served, never, c.dpop) // served once, not cached
 		e.assertion = assertion
 		return e, nil
 	}
-	e := c.local.put(lk, assertion, newEntry(served, until))
+	e := c.local.put(lk, assertion, newEntry(served, until, c.dpop))
 	if lease != nil {
 		c.save(ctx, lease, tok, served.Expiry)
 	}

@@ -31,7 +31,7 @@ func (c *OBOCache) load(ctx context.Context, lk localKey, sk, assertion string) 
 	if !ok || !time.Now().Before(until) {
 		return nil, true
 	}
-	return c.local.put(lk, assertion, newEntry(served, until)), true
+	return c.local.put(lk, assertion, newEntry(served, until, c.dpop)), true
 }
 
 // lock takes the lease of sk, or returns nil when the store failed or the
