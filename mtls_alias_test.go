@@ -158,3 +158,25 @@ func TestMTLSPARAndDeviceAliasRefuseHTTP(t *testing.T) {
 		})
 	}
 }
+
+// RFC 9449 §4.2: a DPoP proof's htu is the URL the request goes to, so at
+// PAR with certificate authentication it names the alias, and the server,
+// checking it against the alias it received the request on, accepts it.
+func TestMTLSPARAliasWithDPoPProof(t *testing.T) {
+	e := newMTLSEnv(t, oauth2flowstest.WithDPoPNonce())
+	key := ecKey(t)
+	cfg := e.config(mSelfClient, oauth2flows.SelfSignedTLSClientAuth, e.self, e.srv.Client())
+	cfg.RedirectURL, cfg.DPoPKey = mRedirect, key
+	_, err := oauth2flows.PushAuthCodeURL(context.Background(), cfg, "state-1", oauth2flows.WithPKCE(oauth2flows.NewVerifier()))
+	require.NoError(t, err)
+
+	proofs := proofsTo(e.srv, oauth2flowstest.EndpointPAR)
+	require.Len(t, proofs, 2, "the first proof is answered use_dpop_nonce, the second accepted")
+	for _, p := range proofs {
+		assert.Equal(t, cfg.Endpoint.MTLSPushedAuthURL, parseProof(t, p, &key.PublicKey).claims["htu"])
+	}
+	push := lastTo(t, e.srv, oauth2flowstest.EndpointPAR)
+	assertMTLSWire(t, push, mSelfClient, oauth2flowstest.AuthSelfSignedTLSClientAuth, e.self)
+	assert.Equal(t, http.StatusCreated, push.Status)
+	assert.Equal(t, ecThumbprint(t, key), push.Form.Get("dpop_jkt"))
+}
