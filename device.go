@@ -62,8 +62,10 @@ var ErrDeviceCodeExpired = errors.New("oauth2flows: the device code expired")
 // DeviceAuth starts the device authorization grant (RFC 8628 §3.1): it posts
 // to Endpoint.DeviceAuthURL with Config.Scopes (or [WithScopes]), the
 // client authenticated as at the token endpoint (a public client sends its
-// client_id), and returns the codes to show the user. [WithAudience] (Auth0),
-// [WithResource] and [WithParam] add theirs; other options are refused.
+// client_id), and returns the codes to show the user. [WithAudience]
+// (Auth0), [WithResource] and [WithParam] add theirs; other options are
+// refused. With a certificate it posts to Endpoint.MTLSDeviceAuthURL when
+// that is set (RFC 8705 §5).
 func DeviceAuth(ctx context.Context, cfg *Config, opts ...Option) (*DeviceAuthResponse, error) {
 	const op = "DeviceAuth"
 	resp, secrets, err := post(ctx, cfg, &request{

@@ -62,6 +62,12 @@ type MTLSEndpointAliases struct {
 	TokenEndpoint         string `json:"token_endpoint,omitempty"`
 	RevocationEndpoint    string `json:"revocation_endpoint,omitempty"`
 	IntrospectionEndpoint string `json:"introspection_endpoint,omitempty"`
+	// DeviceAuthorizationEndpoint is the alias of the RFC 8628 §4 device
+	// authorization endpoint.
+	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint,omitempty"`
+	// PushedAuthorizationRequestEndpoint is the alias of the RFC 9126 §5
+	// pushed authorization request endpoint.
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`
 }
 
 // Endpoint returns the metadata's endpoints, mTLS aliases (RFC 8705 §5),
@@ -80,6 +86,8 @@ func (m *Metadata) Endpoint() Endpoint {
 		MTLSIntrospectionURL:              m.MTLSEndpointAliases.IntrospectionEndpoint,
 		DeviceAuthURL:                     m.DeviceAuthorizationEndpoint,
 		PushedAuthURL:                     m.PushedAuthorizationRequestEndpoint,
+		MTLSDeviceAuthURL:                 m.MTLSEndpointAliases.DeviceAuthorizationEndpoint,
+		MTLSPushedAuthURL:                 m.MTLSEndpointAliases.PushedAuthorizationRequestEndpoint,
 		RequirePushedAuthRequests:         m.RequirePushedAuthorizationRequests,
 		AuthResponseIssParameterSupported: m.AuthorizationResponseIssParameterSupported,
 	}

@@ -87,8 +87,11 @@ func serveDoc(w http.ResponseWriter, issuer string, extra map[string]any) {
 		"issuer":         issuer,
 		"token_endpoint": issuer + "/token",
 		"mtls_endpoint_aliases": map[string]any{
-			"token_endpoint":      "https://mtls.example.com/token",
-			"revocation_endpoint": "https://mtls.example.com/revoke",
+			"token_endpoint":                        "https://mtls.example.com/token",
+			"revocation_endpoint":                   "https://mtls.example.com/revoke",
+			"introspection_endpoint":                "https://mtls.example.com/introspect",
+			"device_authorization_endpoint":         "https://mtls.example.com/device",
+			"pushed_authorization_request_endpoint": "https://mtls.example.com/par",
 		},
 		"tls_client_certificate_bound_access_tokens": true,
 	}
@@ -141,6 +144,9 @@ func TestDiscoverPathInsertion(t *testing.T) {
 			assert.Equal(t, issuer+"/token", ep.TokenURL)
 			assert.Equal(t, "https://mtls.example.com/token", ep.MTLSTokenURL)
 			assert.Equal(t, "https://mtls.example.com/revoke", ep.MTLSRevocationURL)
+			assert.Equal(t, "https://mtls.example.com/introspect", ep.MTLSIntrospectionURL)
+			assert.Equal(t, "https://mtls.example.com/device", ep.MTLSDeviceAuthURL, "RFC 8628 §4 name in RFC 8705 §5 aliases")
+			assert.Equal(t, "https://mtls.example.com/par", ep.MTLSPushedAuthURL, "RFC 9126 §5 name in RFC 8705 §5 aliases")
 			assert.True(t, md.TLSClientCertificateBoundAccessTokens)
 		})
 	}

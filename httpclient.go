@@ -51,9 +51,9 @@ func (c *Config) endpointURL(kind endpointKind, method AuthMethod) (string, erro
 	case introspectionEndpoint:
 		raw, alias, field = e.IntrospectionURL, e.MTLSIntrospectionURL, "Config.Endpoint.IntrospectionURL"
 	case deviceAuthEndpoint:
-		raw, field = e.DeviceAuthURL, "Config.Endpoint.DeviceAuthURL"
+		raw, alias, field = e.DeviceAuthURL, e.MTLSDeviceAuthURL, "Config.Endpoint.DeviceAuthURL"
 	case parEndpoint:
-		raw, field = e.PushedAuthURL, "Config.Endpoint.PushedAuthURL"
+		raw, alias, field = e.PushedAuthURL, e.MTLSPushedAuthURL, "Config.Endpoint.PushedAuthURL"
 	default:
 		raw, alias, field = e.TokenURL, e.MTLSTokenURL, "Config.Endpoint.TokenURL"
 	}

@@ -35,7 +35,7 @@ type mtlsEnv struct {
 	pki, san, self, self2 *tls.Certificate
 }
 
-func newMTLSEnv(t *testing.T) *mtlsEnv {
+func newMTLSEnv(t *testing.T, opts ...oauth2flowstest.Option) *mtlsEnv {
 	t.Helper()
 	ca, err := oauth2flowstest.NewCertificateAuthority("test client CA")
 	require.NoError(t, err)
@@ -48,14 +48,14 @@ func newMTLSEnv(t *testing.T) *mtlsEnv {
 	require.NoError(t, err)
 	e.self2, err = oauth2flowstest.NewSelfSignedCertificate(mSelfClient + " (rotated)")
 	require.NoError(t, err)
-	e.srv = oauth2flowstest.NewServer(
+	e.srv = oauth2flowstest.NewServer(append([]oauth2flowstest.Option{
 		oauth2flowstest.WithMTLS(ca.Certificate),
 		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: mPKIClient, TLSSubjectDN: "CN=" + mPKIClient}),
 		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: mSANClient, TLSSANDNS: "svc.example", AuthMethod: oauth2flowstest.AuthTLSClientAuth}),
 		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: mSelfClient, SelfSignedCertificates: []*x509.Certificate{e.self.Leaf, e.self2.Leaf}}),
 		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: mSecretClient, Secret: mSecret}),
 		oauth2flowstest.WithUser(oauth2flowstest.User{Username: mUser, Password: mPassword}),
-	)
+	}, opts...)...)
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -35,6 +35,15 @@ type Endpoint struct {
 	DeviceAuthURL string
 	// PushedAuthURL is the RFC 9126 §5 pushed_authorization_request_endpoint.
 	PushedAuthURL string
+
+	// MTLSDeviceAuthURL and MTLSPushedAuthURL are the RFC 8705 §5
+	// mtls_endpoint_aliases of the device authorization endpoint (RFC 8628
+	// §4) and the pushed authorization request endpoint (RFC 9126 §5). As
+	// the other aliases, they are used instead of DeviceAuthURL and
+	// PushedAuthURL when, and only when, the client authenticates with a
+	// certificate.
+	MTLSDeviceAuthURL string
+	MTLSPushedAuthURL string
 	// RequirePushedAuthRequests records the server's RFC 9126 §5
 	// require_pushed_authorization_requests: it accepts authorization
 	// requests only through PushedAuthURL.

@@ -14,10 +14,12 @@ import (
 // client_id, redirect_uri, scope, state, the PKCE challenge of [WithPKCE],
 // and what [WithResource], [WithAudience], [WithClaims] and [WithParam] add.
 // The client authenticates through the same poster as at the token
-// endpoint, and client_id is in the body as well (§2.1). It returns the
-// URL to send the user to: Endpoint.AuthURL (with any query it already
-// had) plus client_id and the request_uri the server issued (§4), and
-// nothing else, so nothing of the request is exposed in the browser.
+// endpoint, and client_id is in the body as well (§2.1); with a
+// certificate it posts to Endpoint.MTLSPushedAuthURL when that is set
+// (RFC 8705 §5). It returns the URL to send the user to: Endpoint.AuthURL
+// (with any query it already had) plus client_id and the request_uri the
+// server issued (§4), and nothing else, so nothing of the request is
+// exposed in the browser.
 //
 // Use it whenever the server supports it, and always when
 // Endpoint.RequirePushedAuthRequests is set: [AuthCodeURL] and

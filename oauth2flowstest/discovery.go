@@ -52,9 +52,11 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	if s.mtls != nil {
 		// RFC 8705 §5 and §3.3.
 		meta["mtls_endpoint_aliases"] = map[string]string{
-			"token_endpoint":         ep.MTLSTokenURL,
-			"revocation_endpoint":    ep.MTLSRevocationURL,
-			"introspection_endpoint": ep.MTLSIntrospectionURL,
+			"token_endpoint":                        ep.MTLSTokenURL,
+			"revocation_endpoint":                   ep.MTLSRevocationURL,
+			"introspection_endpoint":                ep.MTLSIntrospectionURL,
+			"device_authorization_endpoint":         ep.MTLSDeviceAuthURL,
+			"pushed_authorization_request_endpoint": ep.MTLSPushedAuthURL,
 		}
 		meta["tls_client_certificate_bound_access_tokens"] = true
 	}

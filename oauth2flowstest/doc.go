@@ -42,12 +42,12 @@
 // # Mutual TLS (RFC 8705)
 //
 // [WithMTLS] adds an HTTPS listener that asks for client certificates and
-// serves the token, revocation and introspection endpoints as the
-// mtls_endpoint_aliases. [NewCertificateAuthority] and
-// [NewSelfSignedCertificate] make certificates at test time; tokens issued to
-// a client that authenticated with one carry cnf "x5t#S256", and
-// [Server.Protect] behind [NewMTLSResourceServer] accepts them only with
-// that certificate:
+// serves the token, revocation, introspection, device authorization and
+// pushed authorization request endpoints as the mtls_endpoint_aliases.
+// [NewCertificateAuthority] and [NewSelfSignedCertificate] make
+// certificates at test time; tokens issued to a client that authenticated
+// with one carry cnf "x5t#S256", and [Server.Protect] behind
+// [NewMTLSResourceServer] accepts them only with that certificate:
 //
 //	ca, _ := oauth2flowstest.NewCertificateAuthority("test CA")
 //	cert, _ := ca.IssueClientCertificate("svc")

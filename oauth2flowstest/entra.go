@@ -94,6 +94,7 @@ func (s *Server) EntraEndpoint(tenant string) oauth2flows.Endpoint {
 	if s.mtls != nil {
 		g := s.genericEndpoint()
 		e.MTLSTokenURL, e.MTLSRevocationURL, e.MTLSIntrospectionURL = g.MTLSTokenURL, g.MTLSRevocationURL, g.MTLSIntrospectionURL
+		e.MTLSDeviceAuthURL = g.MTLSDeviceAuthURL // Entra has no PAR: no PushedAuthURL, no alias
 	}
 	return e
 }

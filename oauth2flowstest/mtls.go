@@ -21,8 +21,9 @@ const (
 )
 
 // WithMTLS starts a second, HTTPS listener that asks every client for a
-// certificate, and serves the token, revocation and introspection
-// endpoints there as the RFC 8705 §5 mtls_endpoint_aliases: in
+// certificate, and serves the token, revocation, introspection, device
+// authorization (RFC 8628 §4) and pushed authorization request (RFC 9126
+// §5) endpoints there as the RFC 8705 §5 mtls_endpoint_aliases: in
 // [Server.Endpoint] and in the metadata. Clients registered with
 // [Client.TLSSubjectDN] or a SAN field then authenticate with
 // tls_client_auth, whose certificates must chain to one of clientCAs
@@ -85,9 +86,15 @@ func onMTLSListener(r *http.Request) bool {
 	return on
 }
 
-// mtlsAliased reports whether the mTLS listener serves path.
+// mtlsAliased reports whether the mTLS listener serves path: every
+// endpoint where the client authenticates (RFC 8705 §5), none the browser
+// visits.
 func mtlsAliased(path string) bool {
-	return path == pathToken || path == pathRevoke || path == pathIntrospect
+	switch path {
+	case pathToken, pathRevoke, pathIntrospect, pathDeviceAuthorization, pathPAR:
+		return true
+	}
+	return false
 }
 
 // peerCertificate is the client certificate of a request, or nil.

@@ -50,15 +50,21 @@ func TestMTLSDiscoveryListsAliases(t *testing.T) {
 			if !withMTLS {
 				assert.NotContains(t, got.Body, "mtls_endpoint_aliases")
 				assert.Empty(t, ep.MTLSTokenURL)
+				assert.Empty(t, ep.MTLSDeviceAuthURL)
+				assert.Empty(t, ep.MTLSPushedAuthURL)
 				assert.Nil(t, srv.RootCAs())
 				return
 			}
 			assert.Equal(t, map[string]any{
-				"token_endpoint":         ep.MTLSTokenURL,
-				"revocation_endpoint":    ep.MTLSRevocationURL,
-				"introspection_endpoint": ep.MTLSIntrospectionURL,
+				"token_endpoint":                        ep.MTLSTokenURL,
+				"revocation_endpoint":                   ep.MTLSRevocationURL,
+				"introspection_endpoint":                ep.MTLSIntrospectionURL,
+				"device_authorization_endpoint":         ep.MTLSDeviceAuthURL,
+				"pushed_authorization_request_endpoint": ep.MTLSPushedAuthURL,
 			}, got.Body["mtls_endpoint_aliases"])
-			assert.True(t, strings.HasPrefix(ep.MTLSTokenURL, "https://"))
+			for _, alias := range []string{ep.MTLSTokenURL, ep.MTLSRevocationURL, ep.MTLSIntrospectionURL, ep.MTLSDeviceAuthURL, ep.MTLSPushedAuthURL} {
+				assert.True(t, strings.HasPrefix(alias, "https://"), alias)
+			}
 			assert.Equal(t, true, got.Body["tls_client_certificate_bound_access_tokens"])
 			assert.Contains(t, got.Body["token_endpoint_auth_methods_supported"], "tls_client_auth")
 			assert.Contains(t, got.Body["token_endpoint_auth_methods_supported"], "self_signed_tls_client_auth")
@@ -91,7 +97,9 @@ func TestMTLSBoundTokenIntrospectsWithCnf(t *testing.T) {
 func TestMTLSListenerServesOnlyAliases(t *testing.T) {
 	srv := newServer(t, oauth2flowstest.WithMTLS())
 	mtlsBase := strings.TrimSuffix(srv.Endpoint().MTLSTokenURL, "/token")
-	for _, path := range []string{"/authorize", "/.well-known/oauth-authorization-server", "/jwks"} {
+	// Only endpoints where the client authenticates: not the browser's
+	// authorization and device verification pages.
+	for _, path := range []string{"/authorize", "/device", "/.well-known/oauth-authorization-server", "/jwks"} {
 		t.Run(path, func(t *testing.T) {
 			resp, err := srv.Client().Get(mtlsBase + path)
 			require.NoError(t, err)
@@ -128,4 +136,82 @@ func TestMTLSTLSClientAuthWithoutRegisteredSubjectIsRefused(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, status, body)
 	assert.Equal(t, "invalid_client", body["error"])
 	assert.Nil(t, body["access_token"])
+}
+
+// RFC 8705 §5 aliases carry any endpoint where the client authenticates:
+// the pushed authorization request (RFC 9126 §5) and device authorization
+// (RFC 8628 §4) endpoints are served on the mTLS listener, where
+// certificate authentication works as at the token endpoint and refuses
+// what it refuses there.
+func TestMTLSAliasesServePARAndDeviceAuthorization(t *testing.T) {
+	self, err := oauth2flowstest.NewSelfSignedCertificate("svc")
+	require.NoError(t, err)
+	stranger, err := oauth2flowstest.NewSelfSignedCertificate("svc") // same name, never registered
+	require.NoError(t, err)
+	srv := newServer(t, oauth2flowstest.WithMTLS(),
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "svc", SelfSignedCertificates: []*x509.Certificate{self.Leaf}, RedirectURIs: []string{redirect}}))
+	ep := srv.Endpoint()
+	pushed := pushedParams(url.Values{"client_id": {"svc"}})
+	device := url.Values{"client_id": {"svc"}, "scope": {"openid"}}
+	tests := []struct {
+		name       string
+		target     string
+		endpoint   string
+		form       url.Values
+		cert       *tls.Certificate
+		wantStatus int
+		wantKey    string // a member of the success response
+		wantError  string
+		wantMethod string
+	}{
+		{"PAR, registered certificate", ep.MTLSPushedAuthURL, oauth2flowstest.EndpointPAR, pushed, self,
+			http.StatusCreated, "request_uri", "", oauth2flowstest.AuthSelfSignedTLSClientAuth},
+		{"device authorization, registered certificate", ep.MTLSDeviceAuthURL, oauth2flowstest.EndpointDeviceAuthorization, device, self,
+			http.StatusOK, "device_code", "", oauth2flowstest.AuthSelfSignedTLSClientAuth},
+		{"PAR, unregistered certificate", ep.MTLSPushedAuthURL, oauth2flowstest.EndpointPAR, pushed, stranger,
+			http.StatusBadRequest, "", "invalid_client", oauth2flowstest.AuthSelfSignedTLSClientAuth},
+		{"device authorization, unregistered certificate", ep.MTLSDeviceAuthURL, oauth2flowstest.EndpointDeviceAuthorization, device, stranger,
+			http.StatusBadRequest, "", "invalid_client", oauth2flowstest.AuthSelfSignedTLSClientAuth},
+		{"PAR, no certificate", ep.MTLSPushedAuthURL, oauth2flowstest.EndpointPAR, pushed, nil,
+			http.StatusBadRequest, "", "invalid_client", oauth2flowstest.AuthNone},
+		{"device authorization, no certificate", ep.MTLSDeviceAuthURL, oauth2flowstest.EndpointDeviceAuthorization, device, nil,
+			http.StatusBadRequest, "", "invalid_client", oauth2flowstest.AuthNone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.ResetRequests()
+			status, body := mtlsPost(t, srv, tt.cert, tt.target, tt.form)
+			assert.Equal(t, tt.wantStatus, status, body)
+			code, _ := body["error"].(string)
+			assert.Equal(t, tt.wantError, code, body)
+			if tt.wantKey != "" {
+				assert.NotEmpty(t, body[tt.wantKey])
+			}
+			reqs := srv.RequestsTo(tt.endpoint)
+			require.Len(t, reqs, 1, "recorded under its endpoint")
+			r := reqs[0]
+			assert.True(t, r.MTLS)
+			assert.Equal(t, tt.wantMethod, r.AuthMethod)
+			wantThumb, wantClient := "", ""
+			if tt.cert != nil {
+				wantThumb = oauth2flows.CertificateThumbprint(tt.cert.Leaf)
+			}
+			if tt.wantError == "" {
+				wantClient = "svc"
+			}
+			assert.Equal(t, wantThumb, r.ClientCertThumbprint)
+			assert.Equal(t, wantClient, r.ClientID)
+		})
+	}
+}
+
+// The Entra layout has a device authorization endpoint but no PAR: with
+// WithMTLS, its Endpoint carries the device alias only.
+func TestMTLSEntraEndpointAliases(t *testing.T) {
+	srv := newServer(t, oauth2flowstest.WithEntra(""), oauth2flowstest.WithMTLS())
+	ep := srv.Endpoint()
+	assert.True(t, strings.HasPrefix(ep.MTLSDeviceAuthURL, "https://"), ep.MTLSDeviceAuthURL)
+	assert.Equal(t, strings.TrimSuffix(ep.MTLSTokenURL, "/token")+"/device_authorization", ep.MTLSDeviceAuthURL)
+	assert.Empty(t, ep.PushedAuthURL)
+	assert.Empty(t, ep.MTLSPushedAuthURL)
 }

@@ -124,6 +124,8 @@ func (s *Server) genericEndpoint() oauth2flows.Endpoint {
 		e.MTLSTokenURL = s.mtls.URL + pathToken
 		e.MTLSRevocationURL = s.mtls.URL + pathRevoke
 		e.MTLSIntrospectionURL = s.mtls.URL + pathIntrospect
+		e.MTLSDeviceAuthURL = s.mtls.URL + pathDeviceAuthorization
+		e.MTLSPushedAuthURL = s.mtls.URL + pathPAR
 	}
 	return e
 }
