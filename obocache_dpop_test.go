@@ -141,6 +141,20 @@ func athOf(token string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
+// dpopOBOServer is oboServer with DPoP nonces required, scopes for the
+// DPoP API, and, when withKey is set, a DPoP key in the middle tier's
+// Config (key is nil otherwise).
+func dpopOBOServer(t *testing.T, withKey bool) (srv *oauth2flowstest.Server, cfg *oauth2flows.Config, assertion string, key *ecdsa.PrivateKey) {
+	t.Helper()
+	srv, cfg, assertion = oboServer(t, oauth2flowstest.WithDPoPNonce())
+	cfg.Scopes = []string{dpopAPI + "/.default"}
+	if withKey {
+		key = ecKey(t)
+		cfg.DPoPKey = key
+	}
+	return srv, cfg, assertion, key
+}
+
 // Middleware's downstream client sends the DPoP-bound token it gets when
 // the cache's Config has a DPoPKey, as a Transport does: the DPoP scheme, a
 // fresh proof per request with htm, htu, ath and the resource's nonce, one
@@ -158,13 +172,7 @@ func TestOBOMiddlewareSendsDPoPBoundTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, cfg, assertion := oboServer(t, oauth2flowstest.WithDPoPNonce())
-			cfg.Scopes = []string{dpopAPI + "/.default"}
-			var key *ecdsa.PrivateKey
-			if tt.key {
-				key = ecKey(t)
-				cfg.DPoPKey = key
-			}
+			srv, cfg, assertion, key := dpopOBOServer(t, tt.key)
 			rs, log := logged(t, srv.Protect(dpopAPI, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				c, _ := oauth2flowstest.ClaimsFromContext(r.Context())
 				body, _ := io.ReadAll(r.Body)
@@ -357,13 +365,7 @@ func TestOBOMiddlewareDPoPDownstreamChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, cfg, assertion := oboServer(t, oauth2flowstest.WithDPoPNonce())
-			cfg.Scopes = []string{dpopAPI + "/.default"}
-			var key *ecdsa.PrivateKey
-			if tt.key {
-				key = ecKey(t)
-				cfg.DPoPKey = key
-			}
+			srv, cfg, assertion, key := dpopOBOServer(t, tt.key)
 			other, away := logged(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(http.StatusNoContent)
 			}))
