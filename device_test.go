@@ -353,3 +353,32 @@ func TestDeviceAccessTokenRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestDeviceAccessTokenKeepsTheDPoPNonceAcrossPolls: with a DPoPKey, every
+// poll carries a proof, and the nonce the server gave one poll goes with
+// the next (RFC 9449 §8): one use_dpop_nonce refusal in all, not one per
+// poll.
+func TestDeviceAccessTokenKeepsTheDPoPNonceAcrossPolls(t *testing.T) {
+	clock := &pollFakeClock{t: time.Now()}
+	srv := grantServer(t, oauth2flowstest.WithClock(clock.now), oauth2flowstest.WithDPoPNonce())
+	cfg := confidential(srv)
+	cfg.DPoPKey = ecKey(t)
+	da, err := oauth2flows.DeviceAuth(context.Background(), cfg)
+	require.NoError(t, err)
+	clock.onWait = func(n int) {
+		if n == 2 {
+			require.NoError(t, srv.ApproveDevice(da.UserCode, gUser))
+		}
+	}
+	ctx := oauth2flows.WithPollClock(context.Background(), clock.now, clock.wait)
+	tok, err := oauth2flows.DeviceAccessToken(ctx, cfg, da)
+	require.NoError(t, err)
+	assert.Equal(t, "DPoP", tok.TokenType, "the token is bound to the key")
+
+	requests := srv.RequestsTo(oauth2flowstest.EndpointToken)
+	require.Equal(t, 4, len(requests), "3 polls and one retry with the first nonce")
+	for i, r := range requests {
+		assert.NotEmpty(t, r.Header.Get("DPoP"), "request %d carries a proof", i)
+	}
+	assert.Equal(t, []time.Duration{5 * time.Second, 5 * time.Second, 5 * time.Second}, clock.waits)
+}
