@@ -516,24 +516,34 @@ func TestOBOCacheAssertionsAlikeButForTheirStartShareNothing(t *testing.T) {
 	assert.EqualValues(t, 3, hits.Load())
 }
 
+// expiringUser returns a middle tier whose user's token (assertion)
+// expires 3 s from now (room for a loaded machine), and a downstream API
+// that counts the calls it served.
+func expiringUser(t *testing.T) (srv *oauth2flowstest.Server, cfg *oauth2flows.Config, assertion string,
+	downstream *httptest.Server, served *atomic.Int32) {
+	t.Helper()
+	var offset atomic.Int64
+	srv, cfg, _ = oboServer(t, oauth2flowstest.WithClock(func() time.Time {
+		return time.Now().Add(time.Duration(offset.Load()))
+	}))
+	cfg.Scopes = []string{"api://downstream/.default"}
+	offset.Store(int64(-(time.Hour - 3*time.Second)))
+	assertion = srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
+	offset.Store(0)
+	served = &atomic.Int32{}
+	downstream = httptest.NewServer(srv.Protect("api://downstream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	t.Cleanup(downstream.Close)
+	return srv, cfg, assertion, downstream, served
+}
+
 // TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry: a Transport over
 // OBOCache.Source kept sending the downstream token until that token's own
 // expiry, an hour after the user's token had expired.
 func TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry(t *testing.T) {
-	var offset atomic.Int64
-	srv, cfg, _ := oboServer(t, oauth2flowstest.WithClock(func() time.Time {
-		return time.Now().Add(time.Duration(offset.Load()))
-	}))
-	cfg.Scopes = []string{"api://downstream/.default"}
-	offset.Store(int64(-(time.Hour - 3*time.Second))) // the user's token expires 3s from now (room for a loaded machine)
-	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
-	offset.Store(0)
-	var served atomic.Int32
-	downstream := httptest.NewServer(srv.Protect("api://downstream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		served.Add(1)
-		w.WriteHeader(http.StatusNoContent)
-	})))
-	defer downstream.Close()
+	_, cfg, assertion, downstream, served := expiringUser(t)
 	cache := oauth2flows.NewOBOCache(cfg)
 	client := &http.Client{Transport: oauth2flows.NewTransport(cache.Source(assertion))}
 
@@ -558,20 +568,7 @@ func TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 // calls the downstream API after the user's token expired gets an error,
 // not a call made with the cached downstream token.
 func TestOBOMiddlewareClientNeverSendsPastTheAssertionsExpiry(t *testing.T) {
-	var offset atomic.Int64
-	srv, cfg, _ := oboServer(t, oauth2flowstest.WithClock(func() time.Time {
-		return time.Now().Add(time.Duration(offset.Load()))
-	}))
-	cfg.Scopes = []string{"api://downstream/.default"}
-	offset.Store(int64(-(time.Hour - 3*time.Second))) // the user's token expires 3s from now (room for a loaded machine)
-	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
-	offset.Store(0)
-	var served atomic.Int32
-	downstream := httptest.NewServer(srv.Protect("api://downstream", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		served.Add(1)
-		w.WriteHeader(http.StatusNoContent)
-	})))
-	defer downstream.Close()
+	srv, cfg, assertion, downstream, served := expiringUser(t)
 	var before, after error
 	handler := oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens()).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client, _ := oauth2flows.DownstreamClient(r.Context())

@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"os"
 	"testing"
 
@@ -24,15 +23,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}
-	r, err := redistest.Run(0)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	testRedis = r
-	code := m.Run()
-	r.Stop()
-	os.Exit(code)
+	os.Exit(redistest.Main(m, &testRedis))
 }
 
 // startTestRedis starts a redis-server of the test's own, stopped at the

@@ -71,6 +71,23 @@ func Run(port int) (*Server, error) {
 	}
 }
 
+// Main is the body of a test package's TestMain: it starts a redis-server
+// (see [Run]) for the whole package, sets *srv to it, runs the tests, stops
+// the server and returns the tests' exit code, or 1 when redis-server
+// cannot start.
+//
+//	func TestMain(m *testing.M) { os.Exit(redistest.Main(m, &testRedis)) }
+func Main(m *testing.M, srv **Server) int {
+	r, err := Run(0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	*srv = r
+	defer r.Stop()
+	return m.Run()
+}
+
 // Start starts a redis-server of the test's own (see [Run]), stopped when
 // the test ends. The test fails when redis-server cannot be started.
 func Start(t testing.TB) *Server {

@@ -33,15 +33,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}
-	r, err := redistest.Run(0)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	testRedis = r
-	code := m.Run()
-	r.Stop()
-	os.Exit(code)
+	os.Exit(redistest.Main(m, &testRedis))
 }
 
 const (
