@@ -2,15 +2,13 @@ module github.com/oauth2flows/oauth2flows/interop
 
 go 1.26.0
 
-replace github.com/oauth2flows/oauth2flows => ../
-
 require (
 	github.com/AzureAD/microsoft-authentication-library-for-go v1.10.1
 	github.com/go-jose/go-jose/v3 v3.0.3
 	github.com/go-jose/go-jose/v4 v4.1.6
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/google/uuid v1.6.0
-	github.com/oauth2flows/oauth2flows v0.0.0-00010101000000-000000000000
+	github.com/oauth2flows/oauth2flows v0.1.0
 	github.com/ory/fosite v0.49.0
 	github.com/stretchr/testify v1.12.1
 	github.com/zitadel/oidc/v3 v3.51.17
@@ -54,7 +52,7 @@ require (
 	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
 	github.com/muhlemmer/gu v0.3.1 // indirect
 	github.com/muhlemmer/httpforwarded v0.1.0 // indirect
-	github.com/oauth2flows/oauth2flows/redisstore v0.0.0-00010101000000-000000000000
+	github.com/oauth2flows/oauth2flows/redisstore v0.1.0
 	github.com/openzipkin/zipkin-go v0.4.2 // indirect
 	github.com/ory/go-acc v0.2.9-0.20230103102148-6b1c9a70dbbe // indirect
 	github.com/ory/go-convenience v0.1.0 // indirect
@@ -103,4 +101,3 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
-replace github.com/oauth2flows/oauth2flows/redisstore => ../redisstore

@@ -2,10 +2,8 @@ module github.com/oauth2flows/oauth2flows/redisstore
 
 go 1.26.0
 
-replace github.com/oauth2flows/oauth2flows => ../
-
 require (
-	github.com/oauth2flows/oauth2flows v0.0.0-00010101000000-000000000000
+	github.com/oauth2flows/oauth2flows v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/oauth2 v0.37.0

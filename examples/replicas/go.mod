@@ -2,14 +2,9 @@ module github.com/oauth2flows/oauth2flows/examples/replicas
 
 go 1.26.0
 
-replace (
-	github.com/oauth2flows/oauth2flows => ../..
-	github.com/oauth2flows/oauth2flows/redisstore => ../../redisstore
-)
-
 require (
-	github.com/oauth2flows/oauth2flows v0.0.0-00010101000000-000000000000
-	github.com/oauth2flows/oauth2flows/redisstore v0.0.0-00010101000000-000000000000
+	github.com/oauth2flows/oauth2flows v0.1.0
+	github.com/oauth2flows/oauth2flows/redisstore v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 )
 
