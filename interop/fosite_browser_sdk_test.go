@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 the deprecated implicit and password grants are what these tests test
+
 package interop
 
 import (

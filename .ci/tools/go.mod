@@ -1,4 +1,4 @@
-module modproxy
+module oauth2flows.ci/tools
 
 go 1.26.0
 

@@ -4,7 +4,7 @@
 // (GOPROXY=file://DIR,...) to prove that each module installs with `go get`
 // on its own, with no go.work and no replace.
 //
-//	go run . -repo ../.. -rev HEAD -version v0.1.0 -out /tmp/proxy . redisstore otel
+//	go run ./modproxy -repo ../.. -rev HEAD -version v0.1.0 -out /tmp/proxy . redisstore otel
 package main
 
 import (
