@@ -46,9 +46,12 @@ type renewPolicy struct {
 	saver  func(ctx context.Context, tok *Token) error // nil: none
 	saving chan struct{}                               // with a saver: holds one value while it runs
 	skew   time.Duration
-	store  TokenStore // nil: none
-	key    string
-	calls  storeCalls // bounds and handler of the store's calls; its logger is the renewal's
+	// saveSeed: the token the renewal started with goes to the saver too
+	// (WithSaveInitialToken).
+	saveSeed bool
+	store    TokenStore // nil: none
+	key      string
+	calls    storeCalls // bounds and handler of the store's calls; its logger is the renewal's
 }
 
 var defaultPolicy = &renewPolicy{skew: DefaultRefreshSkew}
@@ -291,7 +294,7 @@ func (r *renewal) bind(p *renewPolicy) bool {
 		if cur == nil {
 			return true
 		}
-		next := newTokenState(cur.tok, p.skew, cur.saved, r.dpop)
+		next := newTokenState(cur.tok, p.skew, cur.saved && !(p.saveSeed && p.saver != nil), r.dpop)
 		next.guard = cur.guard
 		if p.store != nil {
 			next.unchecked, next.ready, next.sendable = true, false, false

@@ -33,7 +33,7 @@ import (
 // a key the request fails with a [*TokenTypeError].
 //
 // A Transport over a source of this package shares that source's token and
-// renewals (one path, in renew.go); see [NewTransport].
+// its renewals; see [NewTransport].
 //
 // A Transport is safe for concurrent use. Create it with [NewTransport].
 type Transport struct {
@@ -69,7 +69,9 @@ func WithBase(rt http.RoundTripper) TransportOption {
 //
 //   - It is called exactly once for each new token: a token the source
 //     issued that differs from the one in use. The token the source started
-//     with (the one given to [RefreshTokenSource]) is not new and is not saved.
+//     with (the one given to [RefreshTokenSource] or [NewClient], typically
+//     from [ExchangeCode]) is not new and is not saved, unless
+//     [WithSaveInitialToken] is given too.
 //     With [WithTokenStore], a token another replica got is not new either:
 //     that replica saved it.
 //   - Calls are in the order the tokens were issued, never concurrent.
@@ -106,6 +108,17 @@ func WithRefreshSkew(d time.Duration) TransportOption {
 			o.policy.skew, o.renewal = d, true
 		}
 	}
+}
+
+// WithSaveInitialToken hands the token a [Transport] starts with (the one
+// given to [NewClient] or [RefreshTokenSource]) to the [WithTokenSaver]
+// saver too, before its first use, with the saver's semantics: requests wait
+// for it and fail with a [*SaveError] while it fails. Use it when that token
+// comes straight from [ExchangeCode] or [DeviceAccessToken] and is saved
+// nowhere yet; a token loaded from your own storage needs no saving again.
+// Without a saver it does nothing.
+func WithSaveInitialToken() TransportOption {
+	return func(o *transportOptions) { o.policy.saveSeed, o.renewal = true, true }
 }
 
 // WithTokenStore shares the token among the replicas of a service through

@@ -63,7 +63,11 @@ func (d deviceConfig) codeLifetime() time.Duration {
 // rounded up; the server enforces d itself, answering slow_down to a poll
 // that comes sooner after the previous one (or after the device
 // authorization) and adding 5 seconds to the interval each time (§3.5).
-// Zero sends "interval": 0 and never slows a client down.
+// Zero sends "interval": 0 and never answers slow_down. Clients still wait
+// between polls: this SDK's DeviceAccessToken and x/oauth2 read an interval
+// of 0 as absent and wait RFC 8628's default of 5 seconds, so a test that
+// polls through them gains nothing under one second; a test that posts its
+// polls itself, as the example does, polls at once.
 func WithDeviceInterval(d time.Duration) Option {
 	return func(cfg *config) { cfg.device.interval, cfg.device.intervalSet = max(d, 0), true }
 }
