@@ -249,4 +249,3 @@ func semconvErrorType(err error) attribute.KeyValue {
 	}
 	return attribute.String("error.type", t)
 }
-
