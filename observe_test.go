@@ -211,3 +211,24 @@ func TestEventKindNames(t *testing.T) {
 	assert.Equal(t, "unknown", oauth2flows.EventKind(0).String())
 	assert.Equal(t, "unknown", oauth2flows.EventKind(200).String())
 }
+
+func TestObserverSeesATransportOverAnOBOSource(t *testing.T) {
+	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}))
+	t.Cleanup(srv.Close)
+	api := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(api.Close)
+	rec := &recorder{}
+	cfg := &oauth2flows.Config{ClientID: "api-a", ClientSecret: "api-a-secret", Endpoint: srv.Endpoint(),
+		Scopes: []string{"api://api-b/.default"}, Observer: rec}
+	cache := oauth2flows.NewOBOCache(cfg)
+	client := &http.Client{Transport: oauth2flows.NewTransport(cache.Source(srv.IssueAccessToken("alice", "api://api-a", "access_as_user")))}
+
+	status, _, err := getBody(t, client, api.URL)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status)
+
+	renewals := rec.of(oauth2flows.EventRenewal)
+	require.Len(t, renewals, 1, "the cache's Config reaches the Transport over its Source")
+	assert.Equal(t, oauth2flows.RenewalOnDemand, renewals[0].Renewal)
+	assert.Equal(t, map[string]int{"cache_miss l1": 1}, rec.lookups())
+}
