@@ -11,7 +11,11 @@ import (
 // requests, OBO cache hits and misses, renewals, store failures and
 // validator refusals (see [EventKind]). It is set once, on
 // [Config.Observer], and reaches every user of that Config: its grants,
-// its sources and their [Transport], and the [OBOCache] built on it.
+// its sources and their [Transport], the [OBOCache] built on it and a
+// Transport over [OBOCache.Source]. A Transport over any other
+// [TokenSource] has no Config, and reports nothing (as it logs to slog's
+// default logger). A validator takes the same Observer in its own
+// configuration, for [EventValidatorRefusal].
 // Package github.com/oauth2flows/oauth2flows/otel turns the events into
 // OpenTelemetry metrics and spans.
 //
