@@ -1,7 +1,16 @@
 // Package storetest checks implementations of [oauth2flows.TokenStore], as
 // testing/fstest checks file systems: a store's own tests call
-// [TestTokenStore] with a function that returns an empty store. It also
-// holds [MemoryStore], an in-memory store for tests, which passes it.
+// [TestTokenStore] with a function that returns an empty store.
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.TestTokenStore(t, func(t *testing.T) oauth2flows.TokenStore {
+//			return mystore.New(newClient(t)) // empty, or under a prefix of t's own
+//		})
+//	}
+//
+// A store whose test can make a lease lapse implements [Lapser] too, and
+// has its fencing checked. The package also holds [MemoryStore], an
+// in-memory store for tests, which passes it.
 package storetest
 
 import (
