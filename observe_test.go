@@ -152,7 +152,7 @@ func TestObserverSeesStoreFailures(t *testing.T) {
 
 func TestObserverSeesRenewalsByKind(t *testing.T) {
 	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "daemon", Secret: "s3cret"}),
-		oauth2flowstest.WithAccessTokenLifetime(2*time.Second))
+		oauth2flowstest.WithAccessTokenLifetime(4*time.Second))
 	t.Cleanup(srv.Close)
 	rejectOnce := true
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -173,7 +173,7 @@ func TestObserverSeesRenewalsByKind(t *testing.T) {
 	}
 
 	get()                   // on demand, then forced by the 401
-	time.Sleep(time.Second) // into the refresh window: half of the 2 s lifetime
+	time.Sleep(2 * time.Second) // into the refresh window: the second half of the 4 s lifetime
 	get()                   // proactive, in the background
 	require.Eventually(t, func() bool { return len(rec.of(oauth2flows.EventRenewal)) == 3 }, 5*time.Second, 10*time.Millisecond)
 
