@@ -172,9 +172,9 @@ func TestObserverSeesRenewalsByKind(t *testing.T) {
 		require.Equal(t, http.StatusOK, status)
 	}
 
-	get()                   // on demand, then forced by the 401
+	get()                       // on demand, then forced by the 401
 	time.Sleep(2 * time.Second) // into the refresh window: the second half of the 4 s lifetime
-	get()                   // proactive, in the background
+	get()                       // proactive, in the background
 	require.Eventually(t, func() bool { return len(rec.of(oauth2flows.EventRenewal)) == 3 }, 5*time.Second, 10*time.Millisecond)
 
 	var kinds []oauth2flows.RenewalKind
