@@ -317,25 +317,26 @@ func testConcurrentLockers(t *testing.T, s oauth2flows.TokenStore) {
 }
 
 func testExpiry(t *testing.T, s oauth2flows.TokenStore) {
-	l := lock(t, s, "expiring")
-	store(t, l, token(1), time.Now().Add(300*time.Millisecond))
-	unlock(t, l)
-	l = lock(t, s, "kept")
+	l := lock(t, s, "kept")
 	store(t, l, token(2), time.Time{})
 	unlock(t, l)
 	l = lock(t, s, "expired")
 	store(t, l, token(3), time.Now().Add(-time.Second)) // may be refused
 	unlock(t, l)
+	l = lock(t, s, "expiring")
+	expires := time.Now().Add(time.Second)
+	store(t, l, token(1), expires)
+	unlock(t, l)
 
 	if load(t, s, "expiring") == nil {
 		t.Fatal("a token was not loaded before its expiry")
 	}
-	time.Sleep(400 * time.Millisecond)
-	if load(t, s, "expired") != nil {
-		t.Fatal("a token stored with an expiry in the past was loaded")
-	}
+	time.Sleep(time.Until(expires) + 200*time.Millisecond)
 	if load(t, s, "expiring") != nil {
 		t.Fatal("a token was loaded after its expiry")
+	}
+	if load(t, s, "expired") != nil {
+		t.Fatal("a token stored with an expiry in the past was loaded")
 	}
 	if load(t, s, "kept") == nil {
 		t.Fatal("a token stored with the zero time was not kept")
