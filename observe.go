@@ -47,8 +47,9 @@ func attemptObserver(ctx context.Context, cfg *Config, r *request, target string
 	}
 }
 
-// observe reports a lookup of the cache at level; callers check that
-// there is an Observer first, so that none costs a comparison.
+// observe reports a lookup of the cache at level. Callers check
+// c.cfg.Observer first, so that without one a lookup costs a compare and
+// no call.
 func (c *OBOCache) observe(ctx context.Context, kind EventKind, level CacheLevel) {
 	c.cfg.Observer.Observe(ctx, Event{Kind: kind, CacheLevel: level, Grant: c.grant})
 }
