@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -48,7 +49,8 @@ const (
 //
 //   - LoadMiss: Load of a key never stored is (nil, nil).
 //   - RoundTrip: what a lease stores loads back, every field of the token,
-//     under its own key only, and as a copy.
+//     under its own key only, and as a copy; keys that differ in any byte
+//     (case, a colon, braces, the empty key, 4 KB) are kept apart.
 //   - Lease: Lock waits while another lease of the key is held, and not
 //     for other keys; the waiter gets the lease once it is given up, and
 //     sees what the holder stored.
@@ -202,6 +204,21 @@ func testRoundTrip(t *testing.T, s oauth2flows.TokenStore) {
 	}
 	if tok := load(t, s, "round-trip-other"); tok != nil {
 		t.Fatal("a token stored under one key loads under another")
+	}
+
+	// Keys arrive as given: a user's name, a hash, anything. Each is its
+	// own, whatever its bytes.
+	keys := []string{"user:alice", "user:alice:", "User:Alice", "{user:alice}", "user alice", "ユーザー",
+		"", strings.Repeat("k", 4096)}
+	for i, key := range keys {
+		l := lock(t, s, key)
+		store(t, l, token(10+i), time.Time{})
+		unlock(t, l)
+	}
+	for i, key := range keys {
+		if f := sameToken(load(t, s, key), token(10+i)); f != "" {
+			t.Errorf("key %.20q: %s differs from what was stored under it", key, f)
+		}
 	}
 }
 
