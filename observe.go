@@ -13,14 +13,14 @@ import (
 // [Config.Observer], and reaches every user of that Config: its grants,
 // its sources and their [Transport], the [OBOCache] built on it and a
 // Transport over [OBOCache.Source]. A Transport over any other
-// [TokenSource] has no Config, and reports nothing (as it logs to slog's
-// default logger). A validator takes the same Observer in its own
-// configuration, for [EventValidatorRefusal].
+// [TokenSource] has no Config and reports nothing. A validator takes the
+// same Observer in its own configuration, for [EventValidatorRefusal].
 // Package github.com/oauth2flows/oauth2flows/otel turns the events into
 // OpenTelemetry metrics and spans.
 //
 // Observe is called synchronously, on the goroutine of the operation,
-// after the operation: it must not block, and may be called concurrently.
+// after the operation, with the operation's ctx (which carries the
+// caller's span): it must not block, and may be called concurrently.
 // A panic in it is not recovered. A nil Observer costs one comparison per
 // event (BENCHMARKS.md).
 type Observer interface {
