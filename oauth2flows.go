@@ -218,6 +218,11 @@ type Config struct {
 	// a secret, code, assertion or token.
 	Logger *slog.Logger
 
+	// Observer, when set, is told of this client's token requests, renewals,
+	// OBO cache lookups and store failures, for metrics and traces; see
+	// [Observer].
+	Observer Observer
+
 	// Retry controls retries of requests to the authorization server. The
 	// zero value retries 429, 503 and connection failures a few times, as
 	// far as each request allows; see [RetryPolicy].

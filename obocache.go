@@ -198,7 +198,13 @@ func (c *OBOCache) find(ctx context.Context, assertion string, o *options, opts 
 	fresh := o == nil || o.claims == ""
 	if fresh {
 		if e := c.local.get(lk, assertion, wallNow()); e != nil {
+			if c.cfg.Observer != nil {
+				c.observe(ctx, EventCacheHit, CacheL1)
+			}
 			return e, nil
+		}
+		if c.cfg.Observer != nil {
+			c.observe(ctx, EventCacheMiss, CacheL1)
 		}
 	}
 	lk = c.whole(lk, assertion)

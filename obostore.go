@@ -9,13 +9,14 @@ import (
 // calls is how the cache calls its store (storecall.go).
 func (c *OBOCache) calls() *storeCalls {
 	return &storeCalls{logger: c.cfg.Logger, handle: c.onStoreError, timeout: c.storeTimeout, lock: c.lockTimeout,
-		inline: c.storeInline}
+		inline: c.storeInline, observer: c.cfg.Observer}
 }
 
 // load returns the entry of the token the store holds under sk, and keeps
 // it in the index; nil on a miss or a failure. answered is false when ctx
 // ended first: the store was not asked, or not heard out.
 func (c *OBOCache) load(ctx context.Context, lk localKey, sk, assertion string) (e *lruEntry, answered bool) {
+	defer func() { c.observeLoad(ctx, e, answered) }()
 	calls := c.calls()
 	tok, err := storeCall(ctx, calls, "Load", func(ctx context.Context) (*Token, error) {
 		return c.store.Load(ctx, sk)

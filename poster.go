@@ -189,6 +189,7 @@ func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.
 		URL: target, Header: header, Body: body,
 		OneTime: r.oneTime, Secrets: redact,
 		Kind: r.kind.String(), Grant: r.grant,
+		Observe: attemptObserver(ctx, cfg, r, target),
 	}, wire.Policy(cfg.Retry), cfg.Logger)
 	if dc != nil {
 		redact = append(redact, dc.proofs...)

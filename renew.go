@@ -33,6 +33,8 @@ type renewal struct {
 	// foreign source it is the source's Token, which may return last again.
 	grant  func(ctx context.Context, last *Token) (*Token, error)
 	logger *slog.Logger // of the source's Config: where store failures go
+	// observer is the source's Config.Observer (observe.go).
+	observer Observer
 
 	state      atomic.Pointer[tokenState]
 	flight     inflight[*tokenState]
@@ -124,7 +126,7 @@ func (r *renewal) current(ctx context.Context) (*tokenState, error) {
 		}
 		return st, nil
 	}
-	c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, st, false) })
+	c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renewObserved(ctx, st, RenewalOnDemand) })
 	return c.wait(ctx)
 }
 
@@ -141,7 +143,7 @@ func (r *renewal) renewInBackground(ctx context.Context, st *tokenState) {
 				r.postpone(st, err)
 			}
 		}()
-		return r.renew(ctx, st, false)
+		return r.renewObserved(ctx, st, RenewalProactive)
 	}); !started {
 		r.background.Store(false)
 	}
@@ -157,7 +159,7 @@ func (r *renewal) forceRenew(ctx context.Context, used *tokenState) (*tokenState
 	var err error
 	switch {
 	case used.guard.CompareAndSwap(mayForce, forced):
-		c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, used, true) })
+		c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renewObserved(ctx, used, RenewalForced) })
 		st, err = c.wait(ctx)
 	case used.guard.Load() == forced: // another request forced it: use its result
 		if c := r.flight.running(); c != nil {
@@ -497,7 +499,7 @@ func older(a, b *Token) bool {
 // the source's Config.Logger and the Transport's handler.
 func (r *renewal) calls(pol *renewPolicy) *storeCalls {
 	c := pol.calls
-	c.logger = r.logger
+	c.logger, c.observer = r.logger, r.observer
 	return &c
 }
 

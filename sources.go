@@ -44,7 +44,7 @@ func newGrantSource(cfg *Config, seed *Token, grant func(ctx context.Context, la
 	}
 	r := newRenewal(grant, nil)
 	if cfg != nil {
-		r.logger = cfg.Logger
+		r.logger, r.observer = cfg.Logger, cfg.Observer
 		// DPoP (RFC 9449): the source's requests share one Prover and the
 		// servers' nonces, and its Transport sends its DPoP tokens.
 		r.dpop = newDPoPSession(cfg)

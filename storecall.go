@@ -92,6 +92,8 @@ type storeCalls struct {
 	timeout time.Duration // of one Load, Store or Unlock; zero: storeTimeout
 	lock    time.Duration // of the wait for a lease; zero: lockTimeout
 	inline  bool          // the store honours its deadlines: call it on the caller's goroutine
+
+	observer Observer // Config.Observer: told of every failure too
 }
 
 func (s *storeCalls) timeoutOf(op string) time.Duration {
@@ -118,6 +120,9 @@ func (s *storeCalls) report(ctx context.Context, err *StoreError) {
 	}
 	l.LogAttrs(ctx, slog.LevelWarn, "oauth2flows: token store failed, treated as a miss",
 		slog.String("op", err.Op), slog.String("error", err.Err.Error()))
+	if s.observer != nil {
+		s.observer.Observe(ctx, Event{Kind: EventStoreError, Op: err.Op, Err: err})
+	}
 	if s.handle != nil {
 		defer func() { _ = recover() }()
 		s.handle(ctx, err)

@@ -202,6 +202,7 @@ func NewTransport(src TokenSource, opts ...TransportOption) *Transport {
 	default:
 		t.r = newRenewal(func(ctx context.Context, _ *Token) (*Token, error) { return src.Token(ctx) }, nil)
 		t.r.dpop = dpopSessionOf(src)
+		t.r.observer = observerOf(src)
 		if o.renewal {
 			t.r.bind(&o.policy)
 		}

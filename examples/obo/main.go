@@ -130,8 +130,9 @@ func embedded(ctx context.Context) error {
 	// API A: the middle tier, in one line: validate, exchange (cached),
 	// call. The OBO middleware exchanges only the token the Validator
 	// accepted, and hands over a client for API B.
+	stats := &metrics{} // what an operator's dashboard shows; see metrics.go
 	apiACfg := &oauth2flows.Config{ClientID: apiAID, ClientSecret: apiASecret, Endpoint: srv.Endpoint(),
-		Scopes: []string{"api://api-b/orders.read"}}
+		Scopes: []string{"api://api-b/orders.read"}, Observer: stats}
 	cache := oauth2flows.NewOBOCache(apiACfg)
 	apiA := httptest.NewServer(validatorA.Middleware(cache.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, _ := oauth2flows.PrincipalFromContext(r.Context())
@@ -186,7 +187,11 @@ func embedded(ctx context.Context) error {
 	if err := samlVariant(ctx, apiACfg, userTok.AccessToken); err != nil {
 		return err
 	}
-	return claimsChallenge(ctx, srv, apiA.URL)
+	if err := claimsChallenge(ctx, srv, apiA.URL); err != nil {
+		return err
+	}
+	stats.print()
+	return nil
 }
 
 // signIn plays the browser for the authorization code grant with PKCE.

@@ -37,6 +37,9 @@ type Request struct {
 	// (§11.1). Its error ends the request before that attempt and is
 	// returned as is. The proof is scrubbed from that attempt's errors.
 	Proof func() (string, error)
+
+	// Observe, when set, is told of each attempt (observe.go).
+	Observe func(n, status int, d time.Duration, err error)
 }
 
 // withProof returns a copy of r whose header adds the proof.
@@ -88,7 +91,9 @@ func Post(ctx context.Context, client *http.Client, r *Request, policy Policy, l
 			one = r.withProof(proof)
 		}
 		a := doOnce(ctx, client, one)
-		logAttempt(ctx, logger, r, n, a, time.Since(start))
+		d := time.Since(start)
+		logAttempt(ctx, logger, r, n, a, d)
+		r.observe(n, a, d)
 		wait, retry := policy.decide(ctx, r.OneTime, n, a)
 		if !retry {
 			if a.err != nil {
