@@ -1,32 +1,32 @@
-package oauth2flows
+package resource
 
 import "strconv"
 
-// ValidationReason says why a [Validator] refused an access token, so a
+// Reason says why a [Validator] refused an access token, so a
 // caller can act on it: answer 401, 403 or 503, or count forgeries.
-type ValidationReason string
+type Reason string
 
 // The reasons of a [*ValidationError].
 const (
-	ReasonMalformed         ValidationReason = "malformed"          // not a JWS compact JWT (RFC 7519 §7.2), or a claim of the wrong type
-	ReasonTooLarge          ValidationReason = "too_large"          // longer than ValidatorConfig.MaxTokenSize; not parsed
-	ReasonAlgorithm         ValidationReason = "algorithm"          // "alg" not in the allow-list (RFC 8725 §3.1)
-	ReasonTokenType         ValidationReason = "token_type"         // "typ" is not an access token's (RFC 9068 §4)
-	ReasonUnknownKey        ValidationReason = "unknown_key"        // no published key for "kid" and "alg"
-	ReasonSignature         ValidationReason = "signature"          // the signature does not verify
-	ReasonIssuer            ValidationReason = "issuer"             // "iss" is not the configured issuer
-	ReasonTenant            ValidationReason = "tenant"             // "tid" missing, not accepted, or not the tenant "iss" names
-	ReasonAudience          ValidationReason = "audience"           // no configured audience in "aud"
-	ReasonExpired           ValidationReason = "expired"            // "exp" passed, beyond the leeway
-	ReasonNotYetValid       ValidationReason = "not_yet_valid"      // "nbf" ahead, beyond the leeway
-	ReasonInsufficientScope ValidationReason = "insufficient_scope" // valid, but without the required scopes or roles (RFC 6750 §3.1)
-	ReasonKeysUnavailable   ValidationReason = "keys_unavailable"   // the key set could not be fetched: our failure, not the token's
+	ReasonMalformed         Reason = "malformed"          // not a JWS compact JWT (RFC 7519 §7.2), or a claim of the wrong type
+	ReasonTooLarge          Reason = "too_large"          // longer than Config.MaxTokenSize; not parsed
+	ReasonAlgorithm         Reason = "algorithm"          // "alg" not in the allow-list (RFC 8725 §3.1)
+	ReasonTokenType         Reason = "token_type"         // "typ" is not an access token's (RFC 9068 §4)
+	ReasonUnknownKey        Reason = "unknown_key"        // no published key for "kid" and "alg"
+	ReasonSignature         Reason = "signature"          // the signature does not verify
+	ReasonIssuer            Reason = "issuer"             // "iss" is not the configured issuer
+	ReasonTenant            Reason = "tenant"             // "tid" missing, not accepted, or not the tenant "iss" names
+	ReasonAudience          Reason = "audience"           // no configured audience in "aud"
+	ReasonExpired           Reason = "expired"            // "exp" passed, beyond the leeway
+	ReasonNotYetValid       Reason = "not_yet_valid"      // "nbf" ahead, beyond the leeway
+	ReasonInsufficientScope Reason = "insufficient_scope" // valid, but without the required scopes or roles (RFC 6750 §3.1)
+	ReasonKeysUnavailable   Reason = "keys_unavailable"   // the key set could not be fetched: our failure, not the token's
 )
 
 // ValidationError is an access token refused by [Validator.Validate]. Its
 // message never contains the token. Use errors.As to reach it.
 type ValidationError struct {
-	Reason ValidationReason
+	Reason Reason
 	// Detail says what was wrong, e.g. the issuer the token named. It
 	// holds claim values only, quoted and shortened, never the token.
 	Detail string

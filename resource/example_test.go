@@ -1,4 +1,4 @@
-package oauth2flows_test
+package resource_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // exampleToken starts a test authorization server and gets an access token
@@ -38,7 +39,7 @@ func ExampleNewValidator() {
 	srv, _ := exampleToken()
 	defer srv.Close()
 
-	v, err := oauth2flows.NewValidator(context.Background(), oauth2flows.ValidatorConfig{
+	v, err := resource.NewValidator(context.Background(), resource.Config{
 		Issuer:    srv.URL(),
 		Audiences: []string{"api://orders"},
 	})
@@ -59,7 +60,7 @@ func ExampleValidator_Validate() {
 	srv, token := exampleToken()
 	defer srv.Close()
 	ctx := context.Background()
-	v, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+	v, err := resource.NewValidator(ctx, resource.Config{
 		Issuer:         srv.URL(),
 		Audiences:      []string{"api://orders"},
 		RequiredScopes: []string{"read"},
@@ -77,7 +78,7 @@ func ExampleValidator_Validate() {
 	fmt.Println("subject:", p.Subject, "client:", p.ClientID, "scopes:", p.Scopes)
 
 	_, err = v.Validate(ctx, "eyJhbGciOiJub25lIn0.e30.")
-	var ve *oauth2flows.ValidationError
+	var ve *resource.ValidationError
 	if errors.As(err, &ve) {
 		fmt.Println("refused:", ve.Reason)
 	}
@@ -92,7 +93,7 @@ func ExampleValidator_Validate() {
 func ExampleValidator_Middleware() {
 	srv, token := exampleToken()
 	defer srv.Close()
-	v, err := oauth2flows.NewValidator(context.Background(), oauth2flows.ValidatorConfig{
+	v, err := resource.NewValidator(context.Background(), resource.Config{
 		Issuer:    srv.URL(),
 		Audiences: []string{"api://orders"},
 	})
@@ -101,7 +102,7 @@ func ExampleValidator_Middleware() {
 		return
 	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := oauth2flows.PrincipalFromContext(r.Context())
+		p, _ := resource.PrincipalFromContext(r.Context())
 		fmt.Fprintln(w, "orders of", p.Subject)
 	})
 	api := httptest.NewServer(v.Middleware(handler))

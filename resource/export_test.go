@@ -1,4 +1,4 @@
-package oauth2flows
+package resource
 
 import "time"
 

@@ -1,4 +1,4 @@
-package oauth2flows_test
+package resource_test
 
 import (
 	"context"
@@ -13,15 +13,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 func TestValidatorMiddleware(t *testing.T) {
 	iss := newVIssuer(t)
-	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{RequiredScopes: []string{"orders.read"}})
-	var reached []*oauth2flows.Principal
+	v := newTestValidator(t, iss, resource.Config{RequiredScopes: []string{"orders.read"}})
+	var reached []*resource.Principal
 	api := httptest.NewServer(v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := oauth2flows.PrincipalFromContext(r.Context())
+		p, ok := resource.PrincipalFromContext(r.Context())
 		if !assert.True(t, ok) {
 			return
 		}
@@ -90,7 +90,7 @@ func TestValidatorMiddleware(t *testing.T) {
 }
 
 func TestPrincipalFromContextWithout(t *testing.T) {
-	p, ok := oauth2flows.PrincipalFromContext(context.Background())
+	p, ok := resource.PrincipalFromContext(context.Background())
 	assert.False(t, ok)
 	assert.Nil(t, p)
 }
@@ -98,7 +98,7 @@ func TestPrincipalFromContextWithout(t *testing.T) {
 // A realm holding a quote is escaped in the challenge.
 func TestValidatorMiddlewareQuotesRealm(t *testing.T) {
 	iss := newVIssuer(t)
-	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{Realm: `orders "prod"`})
+	v := newTestValidator(t, iss, resource.Config{Realm: `orders "prod"`})
 	rec := httptest.NewRecorder()
 	v.Middleware(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, 401, rec.Code)
@@ -109,9 +109,9 @@ func TestValidatorMiddlewareQuotesRealm(t *testing.T) {
 // challenge: the token may be fine, the client should not drop it.
 func TestValidatorMiddlewareKeysUnavailable(t *testing.T) {
 	iss := newVIssuer(t)
-	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{})
+	v := newTestValidator(t, iss, resource.Config{})
 	clock := newFakeClock()
-	oauth2flows.SetValidatorClock(v, clock.Now)
+	resource.SetValidatorClock(v, clock.Now)
 	clock.Advance(2 * time.Minute)
 	tok := mint(t, jwt.SigningMethodRS256, vRSAKey2(), map[string]any{"kid": "rotated-in"}, vClaims(iss.URL()))
 	ctx, cancel := context.WithCancel(context.Background())

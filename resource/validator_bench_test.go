@@ -1,4 +1,4 @@
-package oauth2flows_test
+package resource_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // benchToken is a ~1.5 KB RS256 access token shaped like Entra's v2 ones.
@@ -32,7 +32,7 @@ func benchToken(b *testing.B, issuer string) string {
 // ~1.5 KB RS256 token. Goal (issue 13): Validate <= 1.2x Parse.
 func BenchmarkValidateRS256(b *testing.B) {
 	iss := newVIssuer(b)
-	v := newTestValidator(b, iss, oauth2flows.ValidatorConfig{RequiredScopes: []string{"orders.read"}})
+	v := newTestValidator(b, iss, resource.Config{RequiredScopes: []string{"orders.read"}})
 	tok := benchToken(b, iss.URL())
 	ctx := context.Background()
 	pub := &vRSAKey().PublicKey

@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // handValidated is the validation a hand-written middle tier puts in front
@@ -59,7 +60,7 @@ func BenchmarkChain(b *testing.B) {
 		reqs[i] = httptest.NewRequest(http.MethodGet, "/api", nil)
 		reqs[i].Header.Set("Authorization", "Bearer "+srv.IssueAccessToken(fmt.Sprintf("user-%d", i), audience, "access_as_user", pad))
 	}
-	v, err := oauth2flows.NewValidator(context.Background(), oauth2flows.ValidatorConfig{
+	v, err := resource.NewValidator(context.Background(), resource.Config{
 		Issuer: srv.URL(), Audiences: []string{audience}, RequiredScopes: []string{"access_as_user"}})
 	if err != nil {
 		b.Fatal(err)
