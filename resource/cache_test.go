@@ -229,4 +229,3 @@ func TestVerificationCacheHandsOutCopies(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "user-1", p2.Subject)
 }
-

@@ -2,12 +2,21 @@ package resource_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
@@ -129,4 +138,83 @@ func ExampleValidator_Middleware() {
 	// 200 "orders of web-app"
 	// 401 "Unauthorized"
 	// WWW-Authenticate: Bearer realm="api://orders"
+}
+
+// A handler behind Validator.Middleware reads who called it. Without the
+// middleware in front there is no Principal.
+func ExamplePrincipalFromContext() {
+	srv, token := exampleToken()
+	defer srv.Close()
+	v, err := resource.NewValidator(context.Background(), resource.Config{Issuer: srv.URL(), Audiences: []string{"api://orders"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := resource.PrincipalFromContext(r.Context()); ok {
+			fmt.Println("client:", p.ClientID, "scopes:", p.Scopes)
+			return
+		}
+		fmt.Println("no principal")
+	})
+	r := httptest.NewRequest(http.MethodGet, "/orders", nil)
+	r.Header.Set("Authorization", "Bearer "+token)
+	v.Middleware(handler).ServeHTTP(httptest.NewRecorder(), r)
+	handler.ServeHTTP(httptest.NewRecorder(), r)
+	// Output:
+	// client: web-app scopes: [read]
+	// no principal
+}
+
+// BearerToken reads the Authorization header only (RFC 6750 §2.1), and
+// tells a missing token from a malformed header.
+func ExampleBearerToken() {
+	for _, auth := range []string{"Bearer 2YotnFZFEjr1zCsicMWpAA", "Basic dXNlcjpwYXNz", "Bearer "} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Authorization", auth)
+		token, err := resource.BearerToken(r)
+		switch {
+		case errors.Is(err, resource.ErrNoToken):
+			fmt.Println("no bearer token: answer 401")
+		case err != nil:
+			fmt.Println("malformed: answer 400")
+		default:
+			fmt.Println("token:", token)
+		}
+	}
+	// Output:
+	// token: 2YotnFZFEjr1zCsicMWpAA
+	// no bearer token: answer 401
+	// malformed: answer 400
+}
+
+// A resource server that accepts certificate-bound tokens (RFC 8705)
+// checks, after validating the token, that its cnf names the certificate
+// the client presented on this TLS connection.
+func ExampleVerifyCertificateBinding() {
+	cert, other := exampleCertificate("client"), exampleCertificate("someone else")
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	token, _ := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
+		"sub": "web-app",
+		"cnf": map[string]string{"x5t#S256": oauth2flows.CertificateThumbprint(cert)},
+	}).SignedString(key)
+
+	// In a handler: cert is r.TLS.PeerCertificates[0].
+	fmt.Println(resource.VerifyCertificateBinding(token, cert))
+	fmt.Println(errors.Is(resource.VerifyCertificateBinding(token, other), resource.ErrCertificateMismatch))
+	fmt.Println(errors.Is(resource.VerifyCertificateBinding("2YotnFZFEjr1zCsicMWpAA", cert), resource.ErrTokenNotJWT))
+	// Output:
+	// <nil>
+	// true
+	// true
+}
+
+// exampleCertificate makes a self-signed certificate.
+func exampleCertificate(name string) *x509.Certificate {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	cert, _ := x509.ParseCertificate(der)
+	return cert
 }
