@@ -123,7 +123,7 @@ func TestValidatorKeepsKeysWhenRefreshFails(t *testing.T) {
 	assert.EqualValues(t, 2, iss.jwksHits.Load(), "one failed refresh, then the rate limit")
 }
 
-// The key set is fetched with ValidatorConfig.HTTPClient (here trusting a
+// The key set is fetched with Config.HTTPClient (here trusting a
 // TLS test server), and a redirect is never followed: keys from wherever
 // it points would be trusted.
 func TestValidatorKeySetClientAndRedirects(t *testing.T) {

@@ -399,7 +399,7 @@ func TestNewValidatorRefusesUnsafeConfig(t *testing.T) {
 				assert.Equal(t, "NewValidator", ce.Op)
 			}
 			assert.True(t, strings.HasPrefix(err.Error(), "oauth2flows: "), err.Error())
-			assert.NotContains(t, err.Error(), "Config.InsecureAllowHTTP", "a setting ValidatorConfig does not have")
+			assert.NotContains(t, err.Error(), "Config.InsecureAllowHTTP", "a setting resource.Config does not have")
 		})
 	}
 	assert.Zero(t, iss.jwksHits.Load(), "nothing fetched for a refused config")
