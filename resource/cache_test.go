@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,4 +229,34 @@ func TestVerificationCacheHandsOutCopies(t *testing.T) {
 	p2, err := v.Validate(context.Background(), tok)
 	require.NoError(t, err)
 	assert.Equal(t, "user-1", p2.Subject)
+}
+
+// Concurrent hits, misses, refusals and evictions of a small cache: under
+// -race, and every answer right.
+func TestVerificationCacheConcurrentUse(t *testing.T) {
+	iss := newVIssuer(t)
+	v := newTestValidator(t, iss, resource.Config{VerificationCacheSize: 8})
+	tokens := make([]string, 32)
+	for i := range tokens {
+		claims := vClaims(iss.URL())
+		claims["sub"] = fmt.Sprint("user-", i)
+		tokens[i] = mintRS256(t, claims)
+	}
+	forged := flipBit(t, tokens[0], 2, 5)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 64 {
+				k := (g*7 + i) % len(tokens)
+				p, err := v.Validate(context.Background(), tokens[k])
+				if assert.NoError(t, err) {
+					assert.Equal(t, fmt.Sprint("user-", k), p.Subject)
+				}
+				_, err = v.Validate(context.Background(), forged)
+				assert.Error(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, resource.CachedTokens(v), 8)
 }

@@ -64,11 +64,13 @@ func (v *Validator) validate(ctx context.Context, token string) (*Principal, err
 
 // check validates token, from the verification cache when it holds it.
 func (v *Validator) check(ctx context.Context, token string) (*Principal, error) {
-	if err := v.checkShape(token); err != nil {
-		return nil, err
+	if len(token) > v.maxSize {
+		return nil, &ValidationError{Reason: ReasonTooLarge, Detail: "longer than the maximum token size"}
 	}
 	var h uint64
 	if v.cache != nil {
+		// A hit is the exact bytes of a token that passed every check,
+		// its shape included.
 		h = v.cache.hash(token)
 		if e := v.cache.get(h, token); e != nil {
 			if err := v.recheck(ctx, e); err != nil {
@@ -77,6 +79,9 @@ func (v *Validator) check(ctx context.Context, token string) (*Principal, error)
 			}
 			return e.p, nil
 		}
+	}
+	if err := checkShape(token); err != nil {
+		return nil, err
 	}
 	e, err := v.verify(ctx, token)
 	if err != nil {
@@ -154,13 +159,10 @@ func sameKey(a, b *jwks.Key) bool {
 }
 
 // checkShape refuses, in one pass and before any allocation, what cannot
-// be a JWS compact serialization (RFC 7515 §7.1): too long, not exactly
-// three segments, or a byte outside base64url. A megabyte of dots costs
-// one length check.
-func (v *Validator) checkShape(token string) error {
-	if len(token) > v.maxSize {
-		return &ValidationError{Reason: ReasonTooLarge, Detail: "longer than the maximum token size"}
-	}
+// be a JWS compact serialization (RFC 7515 §7.1): not exactly three
+// segments, or a byte outside base64url. check refuses a token longer
+// than MaxTokenSize before, so a megabyte of dots costs one length check.
+func checkShape(token string) error {
 	dots := 0
 	for i := 0; i < len(token); i++ {
 		switch c := token[i]; {
