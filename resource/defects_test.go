@@ -131,6 +131,9 @@ func TestValidatorClaimNamesAreCaseSensitive(t *testing.T) {
 		{"EXP after exp", `"aud":"` + vAudience + `","exp":` + itoa(now-3600) + `,"EXP":` + itoa(now+3600), resource.ReasonExpired},
 		{"ISS after iss", `"aud":"` + vAudience + `","exp":` + itoa(now+3600) + `,"ISS":"https://evil.example"`, ""},
 		{"only AUD", `"AUD":"` + vAudience + `","exp":` + itoa(now+3600), resource.ReasonAudience},
+		{"iſs (long s) after iss", `"aud":"` + vAudience + `","exp":` + itoa(now+3600) + `,"iſs":"https://evil.example"`, ""},
+		{"escaped AUD after aud", `"aud":"api://other","exp":` + itoa(now+3600) + `,"\u0041UD":"` + vAudience + `"`, resource.ReasonAudience},
+		{"escaped aud", `"\u0061ud":"` + vAudience + `","exp":` + itoa(now+3600), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

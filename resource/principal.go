@@ -1,6 +1,7 @@
 package resource
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -111,10 +112,22 @@ type accessClaims struct {
 }
 
 // UnmarshalJSON implements json.Unmarshaler: it reads each claim by its
-// exact name. encoding/json's struct decoding matches names without case,
-// so a signed private claim "AUD" placed after "aud" would replace the
-// audience. Of a name given twice, the last counts, as in encoding/json.
+// exact name. encoding/json's struct decoding matches names without case
+// (and with Unicode folding: "ſub" is "sub" to it), so a signed private
+// claim "AUD" placed after "aud" would replace the audience. A payload in
+// which no string folds to a claim name without being it is decoded as a
+// struct, the fast way; any other, through a map by exact names. Of a
+// name given twice, the last counts, as in encoding/json.
 func (c *accessClaims) UnmarshalJSON(b []byte) error {
+	if !mayHaveCaseVariants(b) {
+		type plain accessClaims // without this method
+		return json.Unmarshal(b, (*plain)(c))
+	}
+	return c.unmarshalExact(b)
+}
+
+// unmarshalExact decodes the claims by their exact names.
+func (c *accessClaims) unmarshalExact(b []byte) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
@@ -135,6 +148,44 @@ func (c *accessClaims) UnmarshalJSON(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// claimNames are the names accessClaims reads.
+var claimNames = [][]byte{[]byte("iss"), []byte("sub"), []byte("aud"), []byte("jti"), []byte("exp"),
+	[]byte("nbf"), []byte("iat"), []byte("scp"), []byte("scope"), []byte("roles"), []byte("tid"),
+	[]byte("oid"), []byte("client_id"), []byte("azp"), []byte("appid")}
+
+// mayHaveCaseVariants reports whether a JSON text may hold a member whose
+// name encoding/json would fold onto one of claimNames without being it:
+// a string that folds to a claim name (bytes.EqualFold, encoding/json's
+// own rule) but differs from it, or any backslash escape, behind which a
+// name could hide. Without escapes every quote opens or closes a string,
+// so the scan sees every member name.
+func mayHaveCaseVariants(b []byte) bool {
+	if bytes.IndexByte(b, '\\') >= 0 {
+		return true
+	}
+	for {
+		i := bytes.IndexByte(b, '"')
+		if i < 0 {
+			return false
+		}
+		b = b[i+1:]
+		j := bytes.IndexByte(b, '"')
+		if j < 0 {
+			return true
+		}
+		str := b[:j]
+		b = b[j+1:]
+		if len(str) > 4*len("client_id") {
+			continue // longer than any folding of a claim name
+		}
+		for _, n := range claimNames {
+			if bytes.EqualFold(str, n) && !bytes.Equal(str, n) {
+				return true
+			}
+		}
+	}
 }
 
 // principal builds the Principal of validated claims.
