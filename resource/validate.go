@@ -135,10 +135,10 @@ func (v *Validator) verify(ctx context.Context, token string) (*entry, error) {
 // out of the set ends its tokens.
 func (v *Validator) recheck(ctx context.Context, e *entry) error {
 	now := v.clock()
-	if now.Add(-v.leeway).After(e.p.Expiry) {
+	if !now.Before(e.p.Expiry.Add(v.leeway)) {
 		return &ValidationError{Reason: ReasonExpired, Err: jwt.ErrTokenExpired}
 	}
-	if !e.nbf.IsZero() && now.Add(v.leeway).Before(e.nbf) {
+	if !e.nbf.IsZero() && now.Before(e.nbf.Add(-v.leeway)) {
 		return &ValidationError{Reason: ReasonNotYetValid, Err: jwt.ErrTokenNotValidYet}
 	}
 	k, err := v.lookup(ctx, e.kid, e.alg)
