@@ -175,6 +175,19 @@ func TestVerificationCacheLifetimeAndBounds(t *testing.T) {
 		requireRefused(t, err, resource.ReasonExpired, tok)
 		assert.Equal(t, 0, resource.CachedTokens(v))
 	})
+	t.Run("nbf", func(t *testing.T) {
+		v := newTestValidator(t, iss, resource.Config{Leeway: 30 * time.Second})
+		clock := newFakeClock()
+		resource.SetValidatorClock(v, clock.Now)
+		claims := vClaims(iss.URL())
+		claims["nbf"] = clock.Now().Add(20 * time.Second).Unix() // ahead, within the leeway
+		tok := mintRS256(t, claims)
+		_, err := v.Validate(ctx, tok)
+		require.NoError(t, err)
+		clock.Advance(-time.Minute) // the host's clock is set back
+		_, err = v.Validate(ctx, tok)
+		requireRefused(t, err, resource.ReasonNotYetValid, tok)
+	})
 	t.Run("refusals", func(t *testing.T) {
 		v := newTestValidator(t, iss, resource.Config{RequiredScopes: []string{"admin"}})
 		tok := mintRS256(t, vClaims(iss.URL()))
