@@ -33,15 +33,16 @@ type downstreamKey struct{}
 
 // Middleware is the middle tier's On-Behalf-Of. Behind the Middleware of a
 // resource.Validator (package [github.com/oauth2flows/oauth2flows/resource]),
-// for each request it takes the caller's validated token, exchanges it through the cache for a
-// downstream token, and calls next with an *http.Client for the downstream
-// API in the request's context; get it with [DownstreamClient]. The whole
+// for each request it takes the caller's validated token, exchanges it
+// through the cache for a downstream token, and calls next with an
+// *http.Client for the downstream API in the request's context; get it
+// with [DownstreamClient]. The whole
 // middle tier is one line:
 //
 //	http.Handle("/orders", v.Middleware(obo.Middleware(orders)))
 //
-// Without a validated token in the request's context it exchanges nothing: it
-// answers 500 and logs the misconfiguration, unless the cache was built with
+// Without a validated token in the request's context it exchanges
+// nothing: it answers 500 and logs the misconfiguration, unless the cache was built with
 // [WithInsecureUnvalidatedTokens], when it exchanges the Authorization
 // header's bearer token (RFC 6750 §2.1) as it is. That client sends the token as a [Transport] would:
 // never to another origin on a redirect, never over plain http except to

@@ -71,9 +71,9 @@ type Config struct {
 
 // Cache is the key set at one URL, fetched on first use, again after TTL,
 // and again when a token names a kid it does not hold (key rotation), but
-// never more than once per MinInterval, not counting the first fetch. When a refresh fails the keys in
-// hand are kept. Lookups of a cached key take no lock. Safe for concurrent
-// use.
+// never more than once per MinInterval, the first fetch not counted. When
+// a refresh fails the keys in hand are kept. Lookups of a cached key take
+// no lock. Safe for concurrent use.
 type Cache struct {
 	cfg Config
 	cur atomic.Pointer[snapshot]
