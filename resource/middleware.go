@@ -58,7 +58,7 @@ var ErrNoToken = errors.New("oauth2flows: no bearer token in the request")
 // BearerToken returns the token of a request's "Authorization: Bearer
 // <token>" header (RFC 6750 §2.1; the scheme is case-insensitive, RFC 9110
 // §11.1). Tokens in a form body or the query (RFC 6750 §2.2, §2.3) are not
-// read: RFC 9700 §2.4.1 says not to send them there. A request without one
+// read: RFC 9700 advises against sending them there. A request without one
 // is [ErrNoToken]; a repeated Authorization header or an empty token is a
 // [*ValidationError] with [ReasonMalformed], which [Validator.Middleware]
 // answers with 400 (RFC 6750 §3.1 "invalid_request").
