@@ -265,20 +265,10 @@ var (
 	errMalformedBearer = errors.New("oauth2flows: malformed Authorization header")
 )
 
-// BearerToken returns the bearer token of a request's Authorization header
-// (RFC 6750 §2.1): the scheme is matched without regard to case and the
-// token must be a b64token. It reports a missing header and a malformed one
-// as different errors.
-func BearerToken(r *http.Request) (string, error) {
-	tok, err := bearerCredentials(r)
-	if err == nil && !isB64Token(tok) {
-		return "", errMalformedBearer
-	}
-	return tok, err
-}
-
-// bearerCredentials is BearerToken without the check of the token's
-// characters.
+// bearerCredentials returns the bearer token of a request's Authorization
+// header (RFC 6750 §2.1), the scheme matched without regard to case, without
+// the check of the token's characters (isB64Token). It reports a missing
+// header and a malformed one as different errors.
 func bearerCredentials(r *http.Request) (string, error) {
 	h := r.Header["Authorization"]
 	if len(h) == 0 {

@@ -59,9 +59,10 @@ var ErrNoToken = errors.New("oauth2flows: no bearer token in the request")
 // <token>" header (RFC 6750 §2.1; the scheme is case-insensitive, RFC 9110
 // §11.1). Tokens in a form body or the query (RFC 6750 §2.2, §2.3) are not
 // read: RFC 9700 advises against sending them there. A request without one
-// is [ErrNoToken]; a repeated Authorization header or an empty token is a
-// [*ValidationError] with [ReasonMalformed], which [Validator.Middleware]
-// answers with 400 (RFC 6750 §3.1 "invalid_request").
+// is [ErrNoToken]; a repeated Authorization header, or a token that is not
+// an RFC 6750 §2.1 b64token, is a [*ValidationError] with
+// [ReasonMalformed], which [Validator.Middleware] answers with 400
+// (RFC 6750 §3.1 "invalid_request").
 func BearerToken(r *http.Request) (string, error) {
 	vals := r.Header.Values("Authorization")
 	switch len(vals) {
@@ -75,11 +76,26 @@ func BearerToken(r *http.Request) (string, error) {
 	if !strings.EqualFold(scheme, "Bearer") {
 		return "", ErrNoToken // another scheme: no bearer token
 	}
-	token = strings.TrimSpace(token)
-	if token == "" {
-		return "", &ValidationError{Reason: ReasonMalformed, Detail: "empty bearer token"}
+	token = strings.Trim(token, " ") // RFC 9110 §11.4: 1*SP after the scheme
+	if !isB64Token(token) {
+		return "", &ValidationError{Reason: ReasonMalformed, Detail: "the bearer token is not a b64token"}
 	}
 	return token, nil
+}
+
+// isB64Token reports whether s is RFC 6750 §2.1's b64token:
+// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func isB64Token(s string) bool {
+	s = strings.TrimRight(s, "=")
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // refuse answers with a Bearer challenge (RFC 6750 §3). code, description

@@ -56,6 +56,7 @@ func TestValidatorMiddleware(t *testing.T) {
 		{"token without the required scope", []string{"Bearer " + forbidden}, 403,
 			`Bearer realm="api://orders", error="insufficient_scope", error_description="the access token lacks the required scope or role", scope="orders.read"`, ""},
 		{"empty bearer", []string{"Bearer "}, 400, `Bearer realm="api://orders", error="invalid_request"`, ""},
+		{"not a b64token", []string{"Bearer a b"}, 400, `Bearer realm="api://orders", error="invalid_request"`, ""},
 		{"two Authorization headers", []string{"Bearer " + valid, "Bearer " + valid}, 400, `Bearer realm="api://orders", error="invalid_request"`, ""},
 	}
 	for _, tt := range tests {
@@ -123,4 +124,34 @@ func TestValidatorMiddlewareKeysUnavailable(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	assert.Empty(t, rec.Header().Get("WWW-Authenticate"))
 	assert.NotContains(t, rec.Body.String(), tok)
+}
+
+// FuzzBearerToken: the Authorization header is untrusted input. BearerToken
+// never panics, finds no token without the Bearer scheme, and accepts
+// exactly an RFC 6750 §2.1 b64token after it.
+func FuzzBearerToken(f *testing.F) {
+	for _, seed := range []string{"Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln", "bearer abc==", "Bearer a b",
+		"Bearer ", "Bearer", "Basic YWxhZGRpbjpvcGVuc2VzYW1l", "Bearer \x80\xff", "Bearer  abc", "Bearer =", "Bearer a=b"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		r := &http.Request{Header: http.Header{"Authorization": {header}}}
+		got, err := resource.BearerToken(r)
+		scheme, rest, _ := strings.Cut(header, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			require.ErrorIs(t, err, resource.ErrNoToken)
+			return
+		}
+		want := strings.Trim(rest, " ")
+		body := strings.TrimRight(want, "=")
+		ok := body != "" && strings.Trim(body, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") == ""
+		if !ok {
+			var ve *resource.ValidationError
+			require.ErrorAs(t, err, &ve)
+			require.Equal(t, resource.ReasonMalformed, ve.Reason)
+			return
+		}
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	})
 }
