@@ -135,8 +135,9 @@ type Config struct {
 	// refusal is never remembered.
 	DisableVerificationCache bool
 	// VerificationCacheSize bounds the tokens remembered; zero means
-	// [DefaultVerificationCacheSize]. Their memory is bounded too, at
-	// VerificationCacheSize × 4 KiB.
+	// [DefaultVerificationCacheSize]. Their memory is bounded too: each
+	// entry is counted as twice its token plus 256 bytes, and all of them
+	// at most VerificationCacheSize × 4 KiB (40 MB by default).
 	VerificationCacheSize int
 }
 
@@ -169,10 +170,10 @@ type Validator struct {
 // when the metadata or the key set cannot be fetched or used.
 func NewValidator(ctx context.Context, cfg Config) (*Validator, error) {
 	v, err := newValidatorWithKeys(ctx, cfg)
-	if ce := (*oauth2flows.ConfigError)(nil); errors.As(err, &ce) && ce.Op == "" {
-		ce.Op = "NewValidator"
-	}
 	if err != nil {
+		if ce := (*oauth2flows.ConfigError)(nil); errors.As(err, &ce) && ce.Op == "" {
+			ce.Op = "NewValidator"
+		}
 		return nil, err
 	}
 	return v, nil
