@@ -74,7 +74,9 @@ func (v *Validator) check(ctx context.Context, token string) (*Principal, error)
 		h = v.cache.hash(token)
 		if e := v.cache.get(h, token); e != nil {
 			if err := v.recheck(ctx, e); err != nil {
-				v.cache.remove(h, e)
+				if ve := (*ValidationError)(nil); !errors.As(err, &ve) || ve.Reason != ReasonKeysUnavailable {
+					v.cache.remove(h, e) // expired, or its key withdrawn: for good
+				}
 				return nil, err
 			}
 			return e.p, nil
