@@ -11,6 +11,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // The middle tier in one line: v.Middleware(obo.Middleware(h)). The
@@ -27,7 +28,7 @@ func ExampleOBOCache_Middleware() {
 	})))
 	defer apiB.Close()
 
-	v, err := oauth2flows.NewValidator(context.Background(), oauth2flows.ValidatorConfig{
+	v, err := resource.NewValidator(context.Background(), resource.Config{
 		Issuer:         srv.URL(), // its discovery document gives the key set
 		Audiences:      []string{"api://api-a"},
 		RequiredScopes: []string{"access_as_user"},

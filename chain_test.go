@@ -18,6 +18,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // chainTier is a whole middle tier over real HTTP: API A is
@@ -56,7 +57,7 @@ func newChainTierOf(t *testing.T, setup chainSetup) *chainTier {
 	srv := oauth2flowstest.NewServer(srvOpts...)
 	t.Cleanup(srv.Close)
 	ct.srv = srv
-	vcfg := oauth2flows.ValidatorConfig{Issuer: srv.URL(), Audiences: []string{"api://api-a"}, RequiredScopes: []string{"access_as_user"}}
+	vcfg := resource.Config{Issuer: srv.URL(), Audiences: []string{"api://api-a"}, RequiredScopes: []string{"access_as_user"}}
 	endpoint := srv.Endpoint()
 	if setup.entra != "" {
 		// A multi-tenant Entra API: the issuer's {tenantid} is each token's tid.
@@ -91,7 +92,7 @@ func newChainTierOf(t *testing.T, setup chainSetup) *chainTier {
 		_, _ = io.Copy(w, resp.Body)
 	}))
 	if setup.validate {
-		v, err := oauth2flows.NewValidator(context.Background(), vcfg)
+		v, err := resource.NewValidator(context.Background(), vcfg)
 		require.NoError(t, err)
 		h = v.Middleware(h)
 	}

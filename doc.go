@@ -4,20 +4,21 @@
 // RFC 8693 token exchange, the RFC 8628 device authorization grant, the
 // RFC 7523 JWT bearer grant, RFC 7009 revocation, RFC 7662 introspection,
 // RFC 8705 mutual-TLS client authentication, RFC 9449 DPoP and RFC 8414
-// discovery, plus the deprecated implicit and password grants; and
-// the resource server's side: a [Validator] of JWT access tokens (RFC 9068).
+// discovery, plus the deprecated implicit and password grants. The
+// resource server's side, validating JWT access tokens (RFC 9068), is
+// package [github.com/oauth2flows/oauth2flows/resource].
 // A [Config] describes the client; each grant is one function that takes it.
 //
 // # Which flow do I need
 //
-//   - An API receiving access tokens: [NewValidator] once, then
-//     [Validator.Middleware] around the handlers (or [Validator.Validate] per
-//     request); the handler reads [PrincipalFromContext].
+//   - An API receiving access tokens: package resource's NewValidator
+//     once, then Validator.Middleware around the handlers; the handler
+//     reads resource.PrincipalFromContext.
 //   - A middle-tier API calling a downstream API on behalf of the signed-in
 //     user: [OBOCache.Middleware] over [OnBehalfOf] for Microsoft Entra, or
 //     [TokenExchange] (RFC 8693) for Auth0 and other servers, cached by an
 //     [OBOCache] built with [WithTokenExchangeGrant], behind
-//     [Validator.Middleware].
+//     resource.Validator.Middleware.
 //   - Several replicas of one service: [WithCacheStore] for the OBO cache
 //     and [WithTokenStore] for a [Transport] share tokens, and one renewal,
 //     through a [TokenStore] such as the Redis one of module
@@ -62,13 +63,13 @@
 //
 // # Validating the incoming token
 //
-// A [Validator] checks a JWT access token's signature with the issuer's
-// published keys (cached, fetched again at most once a minute), its exact
-// issuer, its audience and its lifetime, and optionally scopes or roles.
-// Its middleware answers RFC 6750 §3 challenges and puts the [Principal] in
-// the request's context.
+// Package resource's Validator checks a JWT access token's signature with
+// the issuer's published keys (cached, fetched again at most once a
+// minute), its exact issuer, its audience and its lifetime, and optionally
+// scopes or roles. Its middleware answers RFC 6750 §3 challenges and puts
+// the Principal in the request's context.
 //
-//	v, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+//	v, err := resource.NewValidator(ctx, resource.Config{
 //		Issuer:         "https://login.microsoftonline.com/" + tenantID + "/v2.0",
 //		Audiences:      []string{apiClientID},
 //		RequiredScopes: []string{"access_as_user"},
@@ -78,7 +79,7 @@
 //	}
 //	mux.Handle("/orders", v.Middleware(http.HandlerFunc(
 //		func(w http.ResponseWriter, r *http.Request) {
-//			p, _ := oauth2flows.PrincipalFromContext(r.Context())
+//			p, _ := resource.PrincipalFromContext(r.Context())
 //			fmt.Fprintf(w, "hello %s", p.Subject)
 //		})))
 //
@@ -87,7 +88,7 @@
 // The OBO middleware takes the caller's bearer token, exchanges it through
 // the cache (one request per user, token and scope, not one per call) and
 // hands the handler a client for the downstream API. It exchanges only a
-// token that [Validator.Middleware] in front of it validated; without one it
+// token that resource's Validator.Middleware in front of it validated; without one it
 // refuses, unless [WithInsecureUnvalidatedTokens] says a gateway validated.
 //
 //	cache := oauth2flows.NewOBOCache(&oauth2flows.Config{
@@ -189,8 +190,7 @@
 // among them); an [*AssertionError] is a [Config.ClientAssertion] or
 // [JWTBearerSource] callback that failed; a [*SaveError] is a failed
 // [WithTokenSaver] saver; a [*PanicError] is a panic, recovered, in a
-// token source, saver, token store or HTTP client run by a renewal; a
-// [*ValidationError] is a token the [Validator] refused. A [*StoreError]
+// token source, saver, token store or HTTP client run by a renewal. A [*StoreError]
 // never fails a call: the OBO cache treats a store failure as a miss and
 // reports it to [WithStoreErrorHandler]. No error message holds a
 // credential.

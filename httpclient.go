@@ -81,9 +81,9 @@ func checkURL(field, raw string, allowHTTP bool) error {
 	return checkHTTPS(field, raw, allowHTTP, " (set Config.InsecureAllowHTTP to override)")
 }
 
-// checkHTTPS is checkURL for any URL that carries credentials or keys
-// (Validator's key set too); hint, appended to the refusal of plain http,
-// names the setting that allows it, if any.
+// checkHTTPS is checkURL for any URL that carries credentials or keys;
+// hint, appended to the refusal of plain http, names the setting that
+// allows it, if any.
 func checkHTTPS(field, raw string, allowHTTP bool, hint string) error {
 	u, err := url.Parse(raw)
 	if err != nil {

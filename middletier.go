@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+
+	"github.com/oauth2flows/oauth2flows/internal/ctxkey"
 )
 
 // Source returns a [TokenSource] of On-Behalf-Of tokens for one incoming
@@ -29,17 +31,18 @@ func (s oboSource) Token(ctx context.Context) (*Token, error) {
 // downstreamKey is the context key of the client Middleware provides.
 type downstreamKey struct{}
 
-// Middleware is the middle tier's On-Behalf-Of. Behind
-// [Validator.Middleware], for each request it takes the caller's validated
-// token (the [Principal]'s Raw), exchanges it through the cache for a
-// downstream token, and calls next with an *http.Client for the downstream
-// API in the request's context; get it with [DownstreamClient]. The whole
+// Middleware is the middle tier's On-Behalf-Of. Behind the Middleware of a
+// resource.Validator (package [github.com/oauth2flows/oauth2flows/resource]),
+// for each request it takes the caller's validated token, exchanges it
+// through the cache for a downstream token, and calls next with an
+// *http.Client for the downstream API in the request's context; get it
+// with [DownstreamClient]. The whole
 // middle tier is one line:
 //
 //	http.Handle("/orders", v.Middleware(obo.Middleware(orders)))
 //
-// Without a Principal in the request's context it exchanges nothing: it
-// answers 500 and logs the misconfiguration, unless the cache was built with
+// Without a validated token in the request's context it exchanges
+// nothing: it answers 500 and logs the misconfiguration, unless the cache was built with
 // [WithInsecureUnvalidatedTokens], when it exchanges the Authorization
 // header's bearer token (RFC 6750 §2.1) as it is. That client sends the token as a [Transport] would:
 // never to another origin on a redirect, never over plain http except to
@@ -101,8 +104,8 @@ func (mw *middleware) entry(ctx context.Context, assertion string) (*lruEntry, e
 // admit is Middleware's gate: it returns the incoming token to exchange, or
 // answers the request itself and returns false.
 //
-// Only a validated token is exchanged: the Raw of the [Principal] that
-// [Validator.Middleware] put in the request's context. Without one the
+// Only a validated token is exchanged: the one that resource's
+// Validator.Middleware put in the request's context. Without one the
 // chain is misconfigured (the Validator is missing, or placed after the
 // cache): the request gets 500 and the log says why, and nothing is sent to
 // the token endpoint. A 401 would tell the client its token is bad and send
@@ -111,12 +114,12 @@ func (mw *middleware) entry(ctx context.Context, assertion string) (*lruEntry, e
 // bearer instead, whose characters are checked before its first exchange
 // (see entry), not on every request.
 func (c *OBOCache) admit(w http.ResponseWriter, r *http.Request) (string, bool) {
-	if p, ok := PrincipalFromContext(r.Context()); ok && p.Raw != "" {
-		return p.Raw, true
+	if v := ctxkey.ValidatedFrom(r.Context()); v != nil && v.Token != "" {
+		return v.Token, true
 	}
 	if !c.insecureUnvalidated {
 		c.logger().LogAttrs(r.Context(), slog.LevelError, "oauth2flows: OBOCache.Middleware refused to exchange an unvalidated token: "+
-			"put Validator.Middleware in front of it, or set WithInsecureUnvalidatedTokens if a gateway validates tokens")
+			"put resource.Validator.Middleware in front of it, or set WithInsecureUnvalidatedTokens if a gateway validates tokens")
 		w.Header().Set("Cache-Control", "no-store")
 		http.Error(w, "on-behalf-of is misconfigured", http.StatusInternalServerError)
 		return "", false
@@ -262,20 +265,10 @@ var (
 	errMalformedBearer = errors.New("oauth2flows: malformed Authorization header")
 )
 
-// BearerToken returns the bearer token of a request's Authorization header
-// (RFC 6750 §2.1): the scheme is matched without regard to case and the
-// token must be a b64token. It reports a missing header and a malformed one
-// as different errors.
-func BearerToken(r *http.Request) (string, error) {
-	tok, err := bearerCredentials(r)
-	if err == nil && !isB64Token(tok) {
-		return "", errMalformedBearer
-	}
-	return tok, err
-}
-
-// bearerCredentials is BearerToken without the check of the token's
-// characters.
+// bearerCredentials returns the bearer token of a request's Authorization
+// header (RFC 6750 §2.1), the scheme matched without regard to case, without
+// the check of the token's characters (isB64Token). It reports a missing
+// header and a malformed one as different errors.
 func bearerCredentials(r *http.Request) (string, error) {
 	h := r.Header["Authorization"]
 	if len(h) == 0 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // mRedirect is the redirect URI of the mTLS clients' authorization
@@ -66,9 +67,9 @@ func TestMTLSAliasesForPARAndDeviceAuthorization(t *testing.T) {
 			checkBinding := func(tok *oauth2flows.Token) {
 				t.Helper()
 				if tt.cert != nil {
-					assert.NoError(t, oauth2flows.VerifyCertificateBinding(tok.AccessToken, tt.cert.Leaf), "RFC 8705 §3")
+					assert.NoError(t, resource.VerifyCertificateBinding(tok.AccessToken, tt.cert.Leaf), "RFC 8705 §3")
 				} else {
-					assert.ErrorIs(t, oauth2flows.VerifyCertificateBinding(tok.AccessToken, e.pki.Leaf), oauth2flows.ErrCertificateMismatch)
+					assert.ErrorIs(t, resource.VerifyCertificateBinding(tok.AccessToken, e.pki.Leaf), resource.ErrCertificateMismatch)
 				}
 			}
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 func TestMetadataEndpointFillsMTLSAliases(t *testing.T) {
@@ -90,16 +91,16 @@ func TestVerifyCertificateBinding(t *testing.T) {
 		want  error
 	}{
 		{"bound to this certificate", bound, mine.Leaf, nil},
-		{"bound to another certificate", bound, theirs.Leaf, oauth2flows.ErrCertificateMismatch},
-		{"no certificate", bound, nil, oauth2flows.ErrCertificateMismatch},
-		{"no cnf", jwtWith(jwt.MapClaims{"sub": "x"}), mine.Leaf, oauth2flows.ErrCertificateMismatch},
-		{"cnf without x5t#S256", jwtWith(jwt.MapClaims{"cnf": map[string]string{"jkt": "abc"}}), mine.Leaf, oauth2flows.ErrCertificateMismatch},
-		{"opaque token", "2YotnFZFEjr1zCsicMWpAA", mine.Leaf, oauth2flows.ErrTokenNotJWT},
-		{"payload not base64url", "a.b!.c", mine.Leaf, oauth2flows.ErrTokenNotJWT},
+		{"bound to another certificate", bound, theirs.Leaf, resource.ErrCertificateMismatch},
+		{"no certificate", bound, nil, resource.ErrCertificateMismatch},
+		{"no cnf", jwtWith(jwt.MapClaims{"sub": "x"}), mine.Leaf, resource.ErrCertificateMismatch},
+		{"cnf without x5t#S256", jwtWith(jwt.MapClaims{"cnf": map[string]string{"jkt": "abc"}}), mine.Leaf, resource.ErrCertificateMismatch},
+		{"opaque token", "2YotnFZFEjr1zCsicMWpAA", mine.Leaf, resource.ErrTokenNotJWT},
+		{"payload not base64url", "a.b!.c", mine.Leaf, resource.ErrTokenNotJWT},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := oauth2flows.VerifyCertificateBinding(tt.token, tt.cert)
+			err := resource.VerifyCertificateBinding(tt.token, tt.cert)
 			if tt.want == nil {
 				require.NoError(t, err)
 				return

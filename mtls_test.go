@@ -13,6 +13,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // Fixtures of the mTLS tests.
@@ -128,7 +129,7 @@ func TestMTLSClientCredentialsRefreshRevoke(t *testing.T) {
 			tok, err := oauth2flows.ClientCredentials(ctx, cfg)
 			require.NoError(t, err)
 			assertMTLSWire(t, lastTo(t, e.srv, oauth2flowstest.EndpointToken), tt.clientID, tt.wire, tt.cert)
-			require.NoError(t, oauth2flows.VerifyCertificateBinding(tok.AccessToken, tt.cert.Leaf), "RFC 8705 §3: token bound to the certificate")
+			require.NoError(t, resource.VerifyCertificateBinding(tok.AccessToken, tt.cert.Leaf), "RFC 8705 §3: token bound to the certificate")
 
 			in, err := oauth2flows.Introspect(ctx, cfg, tok.AccessToken)
 			require.NoError(t, err)
@@ -145,7 +146,7 @@ func TestMTLSClientCredentialsRefreshRevoke(t *testing.T) {
 			r := lastTo(t, e.srv, oauth2flowstest.EndpointToken)
 			assertMTLSWire(t, r, tt.clientID, tt.wire, tt.cert)
 			assert.Equal(t, "refresh_token", r.Form.Get("grant_type"))
-			require.NoError(t, oauth2flows.VerifyCertificateBinding(refreshed.AccessToken, tt.cert.Leaf))
+			require.NoError(t, resource.VerifyCertificateBinding(refreshed.AccessToken, tt.cert.Leaf))
 
 			require.NoError(t, oauth2flows.Revoke(ctx, cfg, refreshed.RefreshToken, oauth2flows.WithTokenTypeHint("refresh_token")))
 			assertMTLSWire(t, lastTo(t, e.srv, oauth2flowstest.EndpointRevoke), tt.clientID, tt.wire, tt.cert)
@@ -255,7 +256,7 @@ func TestMTLSOtherMethodsKeepPlainEndpoints(t *testing.T) {
 	r := lastTo(t, e.srv, oauth2flowstest.EndpointToken)
 	assert.False(t, r.MTLS, "a secret client uses TokenURL even when aliases are set")
 	assert.Equal(t, oauth2flowstest.AuthClientSecretBasic, r.AuthMethod)
-	assert.ErrorIs(t, oauth2flows.VerifyCertificateBinding(tok.AccessToken, e.pki.Leaf), oauth2flows.ErrCertificateMismatch)
+	assert.ErrorIs(t, resource.VerifyCertificateBinding(tok.AccessToken, e.pki.Leaf), resource.ErrCertificateMismatch)
 }
 
 func TestMTLSBoundTokenAtResourceServer(t *testing.T) {
@@ -318,7 +319,7 @@ func TestMTLSRotatingCertificate(t *testing.T) {
 		hc.CloseIdleConnections() // a new certificate needs a new handshake
 		tok, err := oauth2flows.ClientCredentials(context.Background(), cfg)
 		require.NoError(t, err)
-		require.NoError(t, oauth2flows.VerifyCertificateBinding(tok.AccessToken, cert.Leaf))
+		require.NoError(t, resource.VerifyCertificateBinding(tok.AccessToken, cert.Leaf))
 		assertMTLSWire(t, lastTo(t, e.srv, oauth2flowstest.EndpointToken), mSelfClient, oauth2flowstest.AuthSelfSignedTLSClientAuth, cert)
 	}
 }
@@ -376,7 +377,7 @@ func TestNewMTLSClientClonesTheConfig(t *testing.T) {
 
 	tok, err := oauth2flows.ClientCredentials(context.Background(), e.config(mPKIClient, oauth2flows.TLSClientAuth, nil, hc))
 	require.NoError(t, err)
-	require.NoError(t, oauth2flows.VerifyCertificateBinding(tok.AccessToken, e.pki.Leaf))
+	require.NoError(t, resource.VerifyCertificateBinding(tok.AccessToken, e.pki.Leaf))
 	assertMTLSWire(t, lastTo(t, e.srv, oauth2flowstest.EndpointToken), mPKIClient, oauth2flowstest.AuthTLSClientAuth, e.pki)
 	tr, ok := hc.Transport.(*http.Transport)
 	require.True(t, ok, "a pooled *http.Transport")

@@ -118,7 +118,7 @@ func WithTokenExchangeGrant() CacheOption {
 }
 
 // WithInsecureUnvalidatedTokens makes [OBOCache.Middleware] exchange the
-// bearer token of a request that did not go through [Validator.Middleware],
+// bearer token of a request that did not go through resource.Validator.Middleware,
 // without checking its signature, issuer, audience or lifetime. Use it only
 // behind a gateway that has already validated the token: otherwise every
 // forged or garbage token becomes a request to the token endpoint, and a

@@ -18,6 +18,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // wireLog records what a resource server received and what it answered.
@@ -112,7 +113,7 @@ func oboDPoPTier(t *testing.T, srv *oauth2flowstest.Server, cfg *oauth2flows.Con
 		_, _ = w.Write(body)
 	}))
 	if validate {
-		v, err := oauth2flows.NewValidator(context.Background(), oauth2flows.ValidatorConfig{Issuer: srv.URL(),
+		v, err := resource.NewValidator(context.Background(), resource.Config{Issuer: srv.URL(),
 			Audiences: []string{"api://" + middleID}, RequiredScopes: []string{"access_as_user"}})
 		require.NoError(t, err)
 		h = v.Middleware(h)

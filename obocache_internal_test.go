@@ -80,7 +80,7 @@ func FuzzJWTExpiry(f *testing.F) {
 	})
 }
 
-// bearerReference is BearerToken as it was written before its table: the
+// bearerReference is bearerToken as it was written before its table: the
 // fuzz target checks the two agree.
 func bearerReference(h []string) (string, bool) {
 	if len(h) != 1 {
@@ -103,7 +103,17 @@ func bearerReference(h []string) (string, bool) {
 	return tok, true
 }
 
-// FuzzBearerToken: the Authorization header is untrusted input. BearerToken
+// bearerToken is what OBOCache.Middleware exchanges under
+// WithInsecureUnvalidatedTokens: bearerCredentials, then isB64Token.
+func bearerToken(r *http.Request) (string, error) {
+	tok, err := bearerCredentials(r)
+	if err == nil && !isB64Token(tok) {
+		return "", errMalformedBearer
+	}
+	return tok, err
+}
+
+// FuzzBearerToken: the Authorization header is untrusted input. bearerToken
 // never panics and accepts exactly what RFC 6750 §2.1's b64token allows.
 func FuzzBearerToken(f *testing.F) {
 	f.Add("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln")
@@ -114,16 +124,16 @@ func FuzzBearerToken(f *testing.F) {
 	f.Add("Bearer \x80\xff")
 	f.Fuzz(func(t *testing.T, header string) {
 		r := &http.Request{Header: http.Header{"Authorization": {header}}}
-		got, err := BearerToken(r)
+		got, err := bearerToken(r)
 		want, ok := bearerReference([]string{header})
 		if ok != (err == nil) || got != want {
-			t.Fatalf("BearerToken(%q) = %q, %v; want %q, %v", header, got, err, want, ok)
+			t.Fatalf("bearerToken(%q) = %q, %v; want %q, %v", header, got, err, want, ok)
 		}
 	})
 }
 
 // BenchmarkBearerToken reads the bearer of a 1.5 KB token: "table" is
-// BearerToken, "comparisons" the check it replaced, in the same run.
+// bearerToken, "comparisons" the check it replaced, in the same run.
 func BenchmarkBearerToken(b *testing.B) {
 	tok := jwtWithPayload(`{"sub":"alice","exp":1900000000,"pad":"`+strings.Repeat("x", 1000)+`"}`) + strings.Repeat("s", 300)
 	r := &http.Request{Header: http.Header{"Authorization": {"Bearer " + tok}}}
@@ -131,7 +141,7 @@ func BenchmarkBearerToken(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(tok)))
 		for b.Loop() {
-			if _, err := BearerToken(r); err != nil {
+			if _, err := bearerToken(r); err != nil {
 				b.Fatal(err)
 			}
 		}

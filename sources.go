@@ -3,8 +3,6 @@ package oauth2flows
 import (
 	"context"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // TokenSource supplies tokens, for a [Transport] or for direct use. Unlike
@@ -136,7 +134,7 @@ func (*assertionExpiredError) Unwrap() error { return ErrReauthRequired }
 // tokens expire no later than the assertion (RFC 7523 §3 "exp"): a
 // downstream token must not outlive the user's own.
 func boundedBy(assertion string, grant func(ctx context.Context) (*Token, error)) func(context.Context, *Token) (*Token, error) {
-	exp, ok := unverifiedExpiry(assertion)
+	exp, ok := jwtExpiry(assertion)
 	return func(ctx context.Context, _ *Token) (*Token, error) {
 		if ok && !time.Now().Before(exp) {
 			return nil, errAssertionExpired
@@ -149,16 +147,4 @@ func boundedBy(assertion string, grant func(ctx context.Context) (*Token, error)
 		capped.Expiry = exp
 		return &capped, nil
 	}
-}
-
-// unverifiedExpiry reads the "exp" claim of a JWT without verifying it,
-// through golang-jwt's parser, which splits the token in a bounded number
-// of steps (CVE-2025-30204 was an unbounded split). ok is false for a token
-// that is not a JWT or has no exp.
-func unverifiedExpiry(token string) (time.Time, bool) {
-	var claims jwt.RegisteredClaims
-	if !peekJWTClaims(token, &claims) || claims.ExpiresAt == nil {
-		return time.Time{}, false
-	}
-	return claims.ExpiresAt.Time, true
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // An API client for a signed-in user: every request carries the user's
@@ -124,7 +125,7 @@ func ExampleNewMTLSClient() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("bound to the certificate:", oauth2flows.VerifyCertificateBinding(tok.AccessToken, cert.Leaf) == nil)
+	fmt.Println("bound to the certificate:", resource.VerifyCertificateBinding(tok.AccessToken, cert.Leaf) == nil)
 
 	_, err = oauth2flows.NewMTLSClient(&tls.Config{RootCAs: srv.RootCAs()})
 	fmt.Println(err)

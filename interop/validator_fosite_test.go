@@ -24,6 +24,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // fositeJWTAudience is the API fosite's JWT access tokens are for.
@@ -139,7 +140,7 @@ func TestValidatorAcceptsFositeJWTAccessTokensAcrossKeyRotation(t *testing.T) {
 		require.NoError(t, err)
 		return tok.AccessToken
 	}
-	v, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+	v, err := resource.NewValidator(ctx, resource.Config{
 		Issuer: env.URL, Audiences: []string{fositeJWTAudience}, RequiredScopes: []string{"orders.read"},
 		KeyRefetchInterval: time.Millisecond,
 	})
@@ -169,7 +170,7 @@ func TestValidatorAcceptsFositeJWTAccessTokensAcrossKeyRotation(t *testing.T) {
 	noScope, err := oauth2flows.ClientCredentials(ctx, cfg, oauth2flows.WithScopes("orders.write"), oauth2flows.WithAudience(fositeJWTAudience))
 	require.NoError(t, err)
 	_, err = v.Validate(ctx, noScope.AccessToken)
-	var ve *oauth2flows.ValidationError
+	var ve *resource.ValidationError
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, oauth2flows.ReasonInsufficientScope, ve.Reason)
+	assert.Equal(t, resource.ReasonInsufficientScope, ve.Reason)
 }

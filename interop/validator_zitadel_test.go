@@ -21,6 +21,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // rotatingStorage is zitadel's example storage with a signing key the test
@@ -145,7 +146,7 @@ func TestValidatorAcceptsZitadelJWTAccessTokensAcrossKeyRotation(t *testing.T) {
 		return tok.AccessToken
 	}
 
-	v, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+	v, err := resource.NewValidator(ctx, resource.Config{
 		Issuer:    issuer,
 		Audiences: []string{zitadelService}, // zitadel's client-credentials audience is the client itself
 		// Within the test a rotation is seen at once; the default minute
@@ -181,21 +182,21 @@ func TestValidatorAcceptsZitadelJWTAccessTokensAcrossKeyRotation(t *testing.T) {
 
 	// zitadel retires key A: a validator made now refuses A's tokens.
 	st.rotate(keyB, keyB)
-	v2, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{Issuer: issuer, Audiences: []string{zitadelService}})
+	v2, err := resource.NewValidator(ctx, resource.Config{Issuer: issuer, Audiences: []string{zitadelService}})
 	require.NoError(t, err)
 	_, err = v2.Validate(ctx, tokB)
 	require.NoError(t, err)
 	_, err = v2.Validate(ctx, tokA)
-	var ve *oauth2flows.ValidationError
+	var ve *resource.ValidationError
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, oauth2flows.ReasonUnknownKey, ve.Reason)
+	assert.Equal(t, resource.ReasonUnknownKey, ve.Reason)
 
 	// The same token, for an API that is not its audience, is refused.
-	v3, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{Issuer: issuer, Audiences: []string{"another-api"}})
+	v3, err := resource.NewValidator(ctx, resource.Config{Issuer: issuer, Audiences: []string{"another-api"}})
 	require.NoError(t, err)
 	_, err = v3.Validate(ctx, tokB)
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, oauth2flows.ReasonAudience, ve.Reason)
+	assert.Equal(t, resource.ReasonAudience, ve.Reason)
 	assert.NotContains(t, err.Error(), tokB)
 }
 

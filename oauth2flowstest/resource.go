@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // Protect is resource-server middleware (RFC 6750): it requires an
@@ -40,7 +40,7 @@ func (s *Server) Protect(audience string, next http.Handler) http.Handler {
 		}
 		// RFC 8705 §3: a bound token is accepted only over a TLS connection
 		// presenting its certificate.
-		if claims.Cnf["x5t#S256"] != "" && oauth2flows.VerifyCertificateBinding(token, peerCertificate(r)) != nil {
+		if claims.Cnf["x5t#S256"] != "" && resource.VerifyCertificateBinding(token, peerCertificate(r)) != nil {
 			protectChallenge(w, "the access token is bound to a certificate the request did not present", dpopOnly)
 			return
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 func main() {
@@ -63,7 +64,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := oauth2flows.VerifyCertificateBinding(tok.AccessToken, cert.Leaf); err != nil {
+	if err := resource.VerifyCertificateBinding(tok.AccessToken, cert.Leaf); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("token bound to certificate", oauth2flows.CertificateThumbprint(cert.Leaf))

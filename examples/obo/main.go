@@ -51,6 +51,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 func main() {
@@ -108,12 +109,12 @@ func embedded(ctx context.Context) error {
 	// Both APIs validate the token they receive (signature, issuer,
 	// audience, lifetime, scope) with keys from the authorization server's
 	// discovery document, instead of trusting it.
-	validatorB, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+	validatorB, err := resource.NewValidator(ctx, resource.Config{
 		Issuer: srv.URL(), Audiences: []string{"api://api-b"}, RequiredScopes: []string{"orders.read"}})
 	if err != nil {
 		return err
 	}
-	validatorA, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+	validatorA, err := resource.NewValidator(ctx, resource.Config{
 		Issuer: srv.URL(), Audiences: []string{"api://" + apiAID}, RequiredScopes: []string{"access_as_user"}})
 	if err != nil {
 		return err
@@ -121,7 +122,7 @@ func embedded(ctx context.Context) error {
 
 	// API B: the downstream API. It accepts only tokens for itself.
 	apiB := httptest.NewServer(validatorB.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := oauth2flows.PrincipalFromContext(r.Context())
+		p, _ := resource.PrincipalFromContext(r.Context())
 		fmt.Printf("(4) API B accepted a token: %s\n", describe(p))
 		json.NewEncoder(w).Encode(map[string]string{"orders_of": p.Subject})
 	})))
@@ -135,7 +136,7 @@ func embedded(ctx context.Context) error {
 		Scopes: []string{"api://api-b/orders.read"}, Observer: stats}
 	cache := oauth2flows.NewOBOCache(apiACfg)
 	apiA := httptest.NewServer(validatorA.Middleware(cache.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := oauth2flows.PrincipalFromContext(r.Context())
+		p, _ := resource.PrincipalFromContext(r.Context())
 		fmt.Printf("(2) API A received a token: %s\n", describe(p))
 		fmt.Printf("(3) API A got a token for API B on behalf of %s from its OBOCache (token requests so far: %d)\n",
 			p.Subject, countGrant(srv, oauth2flows.GrantTypeJWTBearer))
@@ -271,7 +272,7 @@ func countGrant(srv *oauth2flowstest.Server, grant string) int {
 	return n
 }
 
-func describe(p *oauth2flows.Principal) string {
+func describe(p *resource.Principal) string {
 	if p == nil {
 		return "(no principal)"
 	}

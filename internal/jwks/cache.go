@@ -71,9 +71,9 @@ type Config struct {
 
 // Cache is the key set at one URL, fetched on first use, again after TTL,
 // and again when a token names a kid it does not hold (key rotation), but
-// never more than once per MinInterval. When a refresh fails the keys in
-// hand are kept. Lookups of a cached key take no lock. Safe for concurrent
-// use.
+// never more than once per MinInterval, the first fetch not counted. When
+// a refresh fails the keys in hand are kept. Lookups of a cached key take
+// no lock. Safe for concurrent use.
 type Cache struct {
 	cfg Config
 	cur atomic.Pointer[snapshot]
@@ -82,7 +82,11 @@ type Cache struct {
 	flight      *flight   // the fetch under way, nil if none
 	lastAttempt time.Time // start of the last fetch, for MinInterval
 	lastErr     error     // the last fetch's failure, nil after a success
-	fetches     atomic.Int64
+	// afterFirst is set while the last fetch started is the first one and
+	// did not fail: the start-up fetch does not count against MinInterval,
+	// so a key rotated in just after start is found at once.
+	afterFirst bool
+	fetches    atomic.Int64
 }
 
 // snapshot is a fetched set and when it goes stale.
@@ -169,11 +173,12 @@ func (c *Cache) refresh(ctx context.Context, wait bool) error {
 	f := c.flight
 	if f == nil {
 		now := c.cfg.Now()
-		if !c.lastAttempt.IsZero() && now.Sub(c.lastAttempt) < c.cfg.MinInterval {
+		if !c.lastAttempt.IsZero() && !c.afterFirst && now.Sub(c.lastAttempt) < c.cfg.MinInterval {
 			err := c.lastErr
 			c.mu.Unlock()
 			return err
 		}
+		c.afterFirst = c.lastAttempt.IsZero()
 		c.lastAttempt = now
 		f = &flight{done: make(chan struct{})}
 		c.flight = f
@@ -188,6 +193,8 @@ func (c *Cache) refresh(ctx context.Context, wait bool) error {
 			c.mu.Lock()
 			if err == nil {
 				c.cur.Store(&snapshot{set: set, stale: c.cfg.Now().Add(c.cfg.TTL)})
+			} else {
+				c.afterFirst = false
 			}
 			c.lastErr = err
 			c.flight = nil

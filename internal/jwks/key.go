@@ -33,8 +33,12 @@ const (
 
 // Key is one public verification key of a set.
 type Key struct {
-	ID     string // "kid"; may be empty
-	Alg    string // "alg" the key is restricted to; empty when not stated
+	ID  string // "kid"; may be empty
+	Alg string // "alg" the key is restricted to; empty when not stated
+	// Issuer is the key's "issuer" member, which Entra's multi-tenant key
+	// sets publish ("https://login.microsoftonline.com/{tenantid}/v2.0"):
+	// the issuer whose tokens the key may sign. Empty when not stated.
+	Issuer string
 	Public crypto.PublicKey
 }
 
@@ -112,6 +116,7 @@ type rawKey struct {
 	X      string   `json:"x"`
 	Y      string   `json:"y"`
 	D      string   `json:"d"`
+	Issuer string   `json:"issuer"`
 }
 
 // Parse reads a JWK Set document (RFC 7517 §5). Keys this package cannot use
@@ -160,7 +165,7 @@ func (rk *rawKey) key() (Key, error) {
 		// A published private key is a leak, not a verification key.
 		return Key{}, errors.New("private key material")
 	}
-	k := Key{ID: rk.Kid, Alg: rk.Alg}
+	k := Key{ID: rk.Kid, Alg: rk.Alg, Issuer: rk.Issuer}
 	var err error
 	switch rk.Kty {
 	case "RSA":

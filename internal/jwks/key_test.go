@@ -169,3 +169,20 @@ func FuzzParseKeySet(f *testing.F) {
 		}
 	})
 }
+
+// A key's "issuer" (Entra's multi-tenant key sets) is kept for the caller
+// to check; a key without one has none.
+func TestParseKeepsTheKeysIssuer(t *testing.T) {
+	withIssuer := ecJWK(t, elliptic.P256(), "P-256")
+	withIssuer["issuer"] = "https://login.microsoftonline.com/{tenantid}/v2.0"
+	without := ecJWK(t, elliptic.P256(), "P-256")
+	without["kid"] = "f"
+	set, err := Parse(doc(withIssuer, without))
+	require.NoError(t, err)
+	k, ok := set.Find("e", "ES256")
+	require.True(t, ok)
+	assert.Equal(t, "https://login.microsoftonline.com/{tenantid}/v2.0", k.Issuer)
+	k, ok = set.Find("f", "ES256")
+	require.True(t, ok)
+	assert.Empty(t, k.Issuer)
+}

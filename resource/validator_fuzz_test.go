@@ -1,4 +1,4 @@
-package oauth2flows_test
+package resource_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // FuzzValidateAccessToken feeds untrusted tokens to Validate: it must never
@@ -17,7 +17,7 @@ import (
 // *ValidationError that does not echo the token.
 func FuzzValidateAccessToken(f *testing.F) {
 	iss := newVIssuer(f)
-	v := newTestValidator(f, iss, oauth2flows.ValidatorConfig{})
+	v := newTestValidator(f, iss, resource.Config{})
 	b64 := base64.RawURLEncoding.EncodeToString
 	valid := mintRS256(f, vClaims(iss.URL()))
 	parts := strings.Split(valid, ".")
@@ -42,7 +42,7 @@ func FuzzValidateAccessToken(f *testing.F) {
 			}
 			return
 		}
-		var ve *oauth2flows.ValidationError
+		var ve *resource.ValidationError
 		if !errors.As(err, &ve) {
 			t.Fatalf("not a *ValidationError: %T %v", err, err)
 		}

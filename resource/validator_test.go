@@ -1,4 +1,4 @@
-package oauth2flows_test
+package resource_test
 
 import (
 	"context"
@@ -15,10 +15,11 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 // newTestValidator makes a Validator for iss with cfg's other fields.
-func newTestValidator(t testing.TB, iss *vIssuer, cfg oauth2flows.ValidatorConfig) *oauth2flows.Validator {
+func newTestValidator(t testing.TB, iss *vIssuer, cfg resource.Config) *resource.Validator {
 	t.Helper()
 	if cfg.Issuer == "" {
 		cfg.Issuer = iss.URL()
@@ -29,16 +30,16 @@ func newTestValidator(t testing.TB, iss *vIssuer, cfg oauth2flows.ValidatorConfi
 	if cfg.JWKSURL == "" && strings.Contains(cfg.Issuer, "{tenantid}") {
 		cfg.JWKSURL = iss.JWKSURL()
 	}
-	v, err := oauth2flows.NewValidator(context.Background(), cfg)
+	v, err := resource.NewValidator(context.Background(), cfg)
 	require.NoError(t, err)
 	return v
 }
 
 // requireRefused checks err is a *ValidationError with reason, prefixed,
 // and without the token in its message.
-func requireRefused(t *testing.T, err error, reason oauth2flows.ValidationReason, token string) {
+func requireRefused(t *testing.T, err error, reason resource.Reason, token string) {
 	t.Helper()
-	var ve *oauth2flows.ValidationError
+	var ve *resource.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, reason, ve.Reason, "error: %v", err)
 	assert.True(t, strings.HasPrefix(err.Error(), "oauth2flows: "), err.Error())
@@ -63,7 +64,7 @@ func TestValidatorAcceptsTestServerTokenWithDiscoveredKeys(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	v, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+	v, err := resource.NewValidator(ctx, resource.Config{
 		Issuer: srv.URL(), Audiences: []string{"api://orders"}, RequiredScopes: []string{"read"}, RequireATJWT: true,
 	})
 	require.NoError(t, err)
@@ -90,12 +91,12 @@ func TestValidatorAcceptsTestServerTokenWithDiscoveredKeys(t *testing.T) {
 	})
 	require.NoError(t, err)
 	_, err = v.Validate(ctx, other.AccessToken)
-	requireRefused(t, err, oauth2flows.ReasonAudience, other.AccessToken)
+	requireRefused(t, err, resource.ReasonAudience, other.AccessToken)
 }
 
 func TestValidatorChecksSignatureHeaderAndClaims(t *testing.T) {
 	iss := newVIssuer(t)
-	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{})
+	v := newTestValidator(t, iss, resource.Config{})
 	pubDER, err := x509.MarshalPKIXPublicKey(&vRSAKey().PublicKey)
 	require.NoError(t, err)
 	with := func(mod func(c jwt.MapClaims)) jwt.MapClaims {
@@ -114,7 +115,7 @@ func TestValidatorChecksSignatureHeaderAndClaims(t *testing.T) {
 	tests := []struct {
 		name   string
 		token  func() string
-		reason oauth2flows.ValidationReason // "" means valid
+		reason resource.Reason // "" means valid
 	}{
 		{"RS256", func() string { return mintRS256(t, vClaims(iss.URL())) }, ""},
 		{"PS256", func() string {
@@ -139,62 +140,62 @@ func TestValidatorChecksSignatureHeaderAndClaims(t *testing.T) {
 			return mintRS256(t, with(func(c jwt.MapClaims) { c["aud"] = []string{"other", vAudience} }))
 		}, ""},
 
-		{"alg none with a signature", func() string { return unsigned(`{"alg":"none","kid":"rsa-1"}`, vClaims(iss.URL())) + "c2ln" }, oauth2flows.ReasonAlgorithm},
-		{"alg none without a signature", func() string { return unsigned(`{"alg":"none"}`, vClaims(iss.URL())) + "" }, oauth2flows.ReasonMalformed},
+		{"alg none with a signature", func() string { return unsigned(`{"alg":"none","kid":"rsa-1"}`, vClaims(iss.URL())) + "c2ln" }, resource.ReasonAlgorithm},
+		{"alg none without a signature", func() string { return unsigned(`{"alg":"none"}`, vClaims(iss.URL())) + "" }, resource.ReasonMalformed},
 		{"HS256 keyed with the RSA public key", func() string {
 			return mint(t, jwt.SigningMethodHS256, pubDER, map[string]any{"kid": vKidRSA}, vClaims(iss.URL()))
-		}, oauth2flows.ReasonAlgorithm},
+		}, resource.ReasonAlgorithm},
 		{"HS256 keyed with the JWK's modulus", func() string {
 			return mint(t, jwt.SigningMethodHS256, vRSAKey().N.Bytes(), map[string]any{"kid": vKidRSA}, vClaims(iss.URL()))
-		}, oauth2flows.ReasonAlgorithm},
+		}, resource.ReasonAlgorithm},
 		{"RS384 is not in the default allow-list", func() string {
 			return mint(t, jwt.SigningMethodRS384, vRSAKey(), map[string]any{"kid": vKidRSA}, vClaims(iss.URL()))
-		}, oauth2flows.ReasonAlgorithm},
-		{"alg unknown to golang-jwt", func() string { return unsigned(`{"alg":"XX999","kid":"rsa-1"}`, vClaims(iss.URL())) + "c2ln" }, oauth2flows.ReasonAlgorithm},
+		}, resource.ReasonAlgorithm},
+		{"alg unknown to golang-jwt", func() string { return unsigned(`{"alg":"XX999","kid":"rsa-1"}`, vClaims(iss.URL())) + "c2ln" }, resource.ReasonAlgorithm},
 		{"ES256 naming the RSA key's kid", func() string {
 			return mint(t, jwt.SigningMethodES256, vECKey(), map[string]any{"kid": vKidRSA}, vClaims(iss.URL()))
-		}, oauth2flows.ReasonUnknownKey},
+		}, resource.ReasonUnknownKey},
 		{"signed by another key under a known kid", func() string {
 			return mint(t, jwt.SigningMethodRS256, vRSAKey2(), map[string]any{"kid": vKidRSA}, vClaims(iss.URL()))
-		}, oauth2flows.ReasonSignature},
+		}, resource.ReasonSignature},
 		{"payload changed after signing", func() string {
 			tok := mintRS256(t, vClaims(iss.URL()))
 			parts := strings.Split(tok, ".")
 			parts[1] = b64([]byte(`{"iss":"` + iss.URL() + `","sub":"admin","aud":"` + vAudience + `","exp":4102444800}`))
 			return strings.Join(parts, ".")
-		}, oauth2flows.ReasonSignature},
+		}, resource.ReasonSignature},
 		{"typ of a DPoP proof", func() string {
 			return mint(t, jwt.SigningMethodRS256, vRSAKey(), map[string]any{"kid": vKidRSA, "typ": "dpop+jwt"}, vClaims(iss.URL()))
-		}, oauth2flows.ReasonTokenType},
+		}, resource.ReasonTokenType},
 		{"crit header", func() string {
 			return mint(t, jwt.SigningMethodRS256, vRSAKey(), map[string]any{"kid": vKidRSA, "crit": []string{"exp"}}, vClaims(iss.URL()))
-		}, oauth2flows.ReasonMalformed},
+		}, resource.ReasonMalformed},
 		{"kid not a string", func() string {
 			return mint(t, jwt.SigningMethodRS256, vRSAKey(), map[string]any{"kid": 7}, vClaims(iss.URL()))
-		}, oauth2flows.ReasonMalformed},
-		{"another issuer", func() string { return mintRS256(t, vClaims("https://evil.example")) }, oauth2flows.ReasonIssuer},
-		{"issuer with a trailing slash", func() string { return mintRS256(t, vClaims(iss.URL()+"/")) }, oauth2flows.ReasonIssuer},
+		}, resource.ReasonMalformed},
+		{"another issuer", func() string { return mintRS256(t, vClaims("https://evil.example")) }, resource.ReasonIssuer},
+		{"issuer with a trailing slash", func() string { return mintRS256(t, vClaims(iss.URL()+"/")) }, resource.ReasonIssuer},
 		{"another audience", func() string {
 			return mintRS256(t, with(func(c jwt.MapClaims) { c["aud"] = "api://billing" }))
-		}, oauth2flows.ReasonAudience},
-		{"no audience", func() string { return mintRS256(t, with(func(c jwt.MapClaims) { delete(c, "aud") })) }, oauth2flows.ReasonAudience},
+		}, resource.ReasonAudience},
+		{"no audience", func() string { return mintRS256(t, with(func(c jwt.MapClaims) { delete(c, "aud") })) }, resource.ReasonAudience},
 		{"expired beyond the leeway", func() string {
 			return mintRS256(t, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-2 * time.Minute).Unix() }))
-		}, oauth2flows.ReasonExpired},
-		{"no exp", func() string { return mintRS256(t, with(func(c jwt.MapClaims) { delete(c, "exp") })) }, oauth2flows.ReasonMalformed},
+		}, resource.ReasonExpired},
+		{"no exp", func() string { return mintRS256(t, with(func(c jwt.MapClaims) { delete(c, "exp") })) }, resource.ReasonMalformed},
 		{"nbf beyond the leeway", func() string {
 			return mintRS256(t, with(func(c jwt.MapClaims) { c["nbf"] = now.Add(5 * time.Minute).Unix() }))
-		}, oauth2flows.ReasonNotYetValid},
-		{"exp a string", func() string { return mintRS256(t, with(func(c jwt.MapClaims) { c["exp"] = "tomorrow" })) }, oauth2flows.ReasonMalformed},
-		{"scp a number", func() string { return mintRS256(t, with(func(c jwt.MapClaims) { c["scp"] = 42 })) }, oauth2flows.ReasonMalformed},
-		{"not a JWT", func() string { return "opaque-token-value-123" }, oauth2flows.ReasonMalformed},
-		{"four segments", func() string { return mintRS256(t, vClaims(iss.URL())) + ".x" }, oauth2flows.ReasonMalformed},
-		{"whitespace inside", func() string { return " " + mintRS256(t, vClaims(iss.URL())) }, oauth2flows.ReasonMalformed},
-		{"empty", func() string { return "" }, oauth2flows.ReasonMalformed},
+		}, resource.ReasonNotYetValid},
+		{"exp a string", func() string { return mintRS256(t, with(func(c jwt.MapClaims) { c["exp"] = "tomorrow" })) }, resource.ReasonMalformed},
+		{"scp a number", func() string { return mintRS256(t, with(func(c jwt.MapClaims) { c["scp"] = 42 })) }, resource.ReasonMalformed},
+		{"not a JWT", func() string { return "opaque-token-value-123" }, resource.ReasonMalformed},
+		{"four segments", func() string { return mintRS256(t, vClaims(iss.URL())) + ".x" }, resource.ReasonMalformed},
+		{"whitespace inside", func() string { return " " + mintRS256(t, vClaims(iss.URL())) }, resource.ReasonMalformed},
+		{"empty", func() string { return "" }, resource.ReasonMalformed},
 		{"oversized", func() string {
-			return mintRS256(t, with(func(c jwt.MapClaims) { c["pad"] = strings.Repeat("a", oauth2flows.DefaultMaxTokenSize) }))
-		}, oauth2flows.ReasonTooLarge},
-		{"a megabyte of dots", func() string { return strings.Repeat(".", 1<<20) }, oauth2flows.ReasonTooLarge},
+			return mintRS256(t, with(func(c jwt.MapClaims) { c["pad"] = strings.Repeat("a", resource.DefaultMaxTokenSize) }))
+		}, resource.ReasonTooLarge},
+		{"a megabyte of dots", func() string { return strings.Repeat(".", 1<<20) }, resource.ReasonTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,7 +212,7 @@ func TestValidatorChecksSignatureHeaderAndClaims(t *testing.T) {
 			requireRefused(t, err, tt.reason, token)
 		})
 	}
-	assert.EqualValues(t, 1, iss.jwksHits.Load(), "one fetch, at NewValidator: the ES256 token naming the RSA key's kid finds no key, and its refetch is rate-limited")
+	assert.EqualValues(t, 2, iss.jwksHits.Load(), "one fetch at NewValidator, one refetch for the first unknown kid; the others are rate-limited")
 }
 
 // The default leeway is one minute; Leeway changes it, and a negative
@@ -234,13 +235,13 @@ func TestValidatorLeeway(t *testing.T) {
 		{-1, 5 * time.Second, false},
 	}
 	for _, tt := range tests {
-		v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{Leeway: tt.leeway})
+		v := newTestValidator(t, iss, resource.Config{Leeway: tt.leeway})
 		tok := exp(tt.ago)
 		_, err := v.Validate(context.Background(), tok)
 		if tt.ok {
 			assert.NoError(t, err, "leeway %v, expired %v ago", tt.leeway, tt.ago)
 		} else {
-			requireRefused(t, err, oauth2flows.ReasonExpired, tok)
+			requireRefused(t, err, resource.ReasonExpired, tok)
 		}
 	}
 }
@@ -249,7 +250,7 @@ func TestValidatorLeeway(t *testing.T) {
 // when the size limit lets it through.
 func TestValidatorMegabyteOfDotsIsCheap(t *testing.T) {
 	iss := newVIssuer(t)
-	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{MaxTokenSize: 4 << 20})
+	v := newTestValidator(t, iss, resource.Config{MaxTokenSize: 4 << 20})
 	ctx := context.Background()
 	for _, tok := range []string{
 		strings.Repeat(".", 1<<20),
@@ -257,7 +258,7 @@ func TestValidatorMegabyteOfDotsIsCheap(t *testing.T) {
 		strings.Repeat("a", 1<<20) + "..",
 	} {
 		_, err := v.Validate(ctx, tok)
-		requireRefused(t, err, oauth2flows.ReasonMalformed, "")
+		requireRefused(t, err, resource.ReasonMalformed, "")
 		allocs := testing.AllocsPerRun(5, func() { _, _ = v.Validate(ctx, tok) })
 		assert.LessOrEqual(t, allocs, 3.0, "refusing a 1 MB token must not allocate per byte")
 	}
@@ -283,22 +284,22 @@ func TestValidatorEntraTenantTemplate(t *testing.T) {
 		issuer  string
 		tenants []string
 		token   string
-		reason  oauth2flows.ValidationReason
+		reason  resource.Reason
 	}{
 		{"v2 token of its own tenant", v2, nil, token("https://login.microsoftonline.com/"+tenantA+"/v2.0", tenantA), ""},
 		{"v1 token of its own tenant", v1, nil, token("https://sts.windows.net/"+tenantB+"/", tenantB), ""},
 		{"tenant in the allow-list", v2, []string{tenantB, tenantA}, token("https://login.microsoftonline.com/"+tenantA+"/v2.0", tenantA), ""},
-		{"iss names another tenant than tid", v2, nil, token("https://login.microsoftonline.com/"+tenantB+"/v2.0", tenantA), oauth2flows.ReasonTenant},
-		{"no tid", v2, nil, token("https://login.microsoftonline.com/"+tenantA+"/v2.0", ""), oauth2flows.ReasonTenant},
-		{"tid not a GUID", v2, nil, token("https://login.microsoftonline.com/x/../v2.0", "x/.."), oauth2flows.ReasonTenant},
-		{"tenant outside the allow-list", v2, []string{tenantB}, token("https://login.microsoftonline.com/"+tenantA+"/v2.0", tenantA), oauth2flows.ReasonTenant},
-		{"v1 issuer where v2 is configured", v2, nil, token("https://sts.windows.net/"+tenantA+"/", tenantA), oauth2flows.ReasonIssuer},
-		{"issuer on another host", v2, nil, token("https://login.evil.example/"+tenantA+"/v2.0", tenantA), oauth2flows.ReasonIssuer},
-		{"literal template as issuer", v2, nil, token(v2, tenantA), oauth2flows.ReasonIssuer},
+		{"iss names another tenant than tid", v2, nil, token("https://login.microsoftonline.com/"+tenantB+"/v2.0", tenantA), resource.ReasonTenant},
+		{"no tid", v2, nil, token("https://login.microsoftonline.com/"+tenantA+"/v2.0", ""), resource.ReasonTenant},
+		{"tid not a GUID", v2, nil, token("https://login.microsoftonline.com/x/../v2.0", "x/.."), resource.ReasonTenant},
+		{"tenant outside the allow-list", v2, []string{tenantB}, token("https://login.microsoftonline.com/"+tenantA+"/v2.0", tenantA), resource.ReasonTenant},
+		{"v1 issuer where v2 is configured", v2, nil, token("https://sts.windows.net/"+tenantA+"/", tenantA), resource.ReasonIssuer},
+		{"issuer on another host", v2, nil, token("https://login.evil.example/"+tenantA+"/v2.0", tenantA), resource.ReasonIssuer},
+		{"literal template as issuer", v2, nil, token(v2, tenantA), resource.ReasonIssuer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{Issuer: tt.issuer, Tenants: tt.tenants})
+			v := newTestValidator(t, iss, resource.Config{Issuer: tt.issuer, Tenants: tt.tenants})
 			p, err := v.Validate(context.Background(), tt.token)
 			if tt.reason == "" {
 				require.NoError(t, err)
@@ -350,12 +351,12 @@ func TestValidatorScopesAndRoles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{RequiredScopes: tt.scopes, RequiredRoles: tt.roles})
+			v := newTestValidator(t, iss, resource.Config{RequiredScopes: tt.scopes, RequiredRoles: tt.roles})
 			_, err := v.Validate(context.Background(), tt.token)
 			if tt.ok {
 				require.NoError(t, err)
 			} else {
-				requireRefused(t, err, oauth2flows.ReasonInsufficientScope, tt.token)
+				requireRefused(t, err, resource.ReasonInsufficientScope, tt.token)
 			}
 		})
 	}
@@ -363,32 +364,32 @@ func TestValidatorScopesAndRoles(t *testing.T) {
 
 func TestNewValidatorRefusesUnsafeConfig(t *testing.T) {
 	iss := newVIssuer(t)
-	ok := oauth2flows.ValidatorConfig{Issuer: iss.URL(), Audiences: []string{vAudience}}
+	ok := resource.Config{Issuer: iss.URL(), Audiences: []string{vAudience}}
 	tests := []struct {
 		name  string
-		mod   func(c *oauth2flows.ValidatorConfig)
+		mod   func(c *resource.Config)
 		field string
 	}{
-		{"no issuer", func(c *oauth2flows.ValidatorConfig) { c.Issuer = "" }, "ValidatorConfig.Issuer"},
-		{"no audience", func(c *oauth2flows.ValidatorConfig) { c.Audiences = nil }, "ValidatorConfig.Audiences"},
-		{"empty audience", func(c *oauth2flows.ValidatorConfig) { c.Audiences = []string{""} }, "ValidatorConfig.Audiences"},
-		{"HS256 allowed", func(c *oauth2flows.ValidatorConfig) { c.Algorithms = []string{"RS256", "HS256"} }, "ValidatorConfig.Algorithms"},
-		{"none allowed", func(c *oauth2flows.ValidatorConfig) { c.Algorithms = []string{"none"} }, "ValidatorConfig.Algorithms"},
-		{"template without JWKSURL", func(c *oauth2flows.ValidatorConfig) {
+		{"no issuer", func(c *resource.Config) { c.Issuer = "" }, "resource.Config.Issuer"},
+		{"no audience", func(c *resource.Config) { c.Audiences = nil }, "resource.Config.Audiences"},
+		{"empty audience", func(c *resource.Config) { c.Audiences = []string{""} }, "resource.Config.Audiences"},
+		{"HS256 allowed", func(c *resource.Config) { c.Algorithms = []string{"RS256", "HS256"} }, "resource.Config.Algorithms"},
+		{"none allowed", func(c *resource.Config) { c.Algorithms = []string{"none"} }, "resource.Config.Algorithms"},
+		{"template without JWKSURL", func(c *resource.Config) {
 			c.Issuer = "https://login.microsoftonline.com/{tenantid}/v2.0"
-		}, "ValidatorConfig.JWKSURL"},
-		{"template twice", func(c *oauth2flows.ValidatorConfig) {
+		}, "resource.Config.JWKSURL"},
+		{"template twice", func(c *resource.Config) {
 			c.Issuer, c.JWKSURL = "https://x/{tenantid}/{tenantid}", iss.JWKSURL()
-		}, "ValidatorConfig.Issuer"},
-		{"plain http key set off loopback", func(c *oauth2flows.ValidatorConfig) { c.JWKSURL = "http://keys.example.com/jwks" }, "ValidatorConfig.JWKSURL"},
-		{"scope with a quote", func(c *oauth2flows.ValidatorConfig) { c.RequiredScopes = []string{`a"b`} }, "ValidatorConfig.RequiredScopes"},
-		{"plain http issuer off loopback", func(c *oauth2flows.ValidatorConfig) { c.Issuer = "http://idp.example.com" }, ""},
+		}, "resource.Config.Issuer"},
+		{"plain http key set off loopback", func(c *resource.Config) { c.JWKSURL = "http://keys.example.com/jwks" }, "resource.Config.JWKSURL"},
+		{"scope with a quote", func(c *resource.Config) { c.RequiredScopes = []string{`a"b`} }, "resource.Config.RequiredScopes"},
+		{"plain http issuer off loopback", func(c *resource.Config) { c.Issuer = "http://idp.example.com" }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := ok
 			tt.mod(&cfg)
-			v, err := oauth2flows.NewValidator(context.Background(), cfg)
+			v, err := resource.NewValidator(context.Background(), cfg)
 			require.Error(t, err)
 			assert.Nil(t, v)
 			var ce *oauth2flows.ConfigError
@@ -398,12 +399,12 @@ func TestNewValidatorRefusesUnsafeConfig(t *testing.T) {
 				assert.Equal(t, "NewValidator", ce.Op)
 			}
 			assert.True(t, strings.HasPrefix(err.Error(), "oauth2flows: "), err.Error())
-			assert.NotContains(t, err.Error(), "Config.InsecureAllowHTTP", "a setting ValidatorConfig does not have")
+			assert.NotContains(t, err.Error(), "Config.InsecureAllowHTTP", "a setting resource.Config does not have")
 		})
 	}
 	assert.Zero(t, iss.jwksHits.Load(), "nothing fetched for a refused config")
 	var nilCtx context.Context // a nil context is what is tested
-	_, err := oauth2flows.NewValidator(nilCtx, ok)
+	_, err := resource.NewValidator(nilCtx, ok)
 	var ce *oauth2flows.ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "NewValidator", ce.Op)
@@ -430,7 +431,7 @@ func TestNewValidatorKeySetFailures(t *testing.T) {
 			if tt.keys != nil {
 				iss.setKeys(tt.keys...)
 			}
-			_, err := oauth2flows.NewValidator(context.Background(), oauth2flows.ValidatorConfig{Issuer: iss.URL(), Audiences: []string{vAudience}})
+			_, err := resource.NewValidator(context.Background(), resource.Config{Issuer: iss.URL(), Audiences: []string{vAudience}})
 			var de *oauth2flows.DiscoveryError
 			require.ErrorAs(t, err, &de, "got %v", err)
 			assert.Equal(t, iss.JWKSURL(), de.URL)
@@ -445,21 +446,21 @@ func TestNewValidatorKeySetFailures(t *testing.T) {
 // error, and the Validator calls it keys_unavailable.
 func TestValidatorHonoursContextWhileFetchingKeys(t *testing.T) {
 	iss := newVIssuer(t)
-	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{})
+	v := newTestValidator(t, iss, resource.Config{})
 	clock := newFakeClock()
-	oauth2flows.SetValidatorClock(v, clock.Now)
+	resource.SetValidatorClock(v, clock.Now)
 	clock.Advance(2 * time.Minute) // a refetch is allowed
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	tok := mint(t, jwt.SigningMethodRS256, vRSAKey2(), map[string]any{"kid": "new"}, vClaims(iss.URL()))
 	_, err := v.Validate(ctx, tok)
-	requireRefused(t, err, oauth2flows.ReasonKeysUnavailable, tok)
+	requireRefused(t, err, resource.ReasonKeysUnavailable, tok)
 	assert.True(t, errors.Is(err, context.Canceled))
 }
 
 func TestPrincipalHidesTheTokenAndDecodesClaims(t *testing.T) {
 	iss := newVIssuer(t)
-	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{})
+	v := newTestValidator(t, iss, resource.Config{})
 	c := vClaims(iss.URL())
 	c["tid"], c["oid"], c["name"] = "72f988bf-86f1-41af-91ab-2d7cd011db47", "oid-1", "Alice"
 	tok := mintRS256(t, c)
@@ -483,8 +484,8 @@ func TestPrincipalHidesTheTokenAndDecodesClaims(t *testing.T) {
 func TestValidatorReadsEntraV1AndV2Claims(t *testing.T) {
 	iss := newVIssuer(t)
 	const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-	v1 := newTestValidator(t, iss, oauth2flows.ValidatorConfig{Issuer: "https://sts.windows.net/{tenantid}/"})
-	v2 := newTestValidator(t, iss, oauth2flows.ValidatorConfig{Issuer: "https://login.microsoftonline.com/{tenantid}/v2.0"})
+	v1 := newTestValidator(t, iss, resource.Config{Issuer: "https://sts.windows.net/{tenantid}/"})
+	v2 := newTestValidator(t, iss, resource.Config{Issuer: "https://login.microsoftonline.com/{tenantid}/v2.0"})
 	entra := func(issuer string, extra jwt.MapClaims) string {
 		c := vClaims(issuer)
 		delete(c, "client_id")
@@ -496,7 +497,7 @@ func TestValidatorReadsEntraV1AndV2Claims(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		v      *oauth2flows.Validator
+		v      *resource.Validator
 		token  string
 		client string
 		roles  []string

@@ -1,12 +1,13 @@
-package oauth2flows
+package resource
 
 import (
 	"crypto/subtle"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/oauth2flows/oauth2flows"
 )
 
 // ErrTokenNotJWT is returned by [VerifyCertificateBinding] for an opaque
@@ -21,7 +22,8 @@ var ErrCertificateMismatch = errors.New("oauth2flows: access token is not bound 
 
 // VerifyCertificateBinding checks that a JWT access token is bound to cert
 // (RFC 8705 §3.1): that its "cnf" claim's "x5t#S256" is cert's
-// [CertificateThumbprint].
+// [oauth2flows.CertificateThumbprint]. Claim names are matched with their
+// case (RFC 7519 §4).
 //
 // It reads the token's payload and nothing else: it does not check the
 // signature, issuer, audience or expiry, so on its own it proves nothing
@@ -33,25 +35,35 @@ func VerifyCertificateBinding(accessToken string, cert *x509.Certificate) error 
 	if cert == nil {
 		return fmt.Errorf("%w: no certificate", ErrCertificateMismatch)
 	}
-	var claims cnfClaims
-	if !peekJWTClaims(accessToken, &claims) {
+	got, ok := cnfThumbprint(accessToken)
+	if !ok {
 		return ErrTokenNotJWT
 	}
-	got := claims.Cnf.X5tS256
 	if got == "" {
 		return fmt.Errorf("%w: no cnf x5t#S256 claim", ErrCertificateMismatch)
 	}
-	if subtle.ConstantTimeCompare([]byte(got), []byte(CertificateThumbprint(cert))) != 1 {
+	if subtle.ConstantTimeCompare([]byte(got), []byte(oauth2flows.CertificateThumbprint(cert))) != 1 {
 		return fmt.Errorf("%w: cnf x5t#S256 names another certificate", ErrCertificateMismatch)
 	}
 	return nil
 }
 
-// cnfClaims are the claims VerifyCertificateBinding reads: RFC 8705 §3.1's
-// confirmation method, with the registered claims golang-jwt's parser needs.
-type cnfClaims struct {
-	jwt.RegisteredClaims
-	Cnf struct {
-		X5tS256 string `json:"x5t#S256"`
-	} `json:"cnf"`
+// cnfThumbprint returns the "x5t#S256" member of the "cnf" claim of a JWT
+// (RFC 8705 §3.1), or "" when it has none; ok is false for anything that
+// is not a JWT with a JSON object payload.
+func cnfThumbprint(token string) (string, bool) {
+	payload, ok := jwtPayload(token)
+	if !ok {
+		return "", false
+	}
+	var claims map[string]json.RawMessage
+	if json.Unmarshal(payload, &claims) != nil || claims == nil {
+		return "", false
+	}
+	var cnf map[string]json.RawMessage
+	var thumb string
+	if json.Unmarshal(claims["cnf"], &cnf) != nil || json.Unmarshal(cnf["x5t#S256"], &thumb) != nil {
+		return "", true
+	}
+	return thumb, true
 }

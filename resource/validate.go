@@ -1,13 +1,16 @@
-package oauth2flows
+package resource
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"slices"
 	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/internal/guid"
 	"github.com/oauth2flows/oauth2flows/internal/jwks"
 )
 
@@ -15,31 +18,102 @@ import (
 // for. In order:
 //
 //   - size and shape, before any decoding: at most MaxTokenSize bytes,
-//     three base64url segments;
+//     three base64url segments, each in its one canonical spelling
+//     (RFC 7515 §2: no padding, no stray low bits in the last character);
 //   - the header: "alg" in the allow-list, never "none" or HMAC; "typ"
-//     an access token's; no "crit" (RFC 7515 §4.1.11);
+//     an access token's, and present under RequireATJWT; no "crit"
+//     (RFC 7515 §4.1.11);
 //   - the signature, with the published key for "kid" whose type fits
-//     "alg" (an unknown "kid" refetches the key set, rate-limited);
+//     "alg" (an unknown "kid" refetches the key set, rate-limited); where
+//     the key states an "issuer" (Entra's multi-tenant key set), the
+//     token's "iss" must be it, with "{tenantid}" replaced by "tid";
 //   - "exp" (required) and "nbf", with the leeway;
 //   - "iss" exactly, with the Entra "{tenantid}" rule; "tid" in Tenants;
 //   - "aud" holding one of Audiences;
 //   - the required scopes or roles.
 //
+// Claim names are matched with their case (RFC 7519 §4): a claim "AUD" is
+// not "aud". Unless the verification cache is disabled, a token that
+// validated before is not verified again: only its lifetime and its
+// signing key's presence in the key set are checked.
+//
 // Every failure is a [*ValidationError] whose message never contains the
-// token.
+// token, and is logged to Config.Logger.
 func (v *Validator) Validate(ctx context.Context, token string) (*Principal, error) {
-	if ctx == nil {
-		return nil, &ConfigError{Op: "Validator.Validate", Field: "ctx", Reason: "nil context"}
-	}
-	if err := v.checkShape(token); err != nil {
+	p, err := v.validate(ctx, token)
+	if err != nil {
 		return nil, err
 	}
+	cp := *p // the cached Principal is shared; the caller gets its own
+	return &cp, nil
+}
+
+// validate is Validate returning the Principal it may share with the
+// cache and other requests.
+func (v *Validator) validate(ctx context.Context, token string) (*Principal, error) {
+	if ctx == nil {
+		return nil, &oauth2flows.ConfigError{Op: "Validator.Validate", Field: "ctx", Reason: "nil context"}
+	}
+	p, err := v.check(ctx, token)
+	if err != nil {
+		v.logRefusal(ctx, err)
+		return nil, err
+	}
+	return p, nil
+}
+
+// check validates token, from the verification cache when it holds it.
+func (v *Validator) check(ctx context.Context, token string) (*Principal, error) {
+	if len(token) > v.maxSize {
+		return nil, &ValidationError{Reason: ReasonTooLarge, Detail: "longer than the maximum token size"}
+	}
+	var h uint64
+	if v.cache != nil {
+		// A hit is the exact bytes of a token that passed every check,
+		// its shape included.
+		h = v.cache.hash(token)
+		if e := v.cache.get(h, token); e != nil {
+			if err := v.recheck(ctx, e); err != nil {
+				if ve := (*ValidationError)(nil); !errors.As(err, &ve) || ve.Reason != ReasonKeysUnavailable {
+					v.cache.remove(h, e) // expired, or its key withdrawn: for good
+				}
+				return nil, err
+			}
+			return e.p, nil
+		}
+	}
+	if err := checkShape(token); err != nil {
+		return nil, err
+	}
+	e, err := v.verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if v.cache != nil {
+		v.cache.put(h, e, v.clock())
+	}
+	return e.p, nil
+}
+
+// verify checks token in full and returns what the cache keeps of it.
+func (v *Validator) verify(ctx context.Context, token string) (*entry, error) {
 	var c accessClaims
-	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) { return v.key(ctx, t) })
+	var key *jwks.Key
+	t, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		k, err := v.key(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+		return k.Public, nil
+	})
 	if err != nil {
 		return nil, parseError(err)
 	}
 	if err := v.checkIssuer(c.Issuer, c.TenantID); err != nil {
+		return nil, err
+	}
+	if err := checkKeyIssuer(key, c.Issuer, c.TenantID); err != nil {
 		return nil, err
 	}
 	if !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(v.cfg.Audiences, a) }) {
@@ -49,17 +123,48 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Principal, err
 	if err := v.checkPermissions(p); err != nil {
 		return nil, err
 	}
-	return p, nil
+	e := &entry{p: p, key: key, alg: t.Method.Alg()}
+	e.kid, _ = t.Header["kid"].(string)
+	if c.NotBefore != nil {
+		e.nbf = c.NotBefore.Time
+	}
+	return e, nil
+}
+
+// recheck is what can change for a token verified before: the clock
+// against "exp" and "nbf", with the leeway, as golang-jwt compares them;
+// and whether the key that signed it is still published, so a key rotated
+// out of the set ends its tokens.
+func (v *Validator) recheck(ctx context.Context, e *entry) error {
+	now := v.clock()
+	if !now.Before(e.p.Expiry.Add(v.leeway)) {
+		return &ValidationError{Reason: ReasonExpired, Err: jwt.ErrTokenExpired}
+	}
+	if !e.nbf.IsZero() && now.Before(e.nbf.Add(-v.leeway)) {
+		return &ValidationError{Reason: ReasonNotYetValid, Err: jwt.ErrTokenNotValidYet}
+	}
+	k, err := v.lookup(ctx, e.kid, e.alg)
+	if err != nil {
+		return err
+	}
+	if k != e.key && !sameKey(k, e.key) {
+		return &ValidationError{Reason: ReasonUnknownKey, Detail: "the key with kid " + quoteClaim(e.kid) + " was replaced"}
+	}
+	return nil
+}
+
+// sameKey reports whether two keys of successive fetches of the key set
+// are the same public key with the same restrictions.
+func sameKey(a, b *jwks.Key) bool {
+	pub, ok := a.Public.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && pub.Equal(b.Public) && a.Alg == b.Alg && a.Issuer == b.Issuer
 }
 
 // checkShape refuses, in one pass and before any allocation, what cannot
-// be a JWS compact serialization (RFC 7515 §7.1): too long, not exactly
-// three segments, or a byte outside base64url. A megabyte of dots costs
-// one length check.
-func (v *Validator) checkShape(token string) error {
-	if len(token) > v.maxSize {
-		return &ValidationError{Reason: ReasonTooLarge, Detail: "longer than the maximum token size"}
-	}
+// be a JWS compact serialization (RFC 7515 §7.1): not exactly three
+// segments, or a byte outside base64url. check refuses a token longer
+// than MaxTokenSize before, so a megabyte of dots costs one length check.
+func checkShape(token string) error {
 	dots := 0
 	for i := 0; i < len(token); i++ {
 		switch c := token[i]; {
@@ -79,7 +184,7 @@ func (v *Validator) checkShape(token string) error {
 // key is the golang-jwt key function: it checks the header, then finds the
 // published key for "kid" whose type fits "alg", so an RSA key can never
 // verify an HMAC or ECDSA signature.
-func (v *Validator) key(ctx context.Context, t *jwt.Token) (any, error) {
+func (v *Validator) key(ctx context.Context, t *jwt.Token) (*jwks.Key, error) {
 	alg := t.Method.Alg()
 	if !slices.Contains(v.algs, alg) {
 		return nil, &ValidationError{Reason: ReasonAlgorithm, Detail: "alg " + quoteClaim(alg) + " is not allowed"}
@@ -89,6 +194,8 @@ func (v *Validator) key(ctx context.Context, t *jwt.Token) (any, error) {
 		if !v.typeAllowed(s) {
 			return nil, &ValidationError{Reason: ReasonTokenType, Detail: "typ " + quoteClaim(s) + " is not an access token's"}
 		}
+	} else if v.cfg.RequireATJWT {
+		return nil, &ValidationError{Reason: ReasonTokenType, Detail: `no typ; "at+jwt" is required (RFC 9068 §4)`}
 	}
 	if _, ok := t.Header["crit"]; ok {
 		return nil, &ValidationError{Reason: ReasonMalformed, Detail: `"crit" header parameters are not understood (RFC 7515 §4.1.11)`}
@@ -99,10 +206,15 @@ func (v *Validator) key(ctx context.Context, t *jwt.Token) (any, error) {
 			return nil, &ValidationError{Reason: ReasonMalformed, Detail: "kid is not a string"}
 		}
 	}
+	return v.lookup(ctx, kid, alg)
+}
+
+// lookup finds the published key for kid and alg.
+func (v *Validator) lookup(ctx context.Context, kid, alg string) (*jwks.Key, error) {
 	k, err := v.keys.Lookup(ctx, kid, alg)
 	switch {
 	case err == nil:
-		return k.Public, nil
+		return k, nil
 	case errors.Is(err, jwks.ErrUnknownKey):
 		return nil, &ValidationError{Reason: ReasonUnknownKey, Detail: "no published " + alg + " key with kid " + quoteClaim(kid)}
 	default:
@@ -148,7 +260,7 @@ func (v *Validator) checkIssuer(iss, tid string) error {
 			return &ValidationError{Reason: ReasonIssuer, Detail: "issuer " + quoteClaim(iss) + " is not the configured one"}
 		}
 	} else {
-		if !isGUID(tid) {
+		if !guid.Valid(tid) {
 			return &ValidationError{Reason: ReasonTenant, Detail: "no tenant ID in tid"}
 		}
 		if len(iss) != len(v.issPrefix)+len(tid)+len(v.issSuffix) ||
@@ -165,26 +277,26 @@ func (v *Validator) checkIssuer(iss, tid string) error {
 	return nil
 }
 
-// isGUID reports whether s has the 8-4-4-4-12 hex form of Entra tenant IDs
-// (the Validator's tid, EntraEndpoint's tenant).
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
+// checkKeyIssuer applies the "issuer" a key states, as Entra's
+// multi-tenant key set does ("https://login.microsoftonline.com/{tenantid}/v2.0")
+// and Microsoft.IdentityModel checks: with "{tenantid}" replaced by the
+// token's "tid", it must be the token's "iss", so a key of one cloud or
+// tenant cannot vouch for tokens of another. A v1 token
+// ("https://sts.windows.net/<tid>/") signed with such a key passes when the
+// key's issuer is the v2 issuer of the same tenant, since Entra lists its
+// keys once for both versions. A key without "issuer" imposes nothing.
+func checkKeyIssuer(k *jwks.Key, iss, tid string) error {
+	if k.Issuer == "" {
+		return nil
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
+	if tid == "" && strings.Contains(k.Issuer, tenantPlaceholder) {
+		return &ValidationError{Reason: ReasonTenant, Detail: "no tid, but the signing key is bound to a tenant's issuer"}
 	}
-	return true
+	want := strings.ReplaceAll(k.Issuer, tenantPlaceholder, tid)
+	if iss == want || iss == "https://sts.windows.net/"+tid+"/" && strings.HasSuffix(want, "/"+tid+"/v2.0") {
+		return nil
+	}
+	return &ValidationError{Reason: ReasonIssuer, Detail: "issuer " + quoteClaim(iss) + " is not the signing key's issuer " + quoteClaim(want)}
 }
 
 // checkPermissions applies RequiredScopes and RequiredRoles: all of one

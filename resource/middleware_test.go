@@ -1,4 +1,4 @@
-package oauth2flows_test
+package resource_test
 
 import (
 	"context"
@@ -13,15 +13,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 func TestValidatorMiddleware(t *testing.T) {
 	iss := newVIssuer(t)
-	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{RequiredScopes: []string{"orders.read"}})
-	var reached []*oauth2flows.Principal
+	v := newTestValidator(t, iss, resource.Config{RequiredScopes: []string{"orders.read"}})
+	var reached []*resource.Principal
 	api := httptest.NewServer(v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := oauth2flows.PrincipalFromContext(r.Context())
+		p, ok := resource.PrincipalFromContext(r.Context())
 		if !assert.True(t, ok) {
 			return
 		}
@@ -56,6 +56,7 @@ func TestValidatorMiddleware(t *testing.T) {
 		{"token without the required scope", []string{"Bearer " + forbidden}, 403,
 			`Bearer realm="api://orders", error="insufficient_scope", error_description="the access token lacks the required scope or role", scope="orders.read"`, ""},
 		{"empty bearer", []string{"Bearer "}, 400, `Bearer realm="api://orders", error="invalid_request"`, ""},
+		{"not a b64token", []string{"Bearer a b"}, 400, `Bearer realm="api://orders", error="invalid_request"`, ""},
 		{"two Authorization headers", []string{"Bearer " + valid, "Bearer " + valid}, 400, `Bearer realm="api://orders", error="invalid_request"`, ""},
 	}
 	for _, tt := range tests {
@@ -90,7 +91,7 @@ func TestValidatorMiddleware(t *testing.T) {
 }
 
 func TestPrincipalFromContextWithout(t *testing.T) {
-	p, ok := oauth2flows.PrincipalFromContext(context.Background())
+	p, ok := resource.PrincipalFromContext(context.Background())
 	assert.False(t, ok)
 	assert.Nil(t, p)
 }
@@ -98,7 +99,7 @@ func TestPrincipalFromContextWithout(t *testing.T) {
 // A realm holding a quote is escaped in the challenge.
 func TestValidatorMiddlewareQuotesRealm(t *testing.T) {
 	iss := newVIssuer(t)
-	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{Realm: `orders "prod"`})
+	v := newTestValidator(t, iss, resource.Config{Realm: `orders "prod"`})
 	rec := httptest.NewRecorder()
 	v.Middleware(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, 401, rec.Code)
@@ -109,9 +110,9 @@ func TestValidatorMiddlewareQuotesRealm(t *testing.T) {
 // challenge: the token may be fine, the client should not drop it.
 func TestValidatorMiddlewareKeysUnavailable(t *testing.T) {
 	iss := newVIssuer(t)
-	v := newTestValidator(t, iss, oauth2flows.ValidatorConfig{})
+	v := newTestValidator(t, iss, resource.Config{})
 	clock := newFakeClock()
-	oauth2flows.SetValidatorClock(v, clock.Now)
+	resource.SetValidatorClock(v, clock.Now)
 	clock.Advance(2 * time.Minute)
 	tok := mint(t, jwt.SigningMethodRS256, vRSAKey2(), map[string]any{"kid": "rotated-in"}, vClaims(iss.URL()))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -123,4 +124,34 @@ func TestValidatorMiddlewareKeysUnavailable(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	assert.Empty(t, rec.Header().Get("WWW-Authenticate"))
 	assert.NotContains(t, rec.Body.String(), tok)
+}
+
+// FuzzBearerToken: the Authorization header is untrusted input. BearerToken
+// never panics, finds no token without the Bearer scheme, and accepts
+// exactly an RFC 6750 §2.1 b64token after it.
+func FuzzBearerToken(f *testing.F) {
+	for _, seed := range []string{"Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln", "bearer abc==", "Bearer a b",
+		"Bearer ", "Bearer", "Basic YWxhZGRpbjpvcGVuc2VzYW1l", "Bearer \x80\xff", "Bearer  abc", "Bearer =", "Bearer a=b"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		r := &http.Request{Header: http.Header{"Authorization": {header}}}
+		got, err := resource.BearerToken(r)
+		scheme, rest, _ := strings.Cut(header, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			require.ErrorIs(t, err, resource.ErrNoToken)
+			return
+		}
+		want := strings.Trim(rest, " ")
+		body := strings.TrimRight(want, "=")
+		ok := body != "" && strings.Trim(body, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") == ""
+		if !ok {
+			var ve *resource.ValidationError
+			require.ErrorAs(t, err, &ve)
+			require.Equal(t, resource.ReasonMalformed, ve.Reason)
+			return
+		}
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	})
 }

@@ -1,4 +1,4 @@
-package oauth2flows_test
+package resource_test
 
 import (
 	"crypto"

@@ -1,4 +1,4 @@
-package oauth2flows
+package resource
 
 import (
 	"errors"
@@ -21,16 +21,17 @@ import (
 //     token may be fine.
 func (v *Validator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, status := bearerToken(r)
-		if status != 0 {
-			code := ""
-			if status == http.StatusBadRequest {
-				code = "invalid_request"
+		token, err := BearerToken(r)
+		if err != nil {
+			v.logRefusal(r.Context(), err)
+			if errors.Is(err, ErrNoToken) {
+				v.refuse(w, http.StatusUnauthorized, "", "", "")
+			} else {
+				v.refuse(w, http.StatusBadRequest, "invalid_request", "", "")
 			}
-			v.refuse(w, status, code, "", "")
 			return
 		}
-		p, err := v.Validate(r.Context(), token)
+		p, err := v.validate(r.Context(), token)
 		if err != nil {
 			ve := (*ValidationError)(nil)
 			errors.As(err, &ve)
@@ -49,28 +50,52 @@ func (v *Validator) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// bearerToken returns the token of "Authorization: Bearer <token>"
-// (RFC 6750 §2.1; the scheme is case-insensitive, RFC 9110 §11.1), or the
-// status to answer: 401 when there is none, 400 when the header is
-// repeated or the token empty.
-func bearerToken(r *http.Request) (string, int) {
+// ErrNoToken is returned by [BearerToken] for a request without a bearer
+// token: no Authorization header, or one of another scheme. RFC 6750 §3.1
+// answers it with a challenge and no error code.
+var ErrNoToken = errors.New("oauth2flows: no bearer token in the request")
+
+// BearerToken returns the token of a request's "Authorization: Bearer
+// <token>" header (RFC 6750 §2.1; the scheme is case-insensitive, RFC 9110
+// §11.1). Tokens in a form body or the query (RFC 6750 §2.2, §2.3) are not
+// read: RFC 9700 advises against sending them there. A request without one
+// is [ErrNoToken]; a repeated Authorization header, or a token that is not
+// an RFC 6750 §2.1 b64token, is a [*ValidationError] with
+// [ReasonMalformed], which [Validator.Middleware] answers with 400
+// (RFC 6750 §3.1 "invalid_request").
+func BearerToken(r *http.Request) (string, error) {
 	vals := r.Header.Values("Authorization")
 	switch len(vals) {
 	case 0:
-		return "", http.StatusUnauthorized
+		return "", ErrNoToken
 	case 1:
 	default:
-		return "", http.StatusBadRequest
+		return "", &ValidationError{Reason: ReasonMalformed, Detail: "more than one Authorization header"}
 	}
 	scheme, token, _ := strings.Cut(vals[0], " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		return "", http.StatusUnauthorized // another scheme: no bearer token
+		return "", ErrNoToken // another scheme: no bearer token
 	}
-	token = strings.TrimSpace(token)
-	if token == "" {
-		return "", http.StatusBadRequest
+	token = strings.Trim(token, " ") // RFC 9110 §11.4: 1*SP after the scheme
+	if !isB64Token(token) {
+		return "", &ValidationError{Reason: ReasonMalformed, Detail: "the bearer token is not a b64token"}
 	}
-	return token, 0
+	return token, nil
+}
+
+// isB64Token reports whether s is RFC 6750 §2.1's b64token:
+// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func isB64Token(s string) bool {
+	s = strings.TrimRight(s, "=")
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // refuse answers with a Bearer challenge (RFC 6750 §3). code, description

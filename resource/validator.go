@@ -1,9 +1,12 @@
-package oauth2flows
+package resource
 
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,10 +14,11 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/internal/jwks"
 )
 
-// Defaults of [ValidatorConfig].
+// Defaults of [Config].
 const (
 	// DefaultLeeway is the clock skew allowed on "exp" and "nbf" (RFC 7519
 	// §4.1.4: "some small leeway, usually no more than a few minutes").
@@ -24,10 +28,14 @@ const (
 	// DefaultMaxTokenSize bounds a token before it is parsed. An Entra
 	// access token at the group claim's 200-group limit is about 12 KiB.
 	DefaultMaxTokenSize = 16 << 10
+	// DefaultVerificationCacheSize is how many validated tokens a
+	// Validator remembers: one per user active within a token's lifetime,
+	// for most APIs.
+	DefaultVerificationCacheSize = 10000
 )
 
 // defaultAlgorithms is the RFC 7518 §3.1 allow-list when
-// ValidatorConfig.Algorithms is empty: what Entra, zitadel, fosite and
+// Config.Algorithms is empty: what Entra, zitadel, fosite and
 // oidc-provider sign access tokens with.
 var defaultAlgorithms = []string{"RS256", "PS256", "ES256"}
 
@@ -37,12 +45,12 @@ var defaultAlgorithms = []string{"RS256", "PS256", "ES256"}
 // (RFC 8725 §2.1, §3.1).
 var asymmetricAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 
-// tenantPlaceholder in ValidatorConfig.Issuer stands for the token's "tid".
+// tenantPlaceholder in Config.Issuer stands for the token's "tid".
 const tenantPlaceholder = "{tenantid}"
 
-// ValidatorConfig configures a [Validator]. Issuer and Audiences are
-// required; every other field has a safe default.
-type ValidatorConfig struct {
+// Config configures a [Validator]. Issuer and Audiences are required;
+// every other field has a safe default.
+type Config struct {
 	// Issuer is the exact "iss" the tokens must carry (RFC 9068 §4, RFC 7519
 	// §4.1.1), e.g. "https://login.microsoftonline.com/<tenant>/v2.0" for
 	// Entra v2 tokens or "https://sts.windows.net/<tenant>/" for v1.
@@ -58,7 +66,7 @@ type ValidatorConfig struct {
 	Audiences []string
 	// JWKSURL is the key set (RFC 7517 §5) the tokens are signed with.
 	// Empty means the jwks_uri of the issuer's metadata, found with
-	// [Discover] when the Validator is made; it must then be set for an
+	// [oauth2flows.Discover] when the Validator is made; it must then be set for an
 	// Issuer holding "{tenantid}", whose metadata has no single URL (for
 	// Entra: "https://login.microsoftonline.com/common/discovery/v2.0/keys").
 	// It must be https, except on loopback.
@@ -113,6 +121,24 @@ type ValidatorConfig struct {
 	// set, whatever causes them, so that tokens with forged "kid"s cannot
 	// make the Validator hammer the key set's host; zero means one minute.
 	KeyRefetchInterval time.Duration
+
+	// Logger receives one record per refused token: its reason and what
+	// was wrong (a claim value, quoted and shortened), never the token.
+	// Nil means no logging.
+	Logger *slog.Logger
+
+	// DisableVerificationCache makes every Validate verify the signature
+	// again. By default a token that validated is remembered, keyed by a
+	// hash of its exact bytes, and a later Validate of the same bytes
+	// checks only what can change: "exp" and "nbf" against the clock, with
+	// the leeway, and that the key that signed it is still published. A
+	// refusal is never remembered.
+	DisableVerificationCache bool
+	// VerificationCacheSize bounds the tokens remembered; zero means
+	// [DefaultVerificationCacheSize]. Their memory is bounded too: each
+	// entry is counted as twice its token plus 256 bytes, and all of them
+	// at most VerificationCacheSize × 4 KiB (40 MB by default).
+	VerificationCacheSize int
 }
 
 // Validator validates JWT access tokens (RFC 9068, and the JWT access
@@ -122,7 +148,7 @@ type ValidatorConfig struct {
 // [NewValidator] and share it: it is safe for concurrent use, and keeps
 // the key set cached.
 type Validator struct {
-	cfg       ValidatorConfig
+	cfg       Config
 	algs      []string
 	leeway    time.Duration
 	maxSize   int
@@ -133,25 +159,30 @@ type Validator struct {
 	keys      *jwks.Cache
 	parser    *jwt.Parser
 	now       func() time.Time
+	cache     *verified // nil when DisableVerificationCache
+	logger    *slog.Logger
 }
 
 // NewValidator checks cfg, finds the key set URL through discovery when
 // cfg.JWKSURL is empty, and fetches the key set once, so that a wrong
-// configuration fails here rather than on the first request. Errors are a
-// [*ConfigError] for cfg, a [*DiscoveryError] when the metadata or the key
-// set cannot be fetched or used.
-func NewValidator(ctx context.Context, cfg ValidatorConfig) (*Validator, error) {
+// configuration fails here rather than on the first request. Errors are an
+// [*oauth2flows.ConfigError] for cfg, an [*oauth2flows.DiscoveryError]
+// when the metadata or the key set cannot be fetched or used.
+func NewValidator(ctx context.Context, cfg Config) (*Validator, error) {
 	v, err := newValidatorWithKeys(ctx, cfg)
 	if err != nil {
-		return nil, withOp("NewValidator", err)
+		if ce := (*oauth2flows.ConfigError)(nil); errors.As(err, &ce) && ce.Op == "" {
+			ce.Op = "NewValidator"
+		}
+		return nil, err
 	}
 	return v, nil
 }
 
 // newValidatorWithKeys is NewValidator but for the Op of its ConfigErrors.
-func newValidatorWithKeys(ctx context.Context, cfg ValidatorConfig) (*Validator, error) {
+func newValidatorWithKeys(ctx context.Context, cfg Config) (*Validator, error) {
 	if ctx == nil {
-		return nil, &ConfigError{Field: "ctx", Reason: "nil context"}
+		return nil, &oauth2flows.ConfigError{Field: "ctx", Reason: "nil context"}
 	}
 	v, err := newValidator(cfg)
 	if err != nil {
@@ -160,15 +191,15 @@ func newValidatorWithKeys(ctx context.Context, cfg ValidatorConfig) (*Validator,
 	hc := validatorClient(cfg.HTTPClient)
 	jwksURL := cfg.JWKSURL
 	if jwksURL == "" {
-		md, err := (&DiscoveryCache{HTTPClient: hc}).Discover(ctx, cfg.Issuer)
+		md, err := (&oauth2flows.DiscoveryCache{HTTPClient: hc}).Discover(ctx, cfg.Issuer)
 		if err != nil {
 			return nil, err
 		}
 		if md.JWKSURI == "" {
-			return nil, &DiscoveryError{Issuer: cfg.Issuer, Reason: "metadata has no jwks_uri"}
+			return nil, &oauth2flows.DiscoveryError{Issuer: cfg.Issuer, Reason: "metadata has no jwks_uri"}
 		}
-		if err := checkHTTPS("jwks_uri", md.JWKSURI, false, ""); err != nil {
-			return nil, &DiscoveryError{Issuer: cfg.Issuer, Reason: "unusable jwks_uri", Err: err}
+		if err := checkHTTPS("jwks_uri", md.JWKSURI); err != nil {
+			return nil, &oauth2flows.DiscoveryError{Issuer: cfg.Issuer, Reason: "unusable jwks_uri", Err: err}
 		}
 		jwksURL = md.JWKSURI
 	}
@@ -180,7 +211,7 @@ func newValidatorWithKeys(ctx context.Context, cfg ValidatorConfig) (*Validator,
 		Now:         v.clock,
 	})
 	if err := v.keys.Load(ctx); err != nil {
-		de := &DiscoveryError{Issuer: cfg.Issuer, URL: jwksURL, Reason: "key set unusable", Err: err}
+		de := &oauth2flows.DiscoveryError{Issuer: cfg.Issuer, URL: jwksURL, Reason: "key set unusable", Err: err}
 		if fe := (*jwks.FetchError)(nil); errors.As(err, &fe) {
 			de.StatusCode = fe.StatusCode
 		}
@@ -190,11 +221,11 @@ func newValidatorWithKeys(ctx context.Context, cfg ValidatorConfig) (*Validator,
 }
 
 // newValidator checks cfg and builds a Validator without its key cache.
-func newValidator(cfg ValidatorConfig) (*Validator, error) {
+func newValidator(cfg Config) (*Validator, error) {
 	field := func(name, reason string) error {
-		return &ConfigError{Field: "ValidatorConfig." + name, Reason: reason}
+		return &oauth2flows.ConfigError{Field: "resource.Config." + name, Reason: reason}
 	}
-	v := &Validator{cfg: cfg, now: time.Now}
+	v := &Validator{cfg: cfg, now: time.Now, logger: cfg.Logger}
 	switch n := strings.Count(cfg.Issuer, tenantPlaceholder); {
 	case cfg.Issuer == "":
 		return nil, field("Issuer", "not set")
@@ -213,7 +244,7 @@ func newValidator(cfg ValidatorConfig) (*Validator, error) {
 		return nil, field("Audiences", "at least one non-empty audience is required (RFC 9068 §4)")
 	}
 	if cfg.JWKSURL != "" {
-		if err := checkHTTPS("ValidatorConfig.JWKSURL", cfg.JWKSURL, false, ""); err != nil {
+		if err := checkHTTPS("resource.Config.JWKSURL", cfg.JWKSURL); err != nil {
 			return nil, err
 		}
 	}
@@ -253,7 +284,17 @@ func newValidator(cfg ValidatorConfig) (*Validator, error) {
 		jwt.WithLeeway(v.leeway),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(v.clock),
+		// RFC 7515 §2 and RFC 4648 §3.5: the unused low bits of a
+		// segment's last character must be zero, so a token has one
+		// spelling and one cache key.
+		jwt.WithStrictDecoding(),
 	)
+	if cfg.VerificationCacheSize < 0 {
+		return nil, field("VerificationCacheSize", "negative; set DisableVerificationCache to turn the cache off")
+	}
+	if !cfg.DisableVerificationCache {
+		v.cache = newVerified(cfg.VerificationCacheSize)
+	}
 	return v, nil
 }
 
@@ -272,6 +313,24 @@ func validatorClient(hc *http.Client) *http.Client {
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
+}
+
+// checkHTTPS refuses a key set URL that is not https, except on loopback:
+// keys fetched over plain http could be anyone's.
+func checkHTTPS(field, raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "":
+		return &oauth2flows.ConfigError{Field: field, Reason: "not an absolute URL"}
+	case strings.EqualFold(u.Scheme, "https"):
+		return nil
+	case strings.EqualFold(u.Scheme, "http"):
+		if ip := net.ParseIP(u.Hostname()); strings.EqualFold(u.Hostname(), "localhost") || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+		return &oauth2flows.ConfigError{Field: field, Reason: "plain http is refused except on loopback"}
+	}
+	return &oauth2flows.ConfigError{Field: field, Reason: "scheme must be https"}
 }
 
 // validScopeToken reports whether s is an RFC 6749 §3.3 scope-token, so it
