@@ -28,7 +28,7 @@ const (
 	// treated as a miss: Op names the method, Err is the [*StoreError].
 	EventStoreError
 	// EventValidatorRefusal is an access token a resource server's
-	// validator refused: Reason is the refusal's ValidationReason, e.g.
+	// validator refused (package resource): Reason is the refusal's Reason, e.g.
 	// "signature" or "expired".
 	EventValidatorRefusal
 )

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+
+	"github.com/oauth2flows/oauth2flows"
 )
 
 // logRefusal writes the one record of a refused token to Config.Logger:
-// its reason and detail, never the token. A refusal that is the token's
-// fault is a warning; keys that could not be fetched, ours, an error.
+// its reason and detail, never the token, and hands its reason to
+// Config.Observer. A refusal that is the token's fault is a warning; keys
+// that could not be fetched, ours, an error.
 func (v *Validator) logRefusal(ctx context.Context, err error) {
-	if v.logger == nil {
+	if v.logger == nil && v.observer == nil {
 		return
 	}
 	reason, detail, level := "no_token", "", slog.LevelInfo
@@ -26,7 +29,10 @@ func (v *Validator) logRefusal(ctx context.Context, err error) {
 			}
 		}
 	}
-	if !v.logger.Enabled(ctx, level) {
+	if v.observer != nil {
+		v.observer.Observe(ctx, oauth2flows.Event{Kind: oauth2flows.EventValidatorRefusal, Reason: reason})
+	}
+	if v.logger == nil || !v.logger.Enabled(ctx, level) {
 		return
 	}
 	attrs := []slog.Attr{slog.String("reason", reason)}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/resource"
 )
 
@@ -46,12 +47,22 @@ func (s *syncBuffer) records(t *testing.T) []map[string]any {
 }
 
 // Every refusal, by Validate or by the middleware, is one log record with
-// its reason, and no record holds the token or a part of it.
+// its reason and one Observer event, and no record holds the token or a
+// part of it.
 func TestValidatorLogsOneRecordPerRefusalWithoutTheToken(t *testing.T) {
 	iss := newVIssuer(t)
 	var buf syncBuffer
+	var mu sync.Mutex
+	var observed []string
 	v := newTestValidator(t, iss, resource.Config{RequiredScopes: []string{"orders.read"},
-		Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Observer: oauth2flows.ObserverFunc(func(_ context.Context, e oauth2flows.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			if e.Kind == oauth2flows.EventValidatorRefusal {
+				observed = append(observed, e.Reason)
+			}
+		})})
 	good := mintRS256(t, vClaims(iss.URL()))
 	expired := vClaims(iss.URL())
 	expired["exp"] = 1
@@ -92,6 +103,9 @@ func TestValidatorLogsOneRecordPerRefusalWithoutTheToken(t *testing.T) {
 		assert.Equal(t, "oauth2flows: access token refused", r["msg"])
 	}
 	assert.ElementsMatch(t, want, got)
+	mu.Lock()
+	assert.ElementsMatch(t, want, observed, "one Observer event per refusal, with its reason")
+	mu.Unlock()
 	logged := buf.b.String()
 	for tok := range tokens {
 		for _, seg := range strings.Split(tok, ".") {

@@ -127,6 +127,11 @@ type Config struct {
 	// Nil means no logging.
 	Logger *slog.Logger
 
+	// Observer receives an [oauth2flows.EventValidatorRefusal] per refused
+	// token, with its reason, for metrics (package
+	// github.com/oauth2flows/oauth2flows/otel). Nil means none.
+	Observer oauth2flows.Observer
+
 	// DisableVerificationCache makes every Validate verify the signature
 	// again. By default a token that validated is remembered, keyed by a
 	// hash of its exact bytes, and a later Validate of the same bytes
@@ -161,6 +166,7 @@ type Validator struct {
 	now       func() time.Time
 	cache     *verified // nil when DisableVerificationCache
 	logger    *slog.Logger
+	observer  oauth2flows.Observer
 }
 
 // NewValidator checks cfg, finds the key set URL through discovery when
@@ -225,7 +231,7 @@ func newValidator(cfg Config) (*Validator, error) {
 	field := func(name, reason string) error {
 		return &oauth2flows.ConfigError{Field: "resource.Config." + name, Reason: reason}
 	}
-	v := &Validator{cfg: cfg, now: time.Now, logger: cfg.Logger}
+	v := &Validator{cfg: cfg, now: time.Now, logger: cfg.Logger, observer: cfg.Observer}
 	switch n := strings.Count(cfg.Issuer, tenantPlaceholder); {
 	case cfg.Issuer == "":
 		return nil, field("Issuer", "not set")
