@@ -22,7 +22,9 @@ import (
 // that a downstream call never starts with a token about to expire; and
 // never past the assertion's own "exp": a downstream token must not outlive
 // the user's token it was exchanged for. A token with neither bound is not
-// cached. A call with [WithClaims] always goes to the server.
+// cached. A call with [WithClaims] always goes to the server. An assertion
+// whose "exp" has passed is never sent: the call fails with an error
+// matching [ErrReauthRequired].
 //
 // An assertion the server refuses outright (invalid_grant: expired,
 // revoked, forged; for token exchange also invalid_request) gets the same
@@ -201,8 +203,12 @@ func (c *OBOCache) find(ctx context.Context, assertion string, o *options, opts 
 			return e, nil
 		}
 	}
+	// After a miss only: a hit never looks here, nor is it ever served
+	// past the assertion's exp (see bound).
+	if err := expired(assertion); err != nil {
+		return nil, err
+	}
 	lk = c.whole(lk, assertion)
-	// After a miss only: a hit never looks here.
 	if err := c.refused.get(lk, time.Now()); err != nil {
 		return nil, err
 	}
@@ -321,6 +327,9 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh, load
 			}
 		}
 	}
+	if err := expired(assertion); err != nil { // while waiting for the lease
+		return nil, err
+	}
 	xctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
 	defer cancel()
 	tok, err := c.exchange(withDPoPSession(xctx, c.dpop), c.cfg, assertion, opts...)
@@ -349,6 +358,18 @@ func panicError(v any) error {
 		return fmt.Errorf("oauth2flows: On-Behalf-Of exchange panicked: %w", err)
 	}
 	return fmt.Errorf("oauth2flows: On-Behalf-Of exchange panicked: %v", v)
+}
+
+// expired returns errAssertionExpired, which matches [ErrReauthRequired],
+// when assertion is a JWT whose "exp" has passed: an expired assertion is
+// never sent to the token endpoint, even one that would accept it within
+// its clock skew (Entra's is 5 minutes), nor for a token the Validator
+// accepted within its leeway.
+func expired(assertion string) error {
+	if exp, ok := jwtExpiry(assertion); ok && !time.Now().Before(exp) {
+		return errAssertionExpired
+	}
+	return nil
 }
 
 // serveMargin is how long before its expiry the cache stops serving a
