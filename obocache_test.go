@@ -487,16 +487,16 @@ func TestOBOCacheKeySeparatesRequestsThatDiffer(t *testing.T) {
 }
 
 // TestOBOCacheAssertionsAlikeButForTheirStartShareNothing: the index's key
-// hashes an assertion's length and last bytes, not all of it (localKey);
-// two assertions alike but for their first byte must still get their own
-// tokens, whatever order they come in.
+// hashes a JWS's length and last bytes, not all of it (localKey); two
+// assertions alike but for a byte near their start must still get their
+// own tokens, whatever order they come in.
 func TestOBOCacheAssertionsAlikeButForTheirStartShareNothing(t *testing.T) {
 	tokenURL, hits := namedTokenEndpoint(t, "tok")
 	cfg := &oauth2flows.Config{ClientID: "middle", ClientSecret: "middle-secret",
 		Scopes: []string{"api://b/.default"}, Endpoint: oauth2flows.Endpoint{TokenURL: tokenURL}}
 	cache := oauth2flows.NewOBOCache(cfg)
-	tail := strings.Repeat("same-signature.", 20)
-	alice, mallory := "A"+tail, "M"+tail
+	tail := ".e30." + strings.Repeat("same-signature", 20)
+	alice, mallory := "eyJA"+tail, "eyJM"+tail
 	ctx := context.Background()
 
 	for _, step := range []struct {
@@ -511,7 +511,7 @@ func TestOBOCacheAssertionsAlikeButForTheirStartShareNothing(t *testing.T) {
 	} {
 		tok, err := cache.Token(ctx, step.assertion)
 		require.NoError(t, err)
-		assert.Equal(t, step.want, tok.AccessToken, step.assertion[:1])
+		assert.Equal(t, step.want, tok.AccessToken, step.assertion[:4])
 	}
 	assert.EqualValues(t, 3, hits.Load())
 }

@@ -8,13 +8,17 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 )
 
 // localKey identifies a token of an [OBOCache] in its process. Its second
 // half, the index's key, is a keyed hash (maphash, seeded per cache) of the
 // assertion's length and last bytes and of the digest of the token's shape
-// (see shapeDigest): cheap to compute for a kilobyte-long assertion. A hit
+// (see shapeDigest): cheap to compute for a kilobyte-long assertion. That
+// holds for a JWS (signedTail); any other assertion, such as a base64
+// SAML assertion, which ends in the same closing tags for every user, is
+// hashed whole instead, so that two users do not evict each other. A hit
 // then compares the assertion the entry was stored for with the caller's,
 // which costs a tenth of hashing it whole, so that no two assertions share
 // an entry, whatever their bytes. The first half, computed after a miss
@@ -30,6 +34,20 @@ type localKey [2]uint64
 // localKey hashes: a whole RS256 signature is 342 characters, 64 are plenty.
 const keyTail = 64
 
+// minSignature is the length of the shortest JWS signature part: a 256-bit
+// MAC or signature in base64url (HS256; ES256 and RS256 are longer).
+const minSignature = 43
+
+// signedTail reports whether assertion looks like a JWS whose last
+// minSignature bytes at least are signature, which differs between any two
+// tokens: it starts as the base64url of `{"` and its last part is that long.
+// A token that merely looks so is still told apart by the comparison of a
+// hit; it only shares an index entry.
+func signedTail(assertion string) bool {
+	return len(assertion) > keyTail && strings.HasPrefix(assertion, "eyJ") &&
+		strings.IndexByte(assertion[len(assertion)-minSignature:], '.') < 0
+}
+
 // keyBuf is the stack buffer keys are encoded in: client, endpoints, grant
 // and a few scopes fit, so a hit allocates nothing.
 type keyBuf [512]byte
@@ -39,7 +57,11 @@ type keyBuf [512]byte
 func (c *OBOCache) indexKey(assertion string, shape uint64) localKey {
 	var buf [binary.MaxVarintLen64 + keyTail + 8]byte
 	b := binary.AppendUvarint(buf[:0], uint64(len(assertion)))
-	b = append(b, assertion[max(0, len(assertion)-keyTail):]...)
+	if signedTail(assertion) {
+		b = append(b, assertion[len(assertion)-keyTail:]...)
+	} else {
+		b = binary.LittleEndian.AppendUint64(b, maphash.String(c.seeds[1], assertion))
+	}
 	b = binary.LittleEndian.AppendUint64(b, shape)
 	return localKey{1: maphash.Bytes(c.seeds[1], b)}
 }

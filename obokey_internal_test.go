@@ -24,3 +24,28 @@ func TestStoreKeyIsTheHashOfTheWholeEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestSignedTail: only a JWS is keyed by its last bytes; every other
+// assertion is hashed whole (localKey).
+func TestSignedTail(t *testing.T) {
+	jws := func(sigLen int) string {
+		return "eyJhbGciOiJSUzI1NiJ9." + strings.Repeat("eyJzdWIiOiJhIn0", 4) + "." + strings.Repeat("s", sigLen)
+	}
+	for _, tt := range []struct {
+		name      string
+		assertion string
+		want      bool
+	}{
+		{"RS256", jws(342), true},
+		{"HS256", jws(43), true},
+		{"ShorterSignature", jws(42), false},
+		{"Unsigned", jws(0), false},
+		{"JWE", "eyJhbGciOiJSU0EtT0FFUCJ9.a2V5.aXY." + strings.Repeat("c", 100) + ".dGFnMTIzNDU2Nzg5MDEyMw", false},
+		{"SAML", "PHNhbWw6QXNzZXJ0aW9u" + strings.Repeat("x", 100), false},
+		{"Opaque", "0123456789abcdef", false},
+	} {
+		if got := signedTail(tt.assertion); got != tt.want {
+			t.Errorf("%s: %v", tt.name, got)
+		}
+	}
+}
