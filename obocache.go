@@ -75,7 +75,12 @@ type CacheOption func(*OBOCache)
 // replicas missing the same key at once make one request.
 //
 // The store's keys are SHA-256 hashes of the assertion, the client, the
-// token endpoint, the grant and the parameters: they name nothing. Every
+// token endpoint, the grant, the parameters, and the client certificate
+// (RFC 8705) and DPoP key (RFC 9449) the token is bound to: they name
+// nothing, and replicas with different certificates or DPoP keys share no
+// bound token, which only its holder can use (a certificate set only in
+// Config.HTTPClient's TLS configuration is not seen: set Config.Certificate
+// too). Every
 // failure of the store (an error, a call that does not return within 2 s, a
 // lease not obtained within 30 s, a panic) is a miss: the request goes on
 // with the memory and the token endpoint, and the failure is reported
@@ -84,11 +89,6 @@ type CacheOption func(*OBOCache)
 // ContextTimeoutEnabled) is called on the caller's goroutine, bounded by
 // its deadline; any other store on a goroutine of its own, which the cache
 // stops waiting for at the bound.
-//
-// Replicas that authenticate with different client certificates must not
-// share a store: an RFC 8705 certificate-bound token is usable only with
-// the certificate it was issued to, and the key does not name the
-// certificate.
 func WithCacheStore(store TokenStore) CacheOption {
 	return func(c *OBOCache) { c.store = store }
 }
@@ -217,7 +217,10 @@ func (c *OBOCache) find(ctx context.Context, assertion string, o *options, opts 
 	}
 	var sk string
 	if c.store != nil {
-		sk = c.storeKey(assertion, o)
+		var err error
+		if sk, err = c.storeKey(assertion, o); err != nil {
+			return nil, err
+		}
 	}
 	return c.fly(ctx, lk, sk, fresh, assertion, slices.Clone(opts))
 }

@@ -111,17 +111,45 @@ func (c *OBOCache) shapeDigest(o *options, memo *atomic.Pointer[shapeMemo]) uint
 const storeKeyPrefix = "oauth2flows/obo/v1:"
 
 // storeKey is the key of the shared [TokenStore]: the hex SHA-256 of the
-// assertion and the token's shape, encoded as appendShape does. It names
-// nothing readable, not even the client, and no two different requests
-// share it. The assertion is hashed where it is, not copied.
-func (c *OBOCache) storeKey(assertion string, o *options) string {
+// assertion, the token's shape, encoded as appendShape does, and what the
+// token will be bound to (appendBinding). It names nothing readable, not
+// even the client, and no two different requests share it. The assertion
+// is hashed where it is, not copied. It fails only for a DPoPKey that
+// cannot sign proofs, before anything is sent.
+func (c *OBOCache) storeKey(assertion string, o *options) (string, error) {
 	var buf keyBuf
 	h := sha256.New()
 	b := append(buf[:0], storeKeyPrefix...)
 	h.Write(binary.AppendUvarint(b, uint64(len(assertion))))
 	io.WriteString(h, assertion)
 	h.Write(c.appendShape(buf[:0], o))
-	return storeKeyPrefix + hex.EncodeToString(h.Sum(buf[:0]))
+	b, err := c.appendBinding(buf[:0])
+	if err != nil {
+		return "", err
+	}
+	h.Write(b)
+	return storeKeyPrefix + hex.EncodeToString(h.Sum(buf[:0])), nil
+}
+
+// appendBinding appends, after the shape, what the token the server
+// returns is bound to, so that replicas sharing a store never serve each
+// other a token they cannot use: the SHA-256 thumbprint of the client
+// certificate (RFC 8705 §3.1, "x5t#S256"), tagged 'x', and the JWK SHA-256
+// thumbprint of the DPoP key (RFC 7638; RFC 9449 §6.1, "jkt"), tagged 'j'.
+// It appends nothing for a Config with neither, so the keys of unbound
+// tokens are those of earlier versions.
+func (c *OBOCache) appendBinding(b []byte) ([]byte, error) {
+	if cert := c.cfg.Certificate; cert != nil && len(cert.Certificate) > 0 {
+		b = appendField(append(b, 'x'), thumbprintS256(cert.Certificate[0]))
+	}
+	if c.cfg.DPoPKey != nil {
+		p, err := c.dpop.proverFor(c.cfg)
+		if err != nil {
+			return nil, err
+		}
+		b = appendField(append(b, 'j'), p.Thumbprint())
+	}
+	return b, nil
 }
 
 // appendShape appends, unambiguously, everything but the assertion that

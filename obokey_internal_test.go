@@ -1,7 +1,13 @@
 package oauth2flows
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"strings"
 	"testing"
@@ -18,8 +24,9 @@ func TestStoreKeyIsTheHashOfTheWholeEncoding(t *testing.T) {
 			b = appendField(b, assertion)
 			b = c.appendShape(b, o)
 			sum := sha256.Sum256(b)
-			if got, want := c.storeKey(assertion, o), storeKeyPrefix+hex.EncodeToString(sum[:]); got != want {
-				t.Fatalf("%q: %s, want %s", assertion[:1], got, want)
+			got, err := c.storeKey(assertion, o)
+			if want := storeKeyPrefix + hex.EncodeToString(sum[:]); err != nil || got != want {
+				t.Fatalf("%q: %s, %v, want %s", assertion[:1], got, err, want)
 			}
 		}
 	}
@@ -47,5 +54,50 @@ func TestSignedTail(t *testing.T) {
 		if got := signedTail(tt.assertion); got != tt.want {
 			t.Errorf("%s: %v", tt.name, got)
 		}
+	}
+}
+
+// TestStoreKeyNamesTheBinding: the store key names the client certificate
+// and the DPoP key a token is bound to, so that replicas with different
+// ones never share a bound token; without either it is the unbound key.
+func TestStoreKeyNamesTheBinding(t *testing.T) {
+	newKey := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	keyA, keyB := newKey(), newKey()
+	certA, certB := &tls.Certificate{Certificate: [][]byte{[]byte("der of A")}}, &tls.Certificate{Certificate: [][]byte{[]byte("der of B")}}
+	key := func(cert *tls.Certificate, dpopKey crypto.Signer) string {
+		t.Helper()
+		c := NewOBOCache(&Config{ClientID: "middle", Endpoint: Endpoint{TokenURL: "https://login.example/token"},
+			Certificate: cert, DPoPKey: dpopKey})
+		k, err := c.storeKey("assertion", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	keys := map[string]string{}
+	for name, k := range map[string]string{
+		"unbound": key(nil, nil), "certA": key(certA, nil), "certB": key(certB, nil),
+		"dpopA": key(nil, keyA), "dpopB": key(nil, keyB), "certA+dpopA": key(certA, keyA),
+	} {
+		if other, ok := keys[k]; ok {
+			t.Errorf("%s and %s share a store key", name, other)
+		}
+		keys[k] = name
+	}
+	if key(nil, keyA) != key(nil, keyA) || key(certA, nil) != key(certA, nil) {
+		t.Error("the same binding, another key")
+	}
+	if key(&tls.Certificate{}, nil) != key(nil, nil) {
+		t.Error("an empty certificate binds nothing")
+	}
+	c := NewOBOCache(&Config{ClientID: "middle", DPoPKey: ed25519.PrivateKey(make([]byte, ed25519.PrivateKeySize))})
+	if _, err := c.storeKey("assertion", nil); err == nil {
+		t.Error("a DPoP key that cannot sign proofs makes a key")
 	}
 }
