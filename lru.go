@@ -26,9 +26,10 @@ import (
 // index's users missed on their second pass.)
 type lru struct {
 	shards []lruShard
-	mask   uint64       // len(shards)-1: a shard is picked by the key's low bits
-	max    int64        // entries in all shards
-	n      atomic.Int64 // entries in all shards, and inserts about to add one
+	mask   uint64 // len(shards)-1: a shard is picked by the key's low bits
+	max    int64  // entries in all shards
+	_      [64]byte
+	n      atomic.Int64 // entries in all shards, and inserts about to add one; off the cache line hits read
 }
 
 // lruShards is the most shards an index has; lruShardMin the fewest

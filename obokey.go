@@ -34,18 +34,14 @@ type localKey [2]uint64
 // localKey hashes: a whole RS256 signature is 342 characters, 64 are plenty.
 const keyTail = 64
 
-// minSignature is the length of the shortest JWS signature part: a 256-bit
-// MAC or signature in base64url (HS256; ES256 and RS256 are longer).
-const minSignature = 43
-
-// signedTail reports whether assertion looks like a JWS whose last
-// minSignature bytes at least are signature, which differs between any two
-// tokens: it starts as the base64url of `{"` and its last part is that long.
-// A token that merely looks so is still told apart by the comparison of a
-// hit; it only shares an index entry.
+// signedTail reports whether assertion looks like a JWT, whose last bytes
+// are its signature (JWS) or authentication tag and ciphertext (JWE), which
+// differ between any two tokens: it starts as the base64url of `{"`. The
+// test costs a nanosecond of a hit, where scanning for the last part's dot
+// cost a tenth of it. A token that merely looks so is still told apart by
+// the comparison of a hit; at worst it shares an index entry.
 func signedTail(assertion string) bool {
-	return len(assertion) > keyTail && strings.HasPrefix(assertion, "eyJ") &&
-		strings.IndexByte(assertion[len(assertion)-minSignature:], '.') < 0
+	return len(assertion) > keyTail && strings.HasPrefix(assertion, "eyJ")
 }
 
 // keyBuf is the stack buffer keys are encoded in: client, endpoints, grant
