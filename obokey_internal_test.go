@@ -79,18 +79,19 @@ func TestStoreKeyNamesTheBinding(t *testing.T) {
 		}
 		return k
 	}
-	keys := map[string]string{}
-	for name, k := range map[string]string{
+	byName := map[string]string{
 		"unbound": key(nil, nil), "certA": key(certA, nil), "certB": key(certB, nil),
 		"dpopA": key(nil, keyA), "dpopB": key(nil, keyB), "certA+dpopA": key(certA, keyA),
-	} {
-		if other, ok := keys[k]; ok {
+	}
+	byKey := map[string]string{}
+	for name, k := range byName {
+		if other, ok := byKey[k]; ok {
 			t.Errorf("%s and %s share a store key", name, other)
 		}
-		keys[k] = name
+		byKey[k] = name
 	}
-	if key(nil, keyA) != key(nil, keyA) || key(certA, nil) != key(certA, nil) {
-		t.Error("the same binding, another key")
+	if key(nil, keyA) != byName["dpopA"] || key(certA, nil) != byName["certA"] {
+		t.Error("the same binding, another store key")
 	}
 	if key(&tls.Certificate{}, nil) != key(nil, nil) {
 		t.Error("an empty certificate binds nothing")
