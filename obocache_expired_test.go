@@ -36,6 +36,27 @@ func skewedOBOServer(t *testing.T, skew time.Duration) (srv *oauth2flowstest.Ser
 	}
 }
 
+// countingAPI is a downstream API that counts its calls.
+func countingAPI(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	var calls atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
+	t.Cleanup(api.Close)
+	return api, &calls
+}
+
+// unvalidatedTier is a middle tier of OBOCache.Middleware with
+// WithInsecureUnvalidatedTokens, which stands for a Validator that accepted
+// the token (within its leeway), over handle.
+func unvalidatedTier(t *testing.T, cfg *oauth2flows.Config, handle func(w http.ResponseWriter, client *http.Client)) *httptest.Server {
+	tier := httptest.NewServer(oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens()).Middleware(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			client, _ := oauth2flows.DownstreamClient(r.Context())
+			handle(w, client)
+		})))
+	t.Cleanup(tier.Close)
+	return tier
+}
+
 // An expired assertion is never sent, through Token, Source under a
 // Transport, or Middleware: ErrReauthRequired with nothing on the wire
 // (SECURITY.md), though the token endpoint would have accepted it.
@@ -43,9 +64,7 @@ func TestOBOCacheNeverSendsAnExpiredAssertion(t *testing.T) {
 	srv, cfg, assertion := skewedOBOServer(t, time.Minute)
 	expired := assertion(-30 * time.Second)
 	ctx := context.Background()
-	var downstreamCalls atomic.Int32
-	api := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { downstreamCalls.Add(1) }))
-	t.Cleanup(api.Close)
+	api, downstreamCalls := countingAPI(t)
 
 	t.Run("Token", func(t *testing.T) {
 		_, err := oauth2flows.NewOBOCache(cfg).Token(ctx, expired)
@@ -68,29 +87,22 @@ func TestOBOCacheNeverSendsAnExpiredAssertion(t *testing.T) {
 // about to expire is exchanged once and its token cached until then.
 func TestOBOMiddlewareNeverSendsAnExpiredAssertion(t *testing.T) {
 	srv, cfg, assertion := skewedOBOServer(t, time.Minute)
-	var downstreamCalls atomic.Int32
-	api := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { downstreamCalls.Add(1) }))
-	t.Cleanup(api.Close)
+	api, downstreamCalls := countingAPI(t)
 	var handled atomic.Int32
 	var lastErr atomic.Pointer[error]
-	// WithInsecureUnvalidatedTokens stands for the Validator, which accepts
-	// the token within its leeway.
-	tier := httptest.NewServer(oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens()).Middleware(
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			handled.Add(1)
-			client, _ := oauth2flows.DownstreamClient(r.Context())
-			for range 3 {
-				resp, err := client.Get(api.URL)
-				if err != nil {
-					lastErr.Store(&err)
-					http.Error(w, "downstream", http.StatusBadGateway)
-					return
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+	tier := unvalidatedTier(t, cfg, func(w http.ResponseWriter, client *http.Client) {
+		handled.Add(1)
+		for range 3 {
+			resp, err := client.Get(api.URL)
+			if err != nil {
+				lastErr.Store(&err)
+				http.Error(w, "downstream", http.StatusBadGateway)
+				return
 			}
-		})))
-	t.Cleanup(tier.Close)
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
 
 	expired := assertion(-30 * time.Second)
 	for range 2 {
@@ -116,27 +128,22 @@ func TestOBOMiddlewareNeverSendsAnExpiredAssertion(t *testing.T) {
 // fails with ErrReauthRequired and nothing is sent.
 func TestOBOMiddlewareDownstreamRefetchNeverSendsAnExpiredAssertion(t *testing.T) {
 	srv, cfg, assertion := skewedOBOServer(t, time.Minute)
-	var downstreamCalls atomic.Int32
-	api := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { downstreamCalls.Add(1) }))
-	t.Cleanup(api.Close)
+	api, downstreamCalls := countingAPI(t)
 	user := assertion(2 * time.Second)
 	exp := time.Now().Add(2 * time.Second)
 	errs := make(chan error, 2)
-	tier := httptest.NewServer(oauth2flows.NewOBOCache(cfg, oauth2flows.WithInsecureUnvalidatedTokens()).Middleware(
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			client, _ := oauth2flows.DownstreamClient(r.Context())
-			for i := range 2 {
-				if i == 1 {
-					time.Sleep(time.Until(exp) + 1100*time.Millisecond) // exp is in whole seconds
-				}
-				resp, err := client.Get(api.URL)
-				if err == nil {
-					resp.Body.Close()
-				}
-				errs <- err
+	tier := unvalidatedTier(t, cfg, func(_ http.ResponseWriter, client *http.Client) {
+		for i := range 2 {
+			if i == 1 {
+				time.Sleep(time.Until(exp) + 1100*time.Millisecond) // exp is in whole seconds
 			}
-		})))
-	t.Cleanup(tier.Close)
+			resp, err := client.Get(api.URL)
+			if err == nil {
+				resp.Body.Close()
+			}
+			errs <- err
+		}
+	})
 
 	callTier(t, tier, user)
 	require.NoError(t, <-errs, "the first call, before the user's token expires")
