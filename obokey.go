@@ -16,7 +16,7 @@ import (
 // half, the index's key, is a keyed hash (maphash, seeded per cache) of the
 // assertion's length and last bytes and of the digest of the token's shape
 // (see shapeDigest): cheap to compute for a kilobyte-long assertion. That
-// holds for a JWS (signedTail); any other assertion, such as a base64
+// holds for a JWT (signedTail); any other assertion, such as a base64
 // SAML assertion, which ends in the same closing tags for every user, is
 // hashed whole instead, so that two users do not evict each other. A hit
 // then compares the assertion the entry was stored for with the caller's,
