@@ -17,11 +17,19 @@ import (
 // write lock, and no hit waits behind one.
 //
 // A large index is split by key into up to lruShards shards, each a CLOCK
-// of its own with its share of max, so that hits on different CPUs do not
-// write the same lock word: a read lock is a write to its cache line.
+// of its own, so that hits on different CPUs do not write the same lock
+// word: a read lock is a write to its cache line. The shards share one
+// bound: an insert evicts only when the whole index holds max entries, and
+// then from its own shard. (A fixed share per shard evicted from the
+// shards that filled first while others had room, and a CLOCK asked again
+// for the entries it just evicted evicts the next ones: half of a full
+// index's users missed on their second pass.)
 type lru struct {
 	shards []lruShard
 	mask   uint64 // len(shards)-1: a shard is picked by the key's low bits
+	max    int64  // entries in all shards
+	_      [64]byte
+	n      atomic.Int64 // entries in all shards, and inserts about to add one; off the cache line hits read
 }
 
 // lruShards is the most shards an index has; lruShardMin the fewest
@@ -32,8 +40,6 @@ const (
 )
 
 type lruShard struct {
-	max int
-
 	mu      sync.RWMutex
 	entries map[uint64]*lruEntry // by the second half of the localKey
 	ring    []*lruEntry          // the clock's face; an entry's slot is its index here
@@ -85,12 +91,8 @@ func newLRU(max int) *lru {
 	for n < lruShards && max/(2*n) >= lruShardMin {
 		n *= 2
 	}
-	m := &lru{shards: make([]lruShard, n), mask: uint64(n - 1)}
+	m := &lru{shards: make([]lruShard, n), mask: uint64(n - 1), max: int64(max)}
 	for i := range m.shards {
-		m.shards[i].max = max / n
-		if i < max%n {
-			m.shards[i].max++
-		}
 		m.shards[i].entries = map[uint64]*lruEntry{}
 	}
 	return m
@@ -116,7 +118,11 @@ func (m *lru) get(k localKey, assertion string, now time.Time) *lruEntry {
 }
 
 // put stores e, the entry of assertion, under k and returns it. It
-// replaces the entry under k, whichever assertion that was for.
+// replaces the entry under k, whichever assertion that was for. A shard
+// still empty when the index is full takes its entry anyway, so an index of
+// s shards holds at most max+s-1 entries; with the keys hashed under a
+// secret seed and at least lruShardMin entries per shard, no shard is empty
+// then.
 func (m *lru) put(k localKey, assertion string, e *lruEntry) *lruEntry {
 	e.key, e.assertion = k[1], assertion
 	s := m.shard(k)
@@ -125,10 +131,11 @@ func (m *lru) put(k localKey, assertion string, e *lruEntry) *lruEntry {
 	switch old := s.entries[e.key]; {
 	case old != nil:
 		e.slot = old.slot
-	case len(s.ring) < s.max:
+	case m.n.Add(1) <= m.max || len(s.ring) == 0:
 		e.slot = len(s.ring)
 		s.ring = append(s.ring, nil)
 	default:
+		m.n.Add(-1)
 		e.slot = s.victim()
 		delete(s.entries, s.ring[e.slot].key)
 	}

@@ -57,7 +57,8 @@ type downstreamKey struct{}
 // With WithInsecureUnvalidatedTokens, the caller gets 401 with
 // WWW-Authenticate: Bearer when its Authorization header is missing, and
 // error="invalid_request" when it is malformed. In every case it gets
-// error="invalid_token" when the server rejects the token as a grant
+// error="invalid_token" when the token has expired (nothing is sent), or
+// when the server rejects it as a grant
 // (invalid_grant: expired, wrong audience; invalid_request for RFC 8693
 // token exchange, §2.2.2), and then for 30 seconds without asking again
 // (see [OBOCache]); and the claims challenge of
@@ -250,7 +251,7 @@ func (c *OBOCache) writeExchangeError(w http.ResponseWriter, err error) {
 	var oe *Error
 	var ce *ConfigError
 	switch {
-	case errors.As(err, &oe) && refusesAssertion(err, c.grant):
+	case errors.As(err, &oe) && refusesAssertion(err, c.grant), errors.Is(err, errAssertionExpired):
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		http.Error(w, "invalid_token", http.StatusUnauthorized)
 	case errors.As(err, &ce):

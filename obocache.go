@@ -22,7 +22,9 @@ import (
 // that a downstream call never starts with a token about to expire; and
 // never past the assertion's own "exp": a downstream token must not outlive
 // the user's token it was exchanged for. A token with neither bound is not
-// cached. A call with [WithClaims] always goes to the server.
+// cached. A call with [WithClaims] always goes to the server. An assertion
+// whose "exp" has passed is never sent: the call fails with an error
+// matching [ErrReauthRequired].
 //
 // An assertion the server refuses outright (invalid_grant: expired,
 // revoked, forged; for token exchange also invalid_request) gets the same
@@ -73,7 +75,12 @@ type CacheOption func(*OBOCache)
 // replicas missing the same key at once make one request.
 //
 // The store's keys are SHA-256 hashes of the assertion, the client, the
-// token endpoint, the grant and the parameters: they name nothing. Every
+// token endpoint, the grant, the parameters, and the client certificate
+// (RFC 8705) and DPoP key (RFC 9449) the token is bound to: they name
+// nothing, and replicas with different certificates or DPoP keys share no
+// bound token, which only its holder can use (a certificate set only in
+// Config.HTTPClient's TLS configuration is not seen: set Config.Certificate
+// too). Every
 // failure of the store (an error, a call that does not return within 2 s, a
 // lease not obtained within 30 s, a panic) is a miss: the request goes on
 // with the memory and the token endpoint, and the failure is reported
@@ -82,11 +89,6 @@ type CacheOption func(*OBOCache)
 // ContextTimeoutEnabled) is called on the caller's goroutine, bounded by
 // its deadline; any other store on a goroutine of its own, which the cache
 // stops waiting for at the bound.
-//
-// Replicas that authenticate with different client certificates must not
-// share a store: an RFC 8705 certificate-bound token is usable only with
-// the certificate it was issued to, and the key does not name the
-// certificate.
 func WithCacheStore(store TokenStore) CacheOption {
 	return func(c *OBOCache) { c.store = store }
 }
@@ -207,8 +209,12 @@ func (c *OBOCache) find(ctx context.Context, assertion string, o *options, opts 
 			c.observe(ctx, EventCacheMiss, CacheL1)
 		}
 	}
+	// After a miss only: a hit never looks here, nor is it ever served
+	// past the assertion's exp (see bound).
+	if err := expired(assertion); err != nil {
+		return nil, err
+	}
 	lk = c.whole(lk, assertion)
-	// After a miss only: a hit never looks here.
 	if err := c.refused.get(lk, time.Now()); err != nil {
 		return nil, err
 	}
@@ -217,7 +223,10 @@ func (c *OBOCache) find(ctx context.Context, assertion string, o *options, opts 
 	}
 	var sk string
 	if c.store != nil {
-		sk = c.storeKey(assertion, o)
+		var err error
+		if sk, err = c.storeKey(assertion, o); err != nil {
+			return nil, err
+		}
 	}
 	return c.fly(ctx, lk, sk, fresh, assertion, slices.Clone(opts))
 }
@@ -327,6 +336,9 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh, load
 			}
 		}
 	}
+	if err := expired(assertion); err != nil { // while waiting for the lease
+		return nil, err
+	}
 	xctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
 	defer cancel()
 	tok, err := c.exchange(withDPoPSession(xctx, c.dpop), c.cfg, assertion, opts...)
@@ -355,6 +367,18 @@ func panicError(v any) error {
 		return fmt.Errorf("oauth2flows: On-Behalf-Of exchange panicked: %w", err)
 	}
 	return fmt.Errorf("oauth2flows: On-Behalf-Of exchange panicked: %v", v)
+}
+
+// expired returns errAssertionExpired, which matches [ErrReauthRequired],
+// when assertion is a JWT whose "exp" has passed: an expired assertion is
+// never sent to the token endpoint, even one that would accept it within
+// its clock skew (Entra's is 5 minutes), nor for a token the Validator
+// accepted within its leeway.
+func expired(assertion string) error {
+	if exp, ok := jwtExpiry(assertion); ok && !time.Now().Before(exp) {
+		return errAssertionExpired
+	}
+	return nil
 }
 
 // serveMargin is how long before its expiry the cache stops serving a

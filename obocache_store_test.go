@@ -300,3 +300,37 @@ func TestOBOCacheCallerGivingUpDuringTheLoadFailsNobodyElse(t *testing.T) {
 		})
 	}
 }
+
+// TestOBOCacheReplicasWithDifferentDPoPKeysShareNoBoundToken: replicas
+// whose DPoP keys differ, on one store, each get a token bound to their own
+// key (RFC 9449 cnf.jkt); replicas with the same key still share one. (The
+// store key did not name the key: the second replica loaded the first's
+// token, which its proofs cannot use.)
+func TestOBOCacheReplicasWithDifferentDPoPKeysShareNoBoundToken(t *testing.T) {
+	srv, cfgA, assertion := oboServer(t)
+	cfgA.Scopes = []string{dpopAPI + "/.default"}
+	cfgA.DPoPKey = ecKey(t)
+	cfgB := *cfgA
+	cfgB.DPoPKey = ecKey(t)
+	store := newFakeStore()
+	ctx := context.Background()
+	jkt := func(r *oauth2flows.OBOCache) (string, string) {
+		t.Helper()
+		tok, err := r.Token(ctx, assertion)
+		require.NoError(t, err)
+		require.Equal(t, "DPoP", tok.TokenType)
+		claims, err := srv.VerifyAccessToken(tok.AccessToken)
+		require.NoError(t, err)
+		return tok.AccessToken, claims.Cnf["jkt"]
+	}
+
+	tokA, jktA := jkt(oauth2flows.NewOBOCache(cfgA, oauth2flows.WithCacheStore(store)))
+	tokB, jktB := jkt(oauth2flows.NewOBOCache(&cfgB, oauth2flows.WithCacheStore(store)))
+	assert.NotEqual(t, jktA, jktB, "each replica's token is bound to its own key")
+	assert.NotEqual(t, tokA, tokB)
+	assert.Equal(t, 2, oboPosts(srv), "one exchange per key")
+
+	tokA2, _ := jkt(oauth2flows.NewOBOCache(cfgA, oauth2flows.WithCacheStore(store)))
+	assert.Equal(t, tokA, tokA2, "a replica with the same key loads it")
+	assert.Equal(t, 2, oboPosts(srv))
+}

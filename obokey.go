@@ -8,13 +8,17 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 )
 
 // localKey identifies a token of an [OBOCache] in its process. Its second
 // half, the index's key, is a keyed hash (maphash, seeded per cache) of the
 // assertion's length and last bytes and of the digest of the token's shape
-// (see shapeDigest): cheap to compute for a kilobyte-long assertion. A hit
+// (see shapeDigest): cheap to compute for a kilobyte-long assertion. That
+// holds for a JWT (signedTail); any other assertion, such as a base64
+// SAML assertion, which ends in the same closing tags for every user, is
+// hashed whole instead, so that two users do not evict each other. A hit
 // then compares the assertion the entry was stored for with the caller's,
 // which costs a tenth of hashing it whole, so that no two assertions share
 // an entry, whatever their bytes. The first half, computed after a miss
@@ -30,6 +34,16 @@ type localKey [2]uint64
 // localKey hashes: a whole RS256 signature is 342 characters, 64 are plenty.
 const keyTail = 64
 
+// signedTail reports whether assertion looks like a JWT, whose last bytes
+// are its signature (JWS) or authentication tag and ciphertext (JWE), which
+// differ between any two tokens: it starts as the base64url of `{"`. That
+// test costs about a nanosecond; also scanning the tail for a dot made the
+// key about 10% slower. A token that merely looks so is still told apart by
+// the comparison of a hit; at worst it shares an index entry.
+func signedTail(assertion string) bool {
+	return len(assertion) > keyTail && strings.HasPrefix(assertion, "eyJ")
+}
+
 // keyBuf is the stack buffer keys are encoded in: client, endpoints, grant
 // and a few scopes fit, so a hit allocates nothing.
 type keyBuf [512]byte
@@ -39,7 +53,11 @@ type keyBuf [512]byte
 func (c *OBOCache) indexKey(assertion string, shape uint64) localKey {
 	var buf [binary.MaxVarintLen64 + keyTail + 8]byte
 	b := binary.AppendUvarint(buf[:0], uint64(len(assertion)))
-	b = append(b, assertion[max(0, len(assertion)-keyTail):]...)
+	if signedTail(assertion) {
+		b = append(b, assertion[len(assertion)-keyTail:]...)
+	} else {
+		b = binary.LittleEndian.AppendUint64(b, maphash.String(c.seeds[1], assertion))
+	}
 	b = binary.LittleEndian.AppendUint64(b, shape)
 	return localKey{1: maphash.Bytes(c.seeds[1], b)}
 }
@@ -89,17 +107,45 @@ func (c *OBOCache) shapeDigest(o *options, memo *atomic.Pointer[shapeMemo]) uint
 const storeKeyPrefix = "oauth2flows/obo/v1:"
 
 // storeKey is the key of the shared [TokenStore]: the hex SHA-256 of the
-// assertion and the token's shape, encoded as appendShape does. It names
-// nothing readable, not even the client, and no two different requests
-// share it. The assertion is hashed where it is, not copied.
-func (c *OBOCache) storeKey(assertion string, o *options) string {
+// assertion, the token's shape, encoded as appendShape does, and what the
+// token will be bound to (appendBinding). It names nothing readable, not
+// even the client, and no two different requests share it. The assertion
+// is hashed where it is, not copied. It fails only for a DPoPKey that
+// cannot sign proofs, before anything is sent.
+func (c *OBOCache) storeKey(assertion string, o *options) (string, error) {
 	var buf keyBuf
 	h := sha256.New()
 	b := append(buf[:0], storeKeyPrefix...)
 	h.Write(binary.AppendUvarint(b, uint64(len(assertion))))
 	io.WriteString(h, assertion)
 	h.Write(c.appendShape(buf[:0], o))
-	return storeKeyPrefix + hex.EncodeToString(h.Sum(buf[:0]))
+	b, err := c.appendBinding(buf[:0])
+	if err != nil {
+		return "", err
+	}
+	h.Write(b)
+	return storeKeyPrefix + hex.EncodeToString(h.Sum(buf[:0])), nil
+}
+
+// appendBinding appends, after the shape, what the token the server
+// returns is bound to, so that replicas sharing a store never serve each
+// other a token they cannot use: the SHA-256 thumbprint of the client
+// certificate (RFC 8705 §3.1, "x5t#S256"), tagged 'x', and the JWK SHA-256
+// thumbprint of the DPoP key (RFC 7638; RFC 9449 §6.1, "jkt"), tagged 'j'.
+// It appends nothing for a Config with neither, so the keys of unbound
+// tokens are those of earlier versions.
+func (c *OBOCache) appendBinding(b []byte) ([]byte, error) {
+	if cert := c.cfg.Certificate; cert != nil && len(cert.Certificate) > 0 {
+		b = appendField(append(b, 'x'), thumbprintS256(cert.Certificate[0]))
+	}
+	if c.cfg.DPoPKey != nil {
+		p, err := c.dpop.proverFor(c.cfg)
+		if err != nil {
+			return nil, err
+		}
+		b = appendField(append(b, 'j'), p.Thumbprint())
+	}
+	return b, nil
 }
 
 // appendShape appends, unambiguously, everything but the assertion that
