@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
 	"github.com/oauth2flows/oauth2flows/internal/dpop"
 	"github.com/oauth2flows/oauth2flows/internal/jws"
+	"github.com/oauth2flows/oauth2flows/internal/redact"
 	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
 
@@ -213,4 +215,17 @@ func useDPoPNonce(resp *wire.Response, secrets []string) bool {
 // compared case-insensitively (RFC 6749 §7.1, RFC 9449 §5).
 func isDPoPToken(tok *Token) bool {
 	return tok != nil && strings.EqualFold(tok.TokenType, "DPoP")
+}
+
+// downgradeError refuses a token response to a request that carried a DPoP
+// proof but whose token is not DPoP-bound: token_type Bearer or none
+// (RFC 9449 §5). Sent as a bearer by the Transport, it would lose the
+// sender constraint the caller asked for, as a stripping proxy intends.
+func downgradeError(resp *wire.Response, secrets []string, tok *Token) error {
+	got := "missing"
+	if tok.TokenType != "" {
+		got = strconv.Quote(redact.SafeText(tok.TokenType, secrets, 32))
+	}
+	return &InvalidResponseError{StatusCode: resp.Status, ContentType: redact.SafeText(resp.Header.Get("Content-Type"), secrets, 64),
+		Reason: "token_type is " + got + ", not DPoP, although the request carried a DPoP proof (RFC 9449 §5): refused as a downgrade"}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/oauth2flows/oauth2flows/internal/redact"
@@ -27,7 +28,8 @@ import (
 // The request_uri is short-lived (often 60 s) and single use: push right
 // before redirecting the user. Errors are an [*Error] from the server, a
 // [*ConfigError] for what was refused before sending, an
-// [*InvalidResponseError] for a response without request_uri, or a
+// [*InvalidResponseError] for a response without request_uri or
+// expires_in (both REQUIRED), or a
 // [*NetworkError].
 func PushAuthCodeURL(ctx context.Context, cfg *Config, state string, opts ...Option) (string, error) {
 	const op = "PushAuthCodeURL"
@@ -52,13 +54,17 @@ func PushAuthCodeURL(ctx context.Context, cfg *Config, state string, opts ...Opt
 		return "", bad("body exceeds 1 MiB")
 	}
 	var par struct {
-		RequestURI string `json:"request_uri"`
+		RequestURI string          `json:"request_uri"`
+		ExpiresIn  json.RawMessage `json:"expires_in"`
 	}
 	if err := json.Unmarshal(resp.Body, &par); err != nil {
 		return "", bad("not a pushed authorization response")
 	}
 	if par.RequestURI == "" || strings.ContainsAny(par.RequestURI, "\x00\r\n") {
 		return "", bad("no usable request_uri")
+	}
+	if n, err := strconv.ParseInt(string(par.ExpiresIn), 10, 64); err != nil || n <= 0 {
+		return "", bad("expires_in, REQUIRED, is missing or not a positive number of seconds")
 	}
 	q, _ := url.ParseQuery(pu.RawQuery) // checked by authorizeParams
 	q.Set("client_id", cfg.ClientID)

@@ -130,7 +130,11 @@ func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*T
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, decodeError(resp, secrets)
 	}
-	return decodeToken(resp, secrets, time.Now())
+	tok, err := decodeToken(resp, secrets, time.Now())
+	if err == nil && cfg.DPoPKey != nil && !isDPoPToken(tok) {
+		return nil, downgradeError(resp, secrets, tok)
+	}
+	return tok, err
 }
 
 // post is the one place that talks to the authorization server. It applies
