@@ -37,6 +37,9 @@ func PushAuthCodeURL(ctx context.Context, cfg *Config, state string, opts ...Opt
 	if err != nil {
 		return "", withOp(op, err)
 	}
+	if params, err = requestObjectParams(cfg, params); err != nil { // RFC 9126 §3
+		return "", withOp(op, err)
+	}
 	// The options are already in params; the poster gets none, so that it
 	// adds nothing (a code_verifier above all) to the pushed request.
 	resp, secrets, err := post(ctx, cfg, &request{op: op, kind: parEndpoint, form: params}, &options{})
