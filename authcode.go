@@ -93,7 +93,7 @@ func buildAuthorizeURL(op string, cfg *Config, responseType, state string, o *op
 		return "", err
 	}
 	if responseType == "code" {
-		if params, err = requestObjectParams(cfg, params); err != nil {
+		if params, err = requestObjectParams(cfg, params, true); err != nil {
 			return "", err
 		}
 	}

@@ -17,10 +17,11 @@ const requestObjectLifetime = 5 * time.Minute
 
 // requestObjectParams returns the parameters of an authorization request
 // that carries params in a signed request object (JAR, RFC 9101 §4) when
-// cfg has a RequestObjectKey: client_id and request, plus response_type and
-// scope, which OpenID Connect Core §6.1 wants outside as well; a server
-// uses only what is inside (RFC 9101 §6.3). Without a key, params.
-func requestObjectParams(cfg *Config, params url.Values) (url.Values, error) {
+// cfg has a RequestObjectKey: client_id and request; by value in a URL,
+// also response_type and scope, which OpenID Connect Core §6.1 wants
+// outside as well. A server uses only what is inside (RFC 9101 §6.3).
+// Without a key, params.
+func requestObjectParams(cfg *Config, params url.Values, byValue bool) (url.Values, error) {
 	if cfg.RequestObjectKey == nil {
 		return params, nil
 	}
@@ -30,7 +31,7 @@ func requestObjectParams(cfg *Config, params url.Values) (url.Values, error) {
 	}
 	out := url.Values{"client_id": {cfg.ClientID}, "request": {ro}}
 	for _, k := range []string{"response_type", "scope"} {
-		if v, ok := params[k]; ok {
+		if v, ok := params[k]; ok && byValue {
 			out[k] = v
 		}
 	}

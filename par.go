@@ -37,7 +37,7 @@ func PushAuthCodeURL(ctx context.Context, cfg *Config, state string, opts ...Opt
 	if err != nil {
 		return "", withOp(op, err)
 	}
-	if params, err = requestObjectParams(cfg, params); err != nil { // RFC 9126 §3
+	if params, err = requestObjectParams(cfg, params, false); err != nil { // RFC 9126 §3
 		return "", withOp(op, err)
 	}
 	// The options are already in params; the poster gets none, so that it
