@@ -32,15 +32,15 @@ func (s *Server) unpackRequestObject(c *Client, q url.Values) (url.Values, *oaut
 	raw, ok := q["request"]
 	if !ok {
 		if c.RequireSignedRequestObject {
-			return nil, errInvalidRequest("this client must send a signed request object (RFC 9101 §10.5 require_signed_request_object)")
+			return nil, errInvalidRequest("request object required: this client is registered with require_signed_request_object (RFC 9101 §10.5)")
 		}
 		return q, nil
 	}
 	if len(raw) != 1 || q.Has("request_uri") {
-		return nil, errInvalidRequest("one request, and no request_uri beside it (RFC 9101 §5)")
+		return nil, errInvalidRequest("request object: one request, and no request_uri beside it (RFC 9101 §5)")
 	}
 	if c.PublicKey == nil {
-		return nil, errInvalidRequestObject("the client has no registered key to verify request objects with")
+		return nil, errInvalidRequestObject("request object cannot be verified: the client has no registered key")
 	}
 	claims := jwt.MapClaims{}
 	tok, err := jwt.ParseWithClaims(raw[0], claims, func(*jwt.Token) (any, error) { return c.PublicKey, nil },
@@ -67,7 +67,7 @@ func (s *Server) unpackRequestObject(c *Client, q url.Values) (url.Values, *oaut
 			continue
 		}
 		if k == "request" || k == "request_uri" {
-			return nil, errInvalidRequestObject("a request object must not hold request or request_uri (RFC 9101 §4)")
+			return nil, errInvalidRequestObject("request object must not hold request or request_uri (RFC 9101 §4)")
 		}
 		out[k] = claimParam(v)
 	}
