@@ -131,7 +131,9 @@ func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*T
 		return nil, decodeError(resp, secrets)
 	}
 	tok, err := decodeToken(resp, secrets, time.Now())
-	if err == nil && cfg.DPoPKey != nil && !isDPoPToken(tok) {
+	// RFC 8693 §2.2.1: N_A is a token exchange result that is no access
+	// token, so nothing to bind.
+	if err == nil && cfg.DPoPKey != nil && !isDPoPToken(tok) && !strings.EqualFold(tok.TokenType, "N_A") {
 		return nil, downgradeError(resp, secrets, tok)
 	}
 	return tok, err
