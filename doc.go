@@ -31,7 +31,8 @@
 //     FAPI 2.0 clients authenticate with [Config.PrivateKey] (PS256 or
 //     ES256) and [Config.AssertionAudience] set to [AudienceIssuer], with
 //     Endpoint.Issuer set: a FAPI 2.0 server refuses the default audience,
-//     the token URL.
+//     the token URL. FAPI 2.0 Message Signing adds
+//     [Config.RequestObjectKey] (JAR) and [Config.ResponseMode] "jwt" (JARM).
 //   - A CLI, a TV or any device without a browser: [DeviceAuth], show the
 //     user UserCode and VerificationURI, then [DeviceAccessToken] polls;
 //     denial and expiry match [ErrDeviceAccessDenied] and

@@ -24,7 +24,7 @@ func (c *Config) httpClient(method AuthMethod) (*http.Client, error) {
 		hc.Timeout = defaultTimeout
 	}
 	hc.CheckRedirect = noRedirects
-	if usesCertificate(method) {
+	if method == TLSClientAuth || method == SelfSignedTLSClientAuth {
 		if err := c.needCertificate(method); err != nil {
 			return nil, err
 		}
