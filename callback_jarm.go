@@ -44,7 +44,7 @@ func jarmResponse(ctx context.Context, cfg *Config, v url.Values) (url.Values, e
 	if err := checkURL("Config.Endpoint.JWKSURL", cfg.Endpoint.JWKSURL, cfg.InsecureAllowHTTP); err != nil {
 		return nil, err
 	}
-	hc, err := cfg.httpClient(NoClientAuth)
+	hc, err := cfg.httpClient(NoClientAuth, new(posterClient))
 	if err != nil {
 		return nil, err
 	}
