@@ -48,6 +48,7 @@ func jarmResponse(ctx context.Context, cfg *Config, v url.Values) (url.Values, e
 	if err != nil {
 		return nil, err
 	}
+	hc.Timeout = 0 // the cache bounds each fetch (jwks.DefaultFetchTimeout)
 	keys := jwks.New(jwks.Config{URL: cfg.Endpoint.JWKSURL, Client: hc})
 	var fetchErr error
 	claims := jwt.MapClaims{}
