@@ -25,6 +25,10 @@ import (
 // §5). [BuildAuthCodeURL] is the same
 // function with the reason as a [*ConfigError]; use it when the inputs are
 // not constants.
+//
+// With Config.RequestObjectKey (JAR, RFC 9101 §5), the parameters go in a
+// signed request object instead, and the URL carries only client_id,
+// response_type, scope and request. Config.ResponseMode adds response_mode.
 func AuthCodeURL(cfg *Config, state string, opts ...Option) string {
 	u, err := authorizeURL("AuthCodeURL", cfg, "code", state, collect(opts))
 	if err != nil {
@@ -92,6 +96,11 @@ func buildAuthorizeURL(op string, cfg *Config, responseType, state string, o *op
 	if err != nil {
 		return "", err
 	}
+	if responseType == "code" {
+		if params, err = requestObjectParams(cfg, params, true); err != nil {
+			return "", err
+		}
+	}
 	q, _ := url.ParseQuery(pu.RawQuery) // checked by authorizeParams
 	for k, v := range params {
 		q[k] = v
@@ -158,6 +167,9 @@ func authorizeParams(op string, cfg *Config, responseType, state string, o *opti
 	}
 	if o.set&optClaims != 0 {
 		q.Set("claims", o.claims) // OpenID Connect Core §5.5
+	}
+	if cfg.ResponseMode != "" {
+		q.Set("response_mode", cfg.ResponseMode) // JARM §2.3.4 "jwt"
 	}
 	if responseType == "code" && cfg.DPoPKey != nil {
 		jkt, err := dpopJKT(cfg) // RFC 9449 §10: binds the code to the key

@@ -16,25 +16,56 @@ const defaultTimeout = 30 * time.Second
 // It never follows redirects: a token request that is redirected would
 // repost credentials to wherever the redirect points (RFC 6749 §3.2 has no
 // redirects). Certificate methods get a client presenting the certificate.
-func (c *Config) httpClient(method AuthMethod) (*http.Client, error) {
-	var hc http.Client
+// It is built into pc, which the poster allocates with the rest of a call.
+func (c *Config) httpClient(method AuthMethod, pc *posterClient) (*http.Client, error) {
+	hc := &pc.Client
 	if c.HTTPClient != nil {
-		hc = *c.HTTPClient
+		*hc = *c.HTTPClient
 	} else {
 		hc.Timeout = defaultTimeout
 	}
 	hc.CheckRedirect = noRedirects
 	if method == TLSClientAuth || method == SelfSignedTLSClientAuth {
+		if err := c.needCertificate(method); err != nil {
+			return nil, err
+		}
 		rt, err := c.mtlsTransport(hc.Transport)
 		if err != nil {
 			return nil, err
 		}
 		hc.Transport = rt
 	}
-	return &hc, nil
+	pc.keep.base = hc.Transport
+	hc.Transport = &pc.keep
+	return hc, nil
+}
+
+// posterClient is an http.Client whose Transport is keep.
+type posterClient struct {
+	http.Client
+	keep keepRedirects
 }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// keepRedirects hands a 3xx to the poster whatever its Location: net/http
+// parses Location before CheckRedirect is asked, and turns an unparsable
+// one into an error with no response, so an answer of the server would
+// pass for a network failure. The poster follows no redirect, so it needs
+// no Location.
+type keepRedirects struct{ base http.RoundTripper }
+
+func (k *keepRedirects) RoundTrip(r *http.Request) (*http.Response, error) {
+	base := k.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(r)
+	if err == nil && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		resp.Header.Del("Location")
+	}
+	return resp, err
+}
 
 // endpointURL picks the URL for kind, using the RFC 8705 §5 alias when the
 // client authenticates with a certificate, and refuses unsafe URLs.

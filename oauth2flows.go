@@ -54,6 +54,8 @@ type Endpoint struct {
 	// (RFC 9207 §2.4).
 	AuthResponseIssParameterSupported bool
 
+	JWKSURL string // the issuer's jwks_uri, filled by Discover
+
 	// invalid is why a constructor such as EntraEndpoint refused its
 	// input; every call then fails with a *ConfigError.
 	invalid string
@@ -185,8 +187,9 @@ type Config struct {
 	// issuer gave the workload (workload identity federation: an Entra
 	// federated credential in AZURE_FEDERATED_TOKEN_FILE, a Kubernetes
 	// projected service-account token, a GitHub Actions OIDC token; see
-	// [AssertionFromFile]). It is called afresh for every request, and what
-	// it returns is sent as client_assertion, with client_assertion_type
+	// [AssertionFromFile]). It is called afresh for every attempt (retries
+	// included), and what it returns is sent as client_assertion, with
+	// client_assertion_type
 	// urn:ietf:params:oauth:client-assertion-type:jwt-bearer and client_id
 	// (RFC 7523 §2.2). It goes with AuthAuto or PrivateKeyJWT and no other
 	// credential: beside ClientSecret, PrivateKey or Certificate, AuthAuto
@@ -207,6 +210,24 @@ type Config struct {
 	// (FAPI 2.0 servers refuse RS256). Empty means ES256 for a P-256 key
 	// and RS256 for RSA, as for AssertionAlg.
 	DPoPAlg string
+
+	// RequestObjectKey, when set, signs the authorization request as a
+	// request object (JAR, RFC 9101 §4): [PushAuthCodeURL] pushes it as
+	// "request" (RFC 9126 §3) and [AuthCodeURL] carries it by value. It
+	// holds every parameter, with iss (ClientID), aud (Endpoint.Issuer,
+	// required), exp, nbf, iat and jti. An RSA or ECDSA P-256 key; only
+	// Public and Sign are called.
+	RequestObjectKey crypto.Signer
+	// RequestObjectKeyID is the "kid" header of request objects.
+	RequestObjectKeyID string
+	// RequestObjectAlg is "PS256" or "ES256" (FAPI 2.0 allows no other);
+	// empty: ES256 for a P-256 key, PS256 for RSA.
+	RequestObjectAlg string
+	// ResponseMode is the authorization request's response_mode. "jwt"
+	// asks for a signed response (JARM): [ParseCallback] and
+	// [ParseCallbackURL] then read only its "response" JWT, verified with
+	// the issuer's keys (Endpoint.JWKSURL), its iss, aud and exp.
+	ResponseMode string
 
 	// HTTPClient sends every request. Nil means a default client with a
 	// 30-second timeout. Whatever client is given, token requests never follow

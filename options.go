@@ -61,6 +61,8 @@ type options struct {
 	actorTokenType     string
 	tokenTypeHint      string
 	claims             string
+
+	dpop *dpopSession // see withSession; not an option users set
 }
 
 // collect returns what opts set.

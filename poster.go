@@ -129,23 +129,25 @@ func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*T
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, decodeError(resp, secrets)
 	}
-	return decodeToken(resp, secrets, time.Now())
+	tok, err := decodeToken(resp, secrets, time.Now())
+	// RFC 8693 §2.2.1: N_A is a token exchange result that is no access
+	// token, so nothing to bind.
+	if err == nil && cfg.DPoPKey != nil && !isDPoPToken(tok) && !strings.EqualFold(tok.TokenType, "N_A") {
+		return nil, downgradeError(resp, secrets, tok)
+	}
+	return tok, err
 }
 
 // post is the one place that talks to the authorization server. It applies
 // the call's options to the form, authenticates the client, POSTs with
 // retries (through internal/wire) and returns the capped response, with the
 // credential values the request carried, for scrubbing error text.
-func post(ctx context.Context, cfg *Config, r *request, o *options) (*wire.Response, []string, error) {
-	resp, redact, err := send(ctx, cfg, r, o)
-	if err != nil {
-		return nil, nil, withOp(r.op, err)
-	}
-	return resp, redact, nil
-}
-
-// send is post without naming the call in a *ConfigError.
-func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.Response, redact []string, err error) {
+func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.Response, redact []string, err error) {
+	defer func() {
+		if err != nil {
+			resp, redact, err = nil, nil, withOp(r.op, err)
+		}
+	}()
 	if ctx == nil {
 		return nil, nil, &ConfigError{Field: "ctx", Reason: "nil context"}
 	}
@@ -159,7 +161,7 @@ func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.
 	if err != nil {
 		return nil, nil, err
 	}
-	method, err := cfg.authMethod()
+	method, auth, err := cfg.clientAuth()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -167,34 +169,75 @@ func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.
 	if err != nil {
 		return nil, nil, err
 	}
+	authenticates := !r.anonymous || cfg.ClientID != "" || method != NoClientAuth
+	if authenticates && cfg.ClientID == "" {
+		return nil, nil, &ConfigError{Field: "Config.ClientID", Reason: "not set"}
+	}
+	at := &attempts{ctx: ctx, cfg: cfg, auth: auth, authenticates: authenticates, form: form}
+	client, err := cfg.httpClient(method, &at.client)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The client's timeout becomes each attempt's context deadline, as
+	// net/http makes it for its own transports: keepRedirects is not one,
+	// and Client.Timeout over it would cost a timer goroutine per request.
+	timeout := client.Timeout
+	client.Timeout = 0
+	dc, err := newDPoPCall(cfg, o.dpop, target) // nil without Config.DPoPKey
+	if err != nil {
+		return nil, nil, err
+	}
+	at.dc = dc
+	resp, err = dc.post(ctx, client, &wire.Request{
+		URL: target, Build: at, Timeout: timeout,
+		OneTime: r.oneTime,
+		Kind:    r.kind.String(), Grant: r.grant,
+		Observe: attemptObserver(ctx, cfg, r, target),
+	}, wire.Policy(cfg.Retry), cfg.Logger, &at.sent)
+	return resp, at.sent, networkError(err)
+}
+
+// attempts builds every attempt of one call afresh, the use_dpop_nonce
+// retry included: a new client assertion (RFC 7523 §3: a server may refuse
+// a jti it has seen) and a new proof (RFC 9449 §11.1). sent collects the
+// credentials of every attempt, for scrubbing error text. It holds the
+// call's client too, so that a call costs one allocation for both.
+type attempts struct {
+	client        posterClient
+	ctx           context.Context
+	cfg           *Config
+	auth          clientAuth
+	authenticates bool
+	form          url.Values // the call's form; each attempt sets its credentials anew
+	dc            *dpopCall
+	sent          []string
+}
+
+// Build implements wire.Builder.
+func (a *attempts) Build() (http.Header, string, []string, error) {
 	header := http.Header{}
 	header.Set("Content-Type", "application/x-www-form-urlencoded")
 	header.Set("Accept", "application/json")
-	if !r.anonymous || cfg.ClientID != "" || method != NoClientAuth {
-		if err := cfg.authenticate(ctx, method, form, header); err != nil {
-			return nil, nil, err
+	if a.authenticates {
+		if err := a.auth.authenticate(a.ctx, a.cfg, a.form, header); err != nil {
+			return nil, "", nil, err
 		}
 	}
-	client, err := cfg.httpClient(method)
-	if err != nil {
-		return nil, nil, err
+	secrets := redactions(a.cfg, a.form, header)
+	if a.dc != nil {
+		proof, err := a.dc.proof()
+		if err != nil {
+			return nil, "", nil, err
+		}
+		header.Set("DPoP", proof)
+		secrets = append(secrets, proof)
 	}
-	dc, err := newDPoPCall(ctx, cfg, target) // nil without Config.DPoPKey
-	if err != nil {
-		return nil, nil, err
+	if a.sent == nil {
+		a.sent = secrets // the one attempt of most calls: no copy
+	} else {
+		a.sent = append(a.sent, secrets...)
 	}
-	redact = redactions(cfg, form, header)
-	body := form.Encode()
-	resp, err = dc.post(ctx, client, &wire.Request{
-		URL: target, Header: header, Body: body,
-		OneTime: r.oneTime, Secrets: redact,
-		Kind: r.kind.String(), Grant: r.grant,
-		Observe: attemptObserver(ctx, cfg, r, target),
-	}, wire.Policy(cfg.Retry), cfg.Logger)
-	if dc != nil {
-		redact = append(redact, dc.proofs...)
-	}
-	return resp, redact, networkError(err)
+	return header, a.form.Encode(), secrets, nil
 }
 
 // buildForm merges the grant's fields with what the options ask for.
