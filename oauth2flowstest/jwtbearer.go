@@ -218,7 +218,7 @@ func (s *Server) federatedFor(id, issuer string) []FederatedCredential {
 			out = append(out, fc)
 		}
 	}
-	return out
+	return append(out, s.managedFederation(id, issuer)...)
 }
 
 // checkFederated authenticates a client by a token of another issuer

@@ -27,6 +27,8 @@ type config struct {
 	dpop            dpopConfig      // RFC 9449, dpop.go
 	par             parConfig       // RFC 9126, par.go
 	assertions      assertionConfig // RFC 7523 trusted issuers, federation: jwtbearer.go
+
+	managed []ManagedIdentity // the emulated Azure host's: managedidentity.go
 }
 
 func newConfig(opts []Option) config {

@@ -2,6 +2,7 @@ package oauth2flowstest
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ecdsa"
 	"io"
 	"net/http"
@@ -51,6 +52,9 @@ type Server struct {
 	store  store
 	log    []Request
 	faults map[string][]Fault
+
+	appServiceSecret string                  // IDENTITY_HEADER, with WithManagedIdentity
+	managedCache     map[string]managedToken // by identity and resource, under mu
 }
 
 // NewServer starts a Server on 127.0.0.1, as httptest.NewServer does. Its
@@ -76,6 +80,7 @@ func NewServer(opts ...Option) *Server {
 	if s.cfg.mtls {
 		s.startMTLS()
 	}
+	s.startManagedIdentity()
 	return s
 }
 
@@ -169,7 +174,7 @@ func endpointName(path string) string {
 	case pathPAR:
 		return EndpointPAR
 	}
-	return entraEndpointName(path)
+	return cmp.Or(entraEndpointName(path), managedIdentityEndpointName(path))
 }
 
 // serveHTTP records every request, applies injected faults, then hands the
@@ -237,7 +242,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case pathPAR:
 		s.handlePAR(sw, r, rec)
 	default:
-		if !s.serveEntra(sw, r, path) {
+		if !s.serveEntra(sw, r, path) && !s.serveManagedIdentity(sw, r, path) {
 			http.NotFound(sw, r)
 		}
 	}
