@@ -198,6 +198,15 @@ type Config struct {
 	// in an error string or a log line.
 	ClientAssertion func(ctx context.Context) (string, error)
 
+	// ClientCapabilities declares what the client can handle, such as
+	// "cp1": it answers claims challenges, so Entra's continuous access
+	// evaluation (CAE) may give it long-lived tokens that resources revoke
+	// at once with a challenge. They go in access_token.xms_cc of the
+	// "claims" parameter (OpenID Connect Core §5.5) of every token request,
+	// merged with the claims challenge of [WithClaims]; the challenge's own
+	// members are kept. See [ClaimsFromError] and [ParseClaimsChallenge].
+	ClientCapabilities []string
+
 	// DPoPKey, when set, sender-constrains tokens with DPoP (RFC 9449):
 	// every request to the authorization server carries a proof signed with
 	// it, authorization URLs carry its dpop_jkt (§10), and a [Transport]

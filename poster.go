@@ -288,7 +288,7 @@ func buildForm(cfg *Config, r *request, o *options) (url.Values, error) {
 	for k, v := range o.params {
 		form[k] = v
 	}
-	return form, nil
+	return form, withCapabilities(cfg, r.kind, form) // capabilities.go
 }
 
 // redactions lists the credential values in a request, so that no error

@@ -91,6 +91,9 @@ type Client struct {
 	// dpopJKT is set on the per-request copy made by a DPoP proof
 	// (RFC 9449 §5): the thumbprint of the key issued tokens are bound to.
 	dpopJKT string
+	// xmsCC is set on the per-request copy made for a claims request
+	// declaring client capabilities (cae.go).
+	xmsCC []string
 }
 
 // mayActFor reports whether an incoming token is one the client may trade:

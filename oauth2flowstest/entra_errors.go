@@ -54,6 +54,7 @@ var entraCodes = []struct {
 	{"subject_token and", entraCode{aadsts: 9002313}},
 	{"actor_token and", entraCode{aadsts: 9002313}},
 	{"Tenant '", entraCode{aadsts: 90002}},
+	{"the claims parameter is not", entraCode{aadsts: 9002313}},
 	{"grant type not supported", entraCode{aadsts: 70003}},
 	{"Specified tenant identifier", entraCode{aadsts: 50049}},
 

@@ -33,6 +33,10 @@ type Claims struct {
 	Roles    []string `json:"roles,omitempty"`
 	ObjectID string   `json:"oid,omitempty"`
 	TenantID string   `json:"tid,omitempty"`
+
+	// Capabilities is Entra's "xms_cc": the client capabilities the token
+	// request declared, such as "cp1" (continuous access evaluation).
+	Capabilities []string `json:"xms_cc,omitempty"`
 }
 
 // Actor is the RFC 8693 §4.1 "act" claim: who acts for the subject, with any
@@ -107,6 +111,8 @@ type grant struct {
 	// to (RFC 9449 §6), "" if none.
 	dpopJKT string
 	appOnly bool // no user: the client acts for itself
+	// xmsCC are the client capabilities the request declared (cae.go).
+	xmsCC []string
 }
 
 // audClaim is a JWT "aud": a string when there is one audience (RFC 7519 §4.1.3).
@@ -153,9 +159,12 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 	if len(cnf) > 0 {
 		c["cnf"] = cnf
 	}
+	if len(g.xmsCC) > 0 {
+		c["xms_cc"] = g.xmsCC
+	}
 	s.entraAccessClaims(c, g)
 	s.mu.Lock()
-	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp, appOnly: g.appOnly}
+	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp, appOnly: g.appOnly, issued: now}
 	s.mu.Unlock()
 	return s.sign("at+jwt", c), s.cfg.accessLifetime
 }

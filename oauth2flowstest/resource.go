@@ -44,7 +44,7 @@ func (s *Server) Protect(audience string, next http.Handler) http.Handler {
 			protectChallenge(w, "the access token is bound to a certificate the request did not present", dpopOnly)
 			return
 		}
-		if !s.checkResourceDPoP(w, r, dpop, token, claims) {
+		if !s.checkResourceDPoP(w, r, dpop, token, claims) || s.caeChallenge(w, claims) {
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))

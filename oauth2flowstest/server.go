@@ -55,6 +55,7 @@ type Server struct {
 
 	appServiceSecret string                  // IDENTITY_HEADER, with WithManagedIdentity
 	managedCache     map[string]managedToken // by identity and resource, under mu
+	revokedUsers     map[string]time.Time    // RevokeUser's events, by subject, under mu
 }
 
 // NewServer starts a Server on 127.0.0.1, as httptest.NewServer does. Its

@@ -73,6 +73,7 @@ type accessEntry struct {
 	expires  time.Time
 	revoked  bool
 	appOnly  bool // issued to a client for itself (client credentials), no user
+	issued   time.Time
 }
 
 // family is every token descending from one authorization grant.

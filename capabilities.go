@@ -1,0 +1,55 @@
+package oauth2flows
+
+import (
+	"encoding/json"
+	"net/url"
+)
+
+// withCapabilities merges Config.ClientCapabilities into the claims
+// parameter of a token request, as MSAL does: the capabilities go in
+// access_token.xms_cc.values, beside a claims challenge the request carries
+// ([WithClaims]), which keeps every member it has.
+func withCapabilities(cfg *Config, kind endpointKind, form url.Values) error {
+	if len(cfg.ClientCapabilities) == 0 || kind != tokenEndpoint {
+		return nil
+	}
+	claims, err := mergeCapabilities(form.Get("claims"), cfg.ClientCapabilities)
+	if err != nil {
+		return err
+	}
+	form.Set("claims", claims)
+	return nil
+}
+
+// mergeCapabilities returns claims (a claims request, OpenID Connect Core
+// §5.5; "" for none) with caps as access_token.xms_cc. A challenge that
+// names xms_cc itself keeps its own.
+func mergeCapabilities(claims string, caps []string) (string, error) {
+	for _, c := range caps {
+		if c == "" {
+			return "", &ConfigError{Field: "Config.ClientCapabilities", Reason: "an empty capability"}
+		}
+	}
+	top := map[string]json.RawMessage{}
+	if claims != "" && json.Unmarshal([]byte(claims), &top) != nil {
+		return "", &ConfigError{Field: "WithClaims", Reason: "not a JSON object (OpenID Connect Core §5.5)"}
+	}
+	at := map[string]json.RawMessage{}
+	if raw, ok := top["access_token"]; ok && string(raw) != "null" && json.Unmarshal(raw, &at) != nil {
+		return "", &ConfigError{Field: "WithClaims", Reason: "access_token is not a JSON object (OpenID Connect Core §5.5)"}
+	}
+	if _, ok := at["xms_cc"]; !ok {
+		cc, err := json.Marshal(map[string][]string{"values": caps})
+		if err != nil {
+			return "", err
+		}
+		at["xms_cc"] = cc
+	}
+	b, err := json.Marshal(at)
+	if err != nil {
+		return "", err
+	}
+	top["access_token"] = b
+	b, err = json.Marshal(top)
+	return string(b), err
+}
