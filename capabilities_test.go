@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -136,4 +138,37 @@ func TestOBOCacheCAERevocationReplacesOneUsersToken(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, bobTok.AccessToken, bobAgain.AccessToken)
 	assert.Equal(t, 3, exchanges())
+}
+
+// slowTransport holds every request back, so that concurrent callers all
+// arrive while the first is in flight.
+type slowTransport struct{ base http.RoundTripper }
+
+func (s slowTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	time.Sleep(300 * time.Millisecond)
+	return s.base.RoundTrip(r)
+}
+
+func TestOBOCacheOneExchangeForConcurrentIdenticalChallenges(t *testing.T) {
+	srv, cfg, alice := oboServer(t)
+	cfg.Scopes = []string{"api://downstream/.default"}
+	cfg.ClientCapabilities = []string{"cp1"}
+	cfg.HTTPClient = &http.Client{Transport: slowTransport{http.DefaultTransport}}
+	cache := oauth2flows.NewOBOCache(cfg)
+	const challenge = `{"access_token":{"nbf":{"essential":true,"value":"1604106651"}}}`
+	var wg sync.WaitGroup
+	toks := make([]string, 16)
+	for i := range toks {
+		wg.Go(func() {
+			tok, err := cache.Token(context.Background(), alice, oauth2flows.WithClaims(challenge))
+			if assert.NoError(t, err) {
+				toks[i] = tok.AccessToken
+			}
+		})
+	}
+	wg.Wait()
+	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 1)
+	for _, tok := range toks {
+		assert.Equal(t, toks[0], tok)
+	}
 }

@@ -22,9 +22,11 @@ import (
 // that a downstream call never starts with a token about to expire; and
 // never past the assertion's own "exp": a downstream token must not outlive
 // the user's token it was exchanged for. A token with neither bound is not
-// cached. A call with [WithClaims] always goes to the server. An assertion
-// whose "exp" has passed is never sent: the call fails with an error
-// matching [ErrReauthRequired].
+// cached. A call with [WithClaims] always goes to the server, once for
+// the calls with the same claims at the same time, and its token replaces
+// the cached one. [Config.ClientCapabilities] alone carry no challenge: the
+// cache serves those calls. An assertion whose "exp" has passed is never
+// sent: the call fails with an error matching [ErrReauthRequired].
 //
 // An assertion the server refuses outright (invalid_grant: expired,
 // revoked, forged; for token exchange also invalid_request) gets the same
@@ -61,6 +63,8 @@ type OBOCache struct {
 	flights map[localKey]*inflight[*lruEntry]
 
 	dpop *dpopSession // one Prover and the servers' DPoP nonces (RFC 9449)
+
+	challenged challenges // calls answering one claims challenge (obocache_claims.go)
 }
 
 // CacheOption configures an [OBOCache].
@@ -227,6 +231,10 @@ func (c *OBOCache) find(ctx context.Context, assertion string, o *options, opts 
 		if sk, err = c.storeKey(assertion, o); err != nil {
 			return nil, err
 		}
+	}
+	if !fresh { // a claims challenge: one exchange answers those arriving together
+		opts := slices.Clone(opts)
+		return c.challenged.do(ctx, lk, o.claims, func(ctx context.Context) (*lruEntry, error) { return c.fly(ctx, lk, sk, false, assertion, opts) })
 	}
 	return c.fly(ctx, lk, sk, fresh, assertion, slices.Clone(opts))
 }
