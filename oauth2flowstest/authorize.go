@@ -138,7 +138,7 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 		dpopJKT:           q.Get("dpop_jkt"),
 	}
 	s.mu.Unlock()
-	p := url.Values{"code": {code}, "iss": {s.URL()}}
+	p := url.Values{"code": {code}, "iss": {s.issuer()}}
 	if st := q.Get("state"); st != "" {
 		p.Set("state", st)
 	}
@@ -184,7 +184,7 @@ func (s *Server) authorizeImplicit(w http.ResponseWriter, r *http.Request, c *Cl
 		"access_token": {at},
 		"token_type":   {"Bearer"},
 		"expires_in":   {strconv.FormatInt(int64(exp/time.Second), 10)},
-		"iss":          {s.URL()},
+		"iss":          {s.issuer()},
 	}
 	if scope != "" {
 		p.Set("scope", scope)
@@ -245,7 +245,7 @@ func absoluteURI(s string) bool {
 // redirectError sends an error to the client's redirect URI (RFC 6749
 // §4.1.2.1, §4.2.2.1), with the RFC 9207 iss.
 func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, redirect string, fragment bool, state, code, desc string) {
-	p := url.Values{"error": {code}, "iss": {s.URL()}}
+	p := url.Values{"error": {code}, "iss": {s.issuer()}}
 	if desc != "" {
 		p.Set("error_description", desc)
 	}

@@ -75,5 +75,5 @@ func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"keys": []any{publicJWK(&s.key.PublicKey, s.kid)}})
+	writeJSON(w, http.StatusOK, map[string]any{"keys": []any{s.entraKeyIssuer(r, publicJWK(&s.key.PublicKey, s.kid))}})
 }

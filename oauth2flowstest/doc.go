@@ -32,6 +32,10 @@
 //     user; [WithDeviceInterval] makes polling fast.
 //   - /par: pushed authorization requests (RFC 9126), required with
 //     [WithPARRequired].
+//   - Azure managed identity with [WithManagedIdentity]: IMDS at
+//     /metadata/identity/oauth2/token (reached through [Server.Client] as
+//     http://169.254.169.254) and App Service at /msi/token
+//     ([Server.AppServiceEnv]).
 //
 // Clients authenticate with client_secret_basic, client_secret_post,
 // client_secret_jwt, private_key_jwt, tls_client_auth and
@@ -143,6 +147,8 @@
 //	/consumers, regional and sovereign hosts, aliases        no     authority and cloud configuration errors
 //	AAD instance discovery (/common/discovery/instance)      yes    (via Client(), which routes MSAL's GET)
 //	issuer {URL}/{tid}/v2.0, "{tenantid}" for common         yes
+//	RFC 9207 iss of authorization responses: that issuer     yes
+//	per-key "issuer" {URL}/{tenantid}/v2.0 in v2 key sets    yes    (not in v1's /discovery/keys)
 //	userinfo_endpoint, end_session_endpoint                  yes    userinfo takes any user token, not only Graph's;
 //	                                                                sign-out keeps no session, only redirects
 //	cloud_instance_name, msgraph_host, tenant_region_scope   yes
@@ -156,7 +162,9 @@
 //	suberror                                                 some   only bad_token and client_mismatch; others
 //	                                                                (basic_action, consent_required) via Fault
 //	AADSTS codes in authorization-endpoint redirects         no     redirect errors carry RFC 6749 fields only
-//	conditional access, MFA, claims challenges               no     inject them with Fault and EntraError
+//	conditional access, MFA                                  no     inject them with Fault and EntraError
+//	CAE: claims xms_cc "cp1" gives tokens with xms_cc        yes    CAE tokens live as long as others (Entra: 28 h)
+//	CAE revocation: resource answers insufficient_claims     yes    Server.RevokeUser; tokens without cp1 stay valid
 //	throttling (429, Retry-After), outages                   no     inject them with Fault
 //	ext_expires_in; v1 string numbers and resource           yes
 //	client_info when client_info=1                           yes
@@ -170,5 +178,9 @@
 //	refresh-token inactivity expiry, revocation by admin     no     AADSTS700082/50173 only with WithClock or Fault
 //	OBO: user token for the calling client (50013, 500131)   yes
 //	client secret; certificate assertion, aud = token URL    yes
-//	federated credentials, managed identity, PoP tokens      no     those flows cannot run against the server
+//	federated credentials (WithFederatedCredential)          yes
+//	managed identity: IMDS, App Service endpoints            yes    WithManagedIdentity; 410, 429, 5xx via Fault
+//	managed identity as a federated credential               yes    (ManagedIdentity.FederatedWith)
+//	managed identity on Arc, Azure ML, Cloud Shell, Fabric   no     their request shapes are not checked here
+//	PoP tokens                                               no     that flow cannot run against the server
 package oauth2flowstest

@@ -290,3 +290,14 @@ func (t *instanceDiscoveryTransport) CloseIdleConnections() {
 		c.CloseIdleConnections()
 	}
 }
+
+// entraKeyIssuer adds to a key of Entra's v2 key set the "issuer" Entra
+// gives each key: the v2 issuer with the literal "{tenantid}", which a
+// multi-tenant validator fills with a token's tid before comparing it
+// with the token's iss. The generic and v1 key sets have none.
+func (s *Server) entraKeyIssuer(r *http.Request, jwk map[string]string) map[string]string {
+	if er := entraRequestOf(r); er != nil && !er.v1 {
+		jwk["issuer"] = s.URL() + "/{tenantid}/v2.0"
+	}
+	return jwk
+}
