@@ -77,7 +77,7 @@ func WithManagedIdentity(mi ManagedIdentity) Option {
 		}
 		if mi.ResourceID == "" {
 			mi.ResourceID = "/subscriptions/" + guidFrom("subscription") +
-				"/resourcegroups/test/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi-" + mi.ClientID[:8]
+				"/resourcegroups/test/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + guidFrom("mi-name:"+name)
 		}
 		cfg.managed = append(cfg.managed, mi)
 	}
