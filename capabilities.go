@@ -30,13 +30,18 @@ func mergeCapabilities(claims string, caps []string) (string, error) {
 			return "", &ConfigError{Field: "Config.ClientCapabilities", Reason: "an empty capability"}
 		}
 	}
-	top := map[string]json.RawMessage{}
-	if claims != "" && json.Unmarshal([]byte(claims), &top) != nil {
+	var top, at map[string]json.RawMessage
+	if claims != "" && (json.Unmarshal([]byte(claims), &top) != nil || top == nil) {
 		return "", &ConfigError{Field: "WithClaims", Reason: "not a JSON object (OpenID Connect Core §5.5)"}
 	}
-	at := map[string]json.RawMessage{}
-	if raw, ok := top["access_token"]; ok && string(raw) != "null" && json.Unmarshal(raw, &at) != nil {
+	if raw, ok := top["access_token"]; ok && json.Unmarshal(raw, &at) != nil {
 		return "", &ConfigError{Field: "WithClaims", Reason: "access_token is not a JSON object (OpenID Connect Core §5.5)"}
+	}
+	if top == nil {
+		top = map[string]json.RawMessage{}
+	}
+	if at == nil {
+		at = map[string]json.RawMessage{}
 	}
 	if _, ok := at["xms_cc"]; !ok {
 		cc, err := json.Marshal(map[string][]string{"values": caps})

@@ -173,3 +173,21 @@ func TestManagedIdentityRefusesPlainHTTPToOtherHosts(t *testing.T) {
 	assert.True(t, strings.Contains(err.Error(), "AppService"), err.Error())
 	assert.False(t, errors.Is(err, context.DeadlineExceeded))
 }
+
+// Managed identity is never a fallback: nothing reaches the host's
+// endpoint until a managed identity source is asked for a token.
+func TestManagedIdentitySendsNothingUntilAsked(t *testing.T) {
+	clearAzureEnv(t)
+	srv := oauth2flowstest.NewServer(oauth2flowstest.WithManagedIdentity(systemMI),
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "svc", Secret: "svc-secret-value"}))
+	defer srv.Close()
+	src := oauth2flows.ManagedIdentitySource(oauth2flows.ManagedIdentity{HTTPClient: srv.Client()}, "https://vault.azure.net")
+	cfg := &oauth2flows.Config{ClientID: "svc", ClientSecret: "svc-secret-value", Endpoint: srv.Endpoint(), HTTPClient: srv.Client()}
+	_, err := oauth2flows.ClientCredentials(context.Background(), cfg, oauth2flows.WithScopes("api://x/.default"))
+	require.NoError(t, err)
+	_ = oauth2flows.ManagedIdentityAssertion(oauth2flows.ManagedIdentity{HTTPClient: srv.Client()})
+	assert.Empty(t, srv.RequestsTo(oauth2flowstest.EndpointIMDS))
+	_, err = src.Token(context.Background())
+	require.NoError(t, err)
+	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointIMDS), 1)
+}

@@ -30,7 +30,7 @@ func (s *Server) claimsRequest(c *Client, form url.Values) (*Client, *oauthError
 		} `json:"access_token"`
 	}
 	var obj map[string]json.RawMessage
-	if json.Unmarshal([]byte(raw), &obj) != nil || json.Unmarshal([]byte(raw), &req) != nil {
+	if json.Unmarshal([]byte(raw), &obj) != nil || obj == nil || json.Unmarshal([]byte(raw), &req) != nil {
 		return nil, errInvalidRequest("the claims parameter is not a valid claims request (a JSON object)")
 	}
 	if req.AccessToken == nil || req.AccessToken.XmsCC == nil || len(req.AccessToken.XmsCC.Values) == 0 {
