@@ -25,7 +25,7 @@ type DiscoveryCache struct {
 
 	mu      sync.Mutex
 	entries map[string]discoveryEntry
-	flights map[string]*inflight[*Metadata]
+	flights flightGroup[string, *Metadata]
 }
 
 type discoveryEntry struct {
@@ -45,28 +45,7 @@ func (c *DiscoveryCache) Discover(ctx context.Context, issuer string) (*Metadata
 	if md, ok := c.cached(issuer); ok {
 		return md.clone(), nil
 	}
-	c.mu.Lock()
-	if c.flights == nil {
-		c.flights = map[string]*inflight[*Metadata]{}
-	}
-	f := c.flights[issuer]
-	if f == nil {
-		f = &inflight[*Metadata]{}
-		c.flights[issuer] = f
-	}
-	c.mu.Unlock()
-	md, err := f.do(ctx, func(ctx context.Context) (*Metadata, error) {
-		// A finished flight leaves no entry behind, or every issuer that ever
-		// failed would stay in the map.
-		defer func() {
-			c.mu.Lock()
-			if c.flights[issuer] == f {
-				delete(c.flights, issuer)
-			}
-			c.mu.Unlock()
-		}()
-		return c.fetch(ctx, issuer)
-	})
+	md, err := c.flights.do(ctx, issuer, func(ctx context.Context) (*Metadata, error) { return c.fetch(ctx, issuer) })
 	if err != nil {
 		err = withOp("DiscoveryCache.Discover", err)
 		if ctx.Err() != nil && err == context.Cause(ctx) {
@@ -127,7 +106,6 @@ func (c *DiscoveryCache) fetch(ctx context.Context, issuer string) (*Metadata, e
 	for k, e := range c.entries { // keep the maps to live issuers
 		if k != issuer && !now.Before(e.expires) {
 			delete(c.entries, k)
-			delete(c.flights, k)
 		}
 	}
 	c.entries[issuer] = discoveryEntry{md: md, expires: now.Add(ttl)}

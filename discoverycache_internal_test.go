@@ -29,9 +29,11 @@ func TestDiscoveryCacheForgetsFailedIssuers(t *testing.T) {
 				_, err := c.Discover(t.Context(), fmt.Sprintf("%s/tenant-%d", srv.URL, i))
 				require.Error(t, err)
 			}
+			c.flights.mu.Lock()
+			assert.Empty(t, c.flights.m, "a finished fetch leaves no flight behind")
+			c.flights.mu.Unlock()
 			c.mu.Lock()
 			defer c.mu.Unlock()
-			assert.Empty(t, c.flights, "a finished fetch leaves no flight behind")
 			assert.Empty(t, c.entries, "failures are not cached")
 		})
 	}

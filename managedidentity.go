@@ -38,7 +38,7 @@ type ManagedIdentity struct {
 	HTTPClient *http.Client
 
 	platform *msi.Platform // nil: the process's; tests set their own
-	retry    msi.Policy    // zero: MSAL's
+	retry    wire.Policy   // zero: MSAL's
 }
 
 // ManagedIdentityError is a failure to get a managed identity token. Host
@@ -107,7 +107,7 @@ type miClient struct {
 	platform msi.Platform
 	id       msi.ID
 	client   *http.Client
-	retry    msi.Policy
+	retry    wire.Policy
 	err      error // why no request can be made, e.g. Service Fabric's client
 }
 

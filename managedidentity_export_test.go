@@ -4,12 +4,13 @@ import (
 	"time"
 
 	"github.com/oauth2flows/oauth2flows/internal/msi"
+	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
 
 // WithFastRetries returns mi retrying after a millisecond rather than a
 // second, so that tests of the retries do not wait.
 func WithFastRetries(mi ManagedIdentity) ManagedIdentity {
-	mi.retry = msi.Policy{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
+	mi.retry = wire.Policy{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
 	return mi
 }
 

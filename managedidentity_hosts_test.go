@@ -44,6 +44,17 @@ func writeMIToken(w http.ResponseWriter, extra string) {
 		time.Now().Add(time.Hour).Unix(), extra)
 }
 
+// arcChallenge answers a request without the key as Azure Arc does: 401
+// naming the key file in dir. It reports whether it did.
+func arcChallenge(w http.ResponseWriter, r *http.Request, dir string) bool {
+	if r.Header.Get("Authorization") != "" {
+		return false
+	}
+	w.Header().Set("WWW-Authenticate", "Basic realm="+filepath.Join(dir, "abc.key"))
+	w.WriteHeader(http.StatusUnauthorized)
+	return true
+}
+
 // The hosts the test server does not emulate, checked request by request
 // against MSAL Go's apps/managedidentity (v1.10.1).
 func TestManagedIdentityOtherHosts(t *testing.T) {
@@ -64,12 +75,9 @@ func TestManagedIdentityOtherHosts(t *testing.T) {
 		},
 		mi: oauth2flows.ManagedIdentity{ClientID: "cid"},
 		handle: func(w http.ResponseWriter, r *http.Request, n int) {
-			if r.Header.Get("Authorization") == "" {
-				w.Header().Set("WWW-Authenticate", "Basic realm="+filepath.Join(arcDir, "abc.key"))
-				w.WriteHeader(http.StatusUnauthorized)
-				return
+			if !arcChallenge(w, r, arcDir) {
+				writeMIToken(w, `,"client_id":"cid"`)
 			}
-			writeMIToken(w, `,"client_id":"cid"`)
 		},
 		check: func(t *testing.T, h *hostRecord) {
 			require.Len(t, h.reqs, 2)
@@ -99,12 +107,9 @@ func TestManagedIdentityOtherHosts(t *testing.T) {
 		},
 		mi: oauth2flows.ManagedIdentity{ResourceID: "/subscriptions/s/mi"},
 		handle: func(w http.ResponseWriter, r *http.Request, n int) {
-			if r.Header.Get("Authorization") == "" {
-				w.Header().Set("WWW-Authenticate", "Basic realm="+filepath.Join(arcDir, "abc.key"))
-				w.WriteHeader(http.StatusUnauthorized)
-				return
+			if !arcChallenge(w, r, arcDir) {
+				writeMIToken(w, "") // an old agent: the system-assigned identity's token
 			}
-			writeMIToken(w, "") // an old agent: the system-assigned identity's token
 		},
 		check: func(t *testing.T, h *hostRecord) {
 			assert.Equal(t, "/subscriptions/s/mi", h.reqs[1].URL.Query().Get("msi_res_id"))
@@ -132,7 +137,7 @@ func TestManagedIdentityOtherHosts(t *testing.T) {
 		},
 		mi:      oauth2flows.ManagedIdentity{ObjectID: "oid"},
 		check:   func(t *testing.T, h *hostRecord) { assert.Empty(t, h.reqs) },
-		wantErr: "managed identity on AzureML: ManagedIdentity: Azure ML selects a user-assigned identity by client ID only",
+		wantErr: "managed identity on AzureML: ManagedIdentity: a user-assigned identity on Azure ML is named by its client ID only",
 	}, {
 		name: "CloudShellPostsTheResource",
 		env:  func(u string) map[string]string { return map[string]string{"MSI_ENDPOINT": u + "/oauth2/token"} },

@@ -64,7 +64,7 @@ type OBOCache struct {
 
 	dpop *dpopSession // one Prover and the servers' DPoP nonces (RFC 9449)
 
-	challenged challenges // calls answering one claims challenge (obocache_claims.go)
+	challenged flightGroup[challengeKey, *lruEntry] // calls answering one claims challenge (obocache_claims.go)
 }
 
 // CacheOption configures an [OBOCache].
@@ -234,7 +234,7 @@ func (c *OBOCache) find(ctx context.Context, assertion string, o *options, opts 
 	}
 	if !fresh { // a claims challenge: one exchange answers those arriving together
 		opts := slices.Clone(opts)
-		return c.challenged.do(ctx, lk, o.claims, func(ctx context.Context) (*lruEntry, error) { return c.fly(ctx, lk, sk, false, assertion, opts) })
+		return c.challenged.do(ctx, challengeKey{lk, o.claims}, func(ctx context.Context) (*lruEntry, error) { return c.fly(ctx, lk, sk, false, assertion, opts) })
 	}
 	return c.fly(ctx, lk, sk, fresh, assertion, slices.Clone(opts))
 }

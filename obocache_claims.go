@@ -5,44 +5,47 @@ import (
 	"sync"
 )
 
-// challenges joins the calls that answer the same claims challenge for
-// the same key while one of them exchanges: when a resource revokes a
-// user's token (continuous access evaluation), every request of that user
-// in flight gets the same challenge, and one exchange answers them all.
-// Its result replaces the cached token (see [OBOCache.miss]), so that
-// ordinary calls use it from then on. Its zero value is ready for use.
-type challenges struct {
-	mu sync.Mutex
-	m  map[challengeKey]*inflight[*lruEntry]
-}
-
+// challengeKey names the calls of [OBOCache] that answer the same claims
+// challenge for the same key. When a resource revokes a user's token
+// (continuous access evaluation), every request of that user in flight
+// gets the same challenge: they join one exchange, whose token replaces
+// the cached one (see [OBOCache.miss]), so that ordinary calls use it from
+// then on.
 type challengeKey struct {
 	lk     localKey
 	claims string
 }
 
-// do runs exchange for lk and claims, or waits for the one running.
-func (ch *challenges) do(ctx context.Context, lk localKey, claims string, exchange func(context.Context) (*lruEntry, error)) (*lruEntry, error) {
-	k := challengeKey{lk, claims}
-	ch.mu.Lock()
-	if ch.m == nil {
-		ch.m = map[challengeKey]*inflight[*lruEntry]{}
+// flightGroup runs one flight per key at a time: callers with the key of a
+// running flight wait for it. A finished flight leaves no entry behind, or
+// every key ever asked for would stay in the map. Its zero value is ready
+// for use.
+type flightGroup[K comparable, T any] struct {
+	mu sync.Mutex
+	m  map[K]*inflight[T]
+}
+
+// do runs fn for key, or joins the run in progress, and waits for it or
+// for ctx.
+func (g *flightGroup[K, T]) do(ctx context.Context, key K, fn func(context.Context) (T, error)) (T, error) {
+	g.mu.Lock()
+	if g.m == nil {
+		g.m = map[K]*inflight[T]{}
 	}
-	f := ch.m[k]
+	f := g.m[key]
 	if f == nil {
-		f = &inflight[*lruEntry]{}
-		ch.m[k] = f
+		f = &inflight[T]{}
+		g.m[key] = f
 	}
-	ch.mu.Unlock()
-	c, _ := f.start(ctx, func(ctx context.Context) (*lruEntry, error) {
+	g.mu.Unlock()
+	return f.do(ctx, func(ctx context.Context) (T, error) {
 		defer func() {
-			ch.mu.Lock()
-			if ch.m[k] == f {
-				delete(ch.m, k)
+			g.mu.Lock()
+			if g.m[key] == f {
+				delete(g.m, key)
 			}
-			ch.mu.Unlock()
+			g.mu.Unlock()
 		}()
-		return exchange(ctx)
+		return fn(ctx)
 	})
-	return c.wait(ctx)
 }

@@ -126,11 +126,11 @@ func (id ID) check(h Host) error {
 	case n == 0:
 		return nil
 	case h == AzureML && id.ClientID == "":
-		return errors.New("Azure ML selects a user-assigned identity by client ID only")
+		return errors.New("a user-assigned identity on Azure ML is named by its client ID only")
 	case h == CloudShell:
-		return errors.New("Cloud Shell has no user-assigned identities")
+		return errors.New("there are no user-assigned identities on Cloud Shell")
 	case h == ServiceFabric:
-		return errors.New("Service Fabric chooses the identity by the cluster's configuration; a user-assigned one cannot be named")
+		return errors.New("the cluster's configuration chooses the identity on Service Fabric; a user-assigned one cannot be named")
 	}
 	return nil
 }

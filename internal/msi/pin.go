@@ -31,7 +31,8 @@ func PinnedClient(base *http.Client, thumbprint string) (*http.Client, error) {
 	default:
 		return nil, errors.New("service Fabric needs an HTTPClient whose Transport is an *http.Transport, to pin the endpoint's certificate")
 	}
-	if t.DialTLSContext != nil || t.DialTLS != nil { //nolint:staticcheck // DialTLS would bypass the pin
+	//lint:ignore SA1019 a transport dialing TLS itself would bypass the pin
+	if t.DialTLSContext != nil || t.DialTLS != nil {
 		return nil, errors.New("service Fabric cannot pin a certificate through a transport that dials TLS itself")
 	}
 	t.TLSNextProto = nil // no HTTP/2 connection pool shared with base

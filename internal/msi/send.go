@@ -1,6 +1,7 @@
 package msi
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
 	"net/http"
@@ -11,25 +12,13 @@ import (
 	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
 
-// Policy bounds the retries of one token request. Zero fields take MSAL
-// Go's figures: 3 attempts, and a first wait of one second, here doubled
-// per attempt with jitter, each wait at most MaxDelay (10 s).
-type Policy struct {
-	Attempts  int
-	BaseDelay time.Duration
-	MaxDelay  time.Duration
-}
-
-func (p Policy) withDefaults() Policy {
-	if p.Attempts <= 0 {
-		p.Attempts = 3
-	}
-	if p.BaseDelay <= 0 {
-		p.BaseDelay = time.Second
-	}
-	if p.MaxDelay <= 0 {
-		p.MaxDelay = 10 * time.Second
-	}
+// withDefaults fills p's zero fields with MSAL Go's figures: 3 attempts,
+// and a first wait of one second, here doubled per attempt with jitter,
+// each wait at most 10 s.
+func withDefaults(p wire.Policy) wire.Policy {
+	p.MaxAttempts = cmp.Or(p.MaxAttempts, 3)
+	p.BaseDelay = cmp.Or(p.BaseDelay, time.Second)
+	p.MaxDelay = cmp.Or(p.MaxDelay, 10*time.Second)
 	return p
 }
 
@@ -54,11 +43,11 @@ func Retryable(h Host, status int) bool {
 // returns the last answer, its body capped, or a *wire.NetworkError.
 // Waits honour Retry-After; one longer than MaxDelay, or than what is left
 // of ctx, ends the retries with the answer.
-func Do(ctx context.Context, client *http.Client, r *Request, p Policy) (*wire.Response, error) {
-	p = p.withDefaults()
+func Do(ctx context.Context, client *http.Client, r *Request, p wire.Policy) (*wire.Response, error) {
+	p = withDefaults(p)
 	for n := 1; ; n++ {
 		resp, err := once(ctx, client, r)
-		if n >= p.Attempts || ctx.Err() != nil || err == nil && !Retryable(r.Host, resp.Status) {
+		if n >= p.MaxAttempts || ctx.Err() != nil || err == nil && !Retryable(r.Host, resp.Status) {
 			return resp, err
 		}
 		var wait time.Duration
