@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -190,4 +191,31 @@ func TestManagedIdentitySendsNothingUntilAsked(t *testing.T) {
 	_, err = src.Token(context.Background())
 	require.NoError(t, err)
 	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointIMDS), 1)
+}
+
+// The source renews the identity's token before it expires, through the
+// renewal path the other sources use: callers never see an expired token
+// nor an error, and the host is asked a few times, not once per call.
+func TestManagedIdentityRenewsBeforeExpiry(t *testing.T) {
+	clearAzureEnv(t)
+	srv := oauth2flowstest.NewServer(oauth2flowstest.WithManagedIdentity(systemMI),
+		oauth2flowstest.WithAccessTokenLifetime(4*time.Second))
+	defer srv.Close()
+	src := oauth2flows.ManagedIdentitySource(oauth2flows.ManagedIdentity{HTTPClient: srv.Client()}, "https://vault.azure.net")
+	first, err := src.Token(context.Background())
+	require.NoError(t, err)
+	calls := 0
+	for {
+		tok, err := src.Token(context.Background())
+		require.NoError(t, err)
+		calls++
+		require.True(t, time.Now().Before(tok.Expiry), "an expired token was served")
+		if tok.AccessToken != first.AccessToken {
+			assert.True(t, time.Now().Before(first.Expiry), "renewed before the first token expired")
+			break
+		}
+		require.Less(t, calls, 100, "never renewed")
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.LessOrEqual(t, len(srv.RequestsTo(oauth2flowstest.EndpointIMDS)), 3)
 }
