@@ -36,6 +36,7 @@ import (
 
 	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+	"github.com/oauth2flows/oauth2flows/resource"
 )
 
 const (
@@ -88,7 +89,7 @@ func run(ctx context.Context) error {
 			ClientID: identityID, HTTPClient: srv.Client()}),
 	}
 	cache := oauth2flows.NewOBOCache(cfg)
-	validator, err := oauth2flows.NewValidator(ctx, oauth2flows.ValidatorConfig{
+	validator, err := resource.NewValidator(ctx, resource.Config{
 		Issuer: srv.Endpoint().Issuer, Audiences: []string{"api://" + apiID},
 		RequiredScopes: []string{"access_as_user"}, HTTPClient: srv.Client()})
 	if err != nil {
