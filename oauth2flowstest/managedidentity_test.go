@@ -1,16 +1,20 @@
 package oauth2flowstest_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
 )
 
@@ -123,4 +127,34 @@ func TestRevokeUserChallengesOnlyCAETokensIssuedBefore(t *testing.T) {
 		"scope": {"api://downstream/read"}, "claims": {`not json`}}, confAuth)
 	assert.Equal(t, http.StatusBadRequest, bad.Status)
 	assert.Equal(t, "invalid_request", bad.str("error"))
+}
+
+// A CAE test: the resource challenges a revoked user's cp1 token, and the
+// client's new token passes.
+func ExampleServer_RevokeUser() {
+	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "api-a", Secret: "api-a-secret"}))
+	defer srv.Close()
+	api := httptest.NewServer(srv.Protect("api://graph", http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	defer api.Close()
+	cfg := &oauth2flows.Config{ClientID: "api-a", ClientSecret: "api-a-secret", Endpoint: srv.Endpoint(),
+		Scopes: []string{"api://graph/.default"}, ClientCapabilities: []string{"cp1"}}
+	user := srv.IssueAccessToken("alice", "api://api-a", "access_as_user")
+	call := func(tok *oauth2flows.Token) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, api.URL, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		resp, _ := http.DefaultClient.Do(req)
+		resp.Body.Close()
+		return resp
+	}
+
+	tok, _ := oauth2flows.OnBehalfOf(context.Background(), cfg, user)
+	srv.RevokeUser("alice")
+	resp := call(tok)
+	claims, _ := oauth2flows.ParseClaimsChallenge(resp.Header.Get("WWW-Authenticate"))
+	fmt.Println("revoked:", resp.StatusCode, strings.HasPrefix(claims, `{"access_token":{"nbf"`))
+	tok, _ = oauth2flows.OnBehalfOf(context.Background(), cfg, user, oauth2flows.WithClaims(claims))
+	fmt.Println("after the challenge:", call(tok).StatusCode)
+	// Output:
+	// revoked: 401 true
+	// after the challenge: 200
 }
