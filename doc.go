@@ -49,6 +49,11 @@
 //     token, a GitHub Actions OIDC token): set [Config.ClientAssertion],
 //     for a file with [AssertionFromFile]; every grant, On-Behalf-Of
 //     included, then authenticates with it.
+//   - On Azure, with no secret and no file: [ManagedIdentitySource] for the
+//     host's managed identity (IMDS, App Service, Arc, Azure ML, Cloud
+//     Shell, Service Fabric), and [ManagedIdentityAssertion] as
+//     [Config.ClientAssertion] when the app trusts that identity. Declare
+//     continuous access evaluation with [Config.ClientCapabilities].
 //   - Tokens bound to a key, so that a stolen token is useless without it: set
 //     [Config.DPoPKey] (RFC 9449); every request to the authorization
 //     server carries a proof, and a [Transport] over a source of this
