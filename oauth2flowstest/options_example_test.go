@@ -66,7 +66,7 @@ func ExampleWithUser() {
 		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice", Password: "pw", Subject: "user-1"}))
 	defer srv.Close()
 
-	//nolint:staticcheck // the password grant is the shortest way to a user's token here
+	//lint:ignore SA1019 the password grant is the shortest way to a user's token here
 	tok, err := oauth2flows.PasswordCredentials(context.Background(), daemonConfig(srv), "alice", "pw")
 	if err != nil {
 		fmt.Println(err)
@@ -182,7 +182,7 @@ func ExampleWithRefreshTokenPolicy() {
 		oauth2flowstest.WithRefreshTokenPolicy(oauth2flowstest.RotateRevokeFamily))
 	defer srv.Close()
 	cfg := daemonConfig(srv)
-	//nolint:staticcheck // the password grant is the shortest way to a user's token here
+	//lint:ignore SA1019 the password grant is the shortest way to a user's token here
 	first, err := oauth2flows.PasswordCredentials(context.Background(), cfg, "alice", "pw")
 	if err != nil {
 		fmt.Println(err)
@@ -208,7 +208,7 @@ func ExampleWithRefreshTokenLifetime() {
 		oauth2flowstest.WithUser(oauth2flowstest.User{Username: "alice", Password: "pw"}),
 		oauth2flowstest.WithRefreshTokenLifetime(24*time.Hour))
 	defer srv.Close()
-	//nolint:staticcheck // the password grant is the shortest way to a user's token here
+	//lint:ignore SA1019 the password grant is the shortest way to a user's token here
 	tok, err := oauth2flows.PasswordCredentials(context.Background(), daemonConfig(srv), "alice", "pw")
 	fmt.Println(err, tok.RefreshToken != "")
 	// Output:
