@@ -133,7 +133,7 @@ func TestLeaseOutlivesTTLWhileHeld(t *testing.T) {
 // stall stops a lease's renewal, as a holder paused by its machine would.
 func stall(l oauth2flows.TokenLease) {
 	ll := l.(*lease)
-	close(ll.stop)
+	ll.stop()
 	<-ll.done
 	ll.once.Do(func() {}) // Unlock then only tries the release script
 }
@@ -199,7 +199,7 @@ func TestRenewalReportsALostLease(t *testing.T) {
 	require.NoError(t, c.Del(ctx, l.(*lease).keys.lock).Err())
 	require.Eventually(t, func() bool {
 		ops, errs := log.get()
-		return len(ops) == 1 && ops[0] == "renew" && errors.Is(errs[0], oauth2flows.ErrLeaseLost)
+		return len(ops) == 1 && ops[0] == "Renew" && errors.Is(errs[0], oauth2flows.ErrLeaseLost)
 	}, time.Second, 10*time.Millisecond)
 	require.NoError(t, l.Unlock(ctx))
 }
@@ -320,7 +320,7 @@ func TestRedisStoppedAndRestarted(t *testing.T) {
 		})
 	}
 	ops, _ := log.get()
-	assert.Subset(t, ops, []string{"load", "lock", "store", "unlock"})
+	assert.Subset(t, ops, []string{"Load", "Lock", "Store", "Unlock"}, "each call retried before it gave up")
 
 	r2, err := redistest.Run(r.Port())
 	require.NoError(t, err)

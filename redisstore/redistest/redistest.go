@@ -133,7 +133,8 @@ func (s *Server) Stop() {
 
 // Client returns a client of the server, database db, closed when the test
 // ends: the store's time bounds reach the socket (ContextTimeoutEnabled),
-// and there are no retries, so that a dead Redis fails fast.
+// and neither commands nor dials are retried by the client, so that a dead
+// Redis fails fast and the store's own retries are what the tests see.
 func (s *Server) Client(t testing.TB, db int) *redis.Client {
 	return NewClient(t, s.Addr(), db)
 }
@@ -145,6 +146,7 @@ func NewClient(t testing.TB, addr string, db int) *redis.Client {
 		DB:                    db,
 		ContextTimeoutEnabled: true,
 		MaxRetries:            -1,
+		DialerRetries:         1,
 		DialTimeout:           time.Second,
 	})
 	t.Cleanup(func() { c.Close() })
