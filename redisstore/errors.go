@@ -56,8 +56,8 @@ func (e *RedisError) Timeout() bool {
 // wrapping [ErrValueTooLarge], for a token too large to store.
 type ValueError struct {
 	Reason string
-	Err    error  // ErrValueTooLarge, or nil
-	store  bool   // returned by Store, not Load
+	Err    error // ErrValueTooLarge, or nil
+	store  bool  // returned by Store, not Load
 }
 
 // Error implements error.

@@ -221,8 +221,8 @@ func (s *Store) run(ctx context.Context, op string, sc *redis.Script, keys []str
 type lease struct {
 	s     *Store
 	keys  redisKeys
-	owner string // random: who holds the lease
-	fence string // fencing token drawn with the lease
+	owner string          // random: who holds the lease
+	fence string          // fencing token drawn with the lease
 	ctx   context.Context // the caller's values, never done: for reports
 	// renewing ends with Unlock (stop), and with it an extension under way.
 	renewing context.Context
