@@ -124,12 +124,11 @@ func (s *Store) Lock(ctx context.Context, key string) (oauth2flows.TokenLease, e
 		if _, ok := err.(*RedisError); ok {
 			// An attempt may have taken the lease with its reply lost:
 			// give it up rather than leave it to its TTL. In the
-			// background, bounded: the caller is not kept waiting.
+			// background, for up to that TTL (after it the lease is gone
+			// anyway): the caller is not kept waiting.
 			go func() {
-				rctx, cancel := context.WithTimeout(l.ctx, s.timeout)
-				defer cancel()
-				if err := l.release(rctx); err != nil {
-					s.report(rctx, "Unlock", &RedisError{Op: "unlock", Err: err})
+				if err := l.release(l.ctx, max(s.timeout, s.lockTTL)); err != nil {
+					s.report(l.ctx, "Unlock", &RedisError{Op: "unlock", Err: err})
 				}
 			}()
 		}
@@ -205,9 +204,9 @@ func (s *Store) fenceTTL() string {
 }
 
 // run runs a script that is safe to repeat, with retries (see
-// [WithTimeout]), bounded by the store's timeout.
-func (s *Store) run(ctx context.Context, op string, sc *redis.Script, keys []string, args func() []any) (res any, err error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+// [WithTimeout]), for up to bound.
+func (s *Store) run(ctx context.Context, bound time.Duration, op string, sc *redis.Script, keys []string, args func() []any) (res any, err error) {
+	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	err = s.retry(ctx, op, func(ctx context.Context) error {
 		var err error
@@ -287,7 +286,7 @@ func (l *lease) Store(ctx context.Context, tok *oauth2flows.Token, expires time.
 	if len(v) > MaxValueSize {
 		return &ValueError{Reason: "token larger than MaxValueSize once sealed", Err: ErrValueTooLarge, store: true}
 	}
-	res, err := s.run(ctx, "Store", storeScript, []string{l.keys.fence, l.keys.token}, func() []any {
+	res, err := s.run(ctx, s.timeout, "Store", storeScript, []string{l.keys.fence, l.keys.token}, func() []any {
 		px := "0"
 		if !expires.IsZero() {
 			px = strconv.FormatInt(max(time.Until(expires).Milliseconds(), 1), 10)
@@ -310,15 +309,16 @@ func (l *lease) Unlock(ctx context.Context) error {
 	l.once.Do(func() {
 		l.stop()
 		<-l.done
-		if e := l.release(ctx); e != nil {
+		if e := l.release(ctx, l.s.timeout); e != nil {
 			err = &RedisError{Op: "unlock", Err: e}
 		}
 	})
 	return err
 }
 
-// release deletes the lease if it is still this holder's.
-func (l *lease) release(ctx context.Context) error {
-	_, err := l.s.run(ctx, "Unlock", releaseScript, []string{l.keys.lock}, func() []any { return []any{l.owner} })
+// release deletes the lease if it is still this holder's, trying for up to
+// bound.
+func (l *lease) release(ctx context.Context, bound time.Duration) error {
+	_, err := l.s.run(ctx, bound, "Unlock", releaseScript, []string{l.keys.lock}, func() []any { return []any{l.owner} })
 	return err
 }
