@@ -61,10 +61,18 @@ return 0
 `)
 
 // storeScript writes value ARGV[2] to KEYS[2], for ARGV[3] ms (0: no
-// expiry), only while the fence KEYS[1] is still ARGV[1]: 1, or 0.
+// expiry), only while the fence KEYS[1] is still ARGV[1], or is gone: 1,
+// or 0. A fence is gone only when Redis lost it (a restart without
+// persistence, a failover that lost the last writes): no lease was taken
+// since, so the holder's write, which may hold the only copy of a rotated
+// refresh token, is still the newest; it puts its fence back (ARGV[4] ms).
 var storeScript = redis.NewScript(`
-if redis.call("GET", KEYS[1]) ~= ARGV[1] then
+local f = redis.call("GET", KEYS[1])
+if f and f ~= ARGV[1] then
   return 0
+end
+if not f then
+  redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[4])
 end
 if ARGV[3] == "0" then
   redis.call("SET", KEYS[2], ARGV[2])
@@ -291,7 +299,7 @@ func (l *lease) Store(ctx context.Context, tok *oauth2flows.Token, expires time.
 		if !expires.IsZero() {
 			px = strconv.FormatInt(max(time.Until(expires).Milliseconds(), 1), 10)
 		}
-		return []any{l.fence, v, px}
+		return []any{l.fence, v, px, s.fenceTTL()}
 	})
 	if err != nil {
 		return &RedisError{Op: "store", Err: err}

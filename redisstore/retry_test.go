@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth2flows/oauth2flows"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -182,4 +183,33 @@ func TestCallsRideOutARestart(t *testing.T) {
 		var re *RedisError
 		assert.True(t, errors.As(err, &re), err)
 	}
+}
+
+// TestHolderPublishesAfterRedisLostItsLease: Redis forgets everything (a
+// restart without persistence) while a holder renews. The holder's Store,
+// which may hold the only copy of a rotated refresh token, is written: no
+// lease was taken since. Once another holder has taken one, it is refused.
+func TestHolderPublishesAfterRedisLostItsLease(t *testing.T) {
+	c := freshDB(t, 13)
+	ctx := context.Background()
+	s := New(c, WithEncryptionKey(newKey(t)))
+
+	l1, err := s.Lock(ctx, "k")
+	require.NoError(t, err)
+	require.NoError(t, c.FlushDB(ctx).Err())
+	require.NoError(t, l1.Store(ctx, testToken("renewed", "rt-2", time.Time{}), time.Time{}), "nothing newer: written")
+	tok, err := s.Load(ctx, "k")
+	require.NoError(t, err)
+	assert.Equal(t, "renewed", tok.AccessToken)
+	require.NoError(t, l1.Unlock(ctx))
+
+	l2, err := s.Lock(ctx, "k")
+	require.NoError(t, err)
+	require.NoError(t, c.FlushDB(ctx).Err())
+	l3, err := s.Lock(ctx, "k")
+	require.NoError(t, err)
+	require.ErrorIs(t, l2.Store(ctx, testToken("older", "", time.Time{}), time.Time{}), oauth2flows.ErrLeaseLost, "a lease taken since: refused")
+	require.NoError(t, l3.Store(ctx, testToken("newest", "", time.Time{}), time.Time{}))
+	require.NoError(t, l3.Unlock(ctx))
+	require.NoError(t, l2.Unlock(ctx))
 }
