@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 )
 
@@ -77,3 +78,17 @@ func (e *ValueError) Unwrap() error { return e.Err }
 // write to Redis costs each replica's miss a bounded read, not a read of up
 // to Redis's 512 MB.
 var ErrValueTooLarge = errors.New(prefix + "value larger than MaxValueSize")
+
+// ReplicaError is reported to [WithErrorHandler] when fewer replicas than
+// [WithWaitReplicas] asks for acknowledged a write in time: the write
+// stands on the master, but a failover now may lose it. Op is "lock" or
+// "store".
+type ReplicaError struct {
+	Op         string
+	Want, Acks int
+}
+
+// Error implements error.
+func (e *ReplicaError) Error() string {
+	return fmt.Sprintf("%s%s: %d of %d replicas acknowledged the write in time", prefix, e.Op, e.Acks, e.Want)
+}

@@ -28,7 +28,7 @@ import (
 // once, and never leave one that is ours with no one to release it. The
 // fence is at least Redis's clock in microseconds, so it keeps growing even
 // after its counter expired and was created anew.
-var lockScript = redis.NewScript(`
+var lockScript = redis.NewScript(`#!lua
 local cur = redis.call("GET", KEYS[1])
 if cur == ARGV[1] then
   local f = redis.call("GET", KEYS[2])
@@ -51,7 +51,7 @@ return {1, f}
 `)
 
 // renewScript extends the lease and its fence while owner holds it: 1, or 0.
-var renewScript = redis.NewScript(`
+var renewScript = redis.NewScript(`#!lua
 if redis.call("GET", KEYS[1]) == ARGV[1] then
   redis.call("PEXPIRE", KEYS[1], ARGV[2])
   redis.call("PEXPIRE", KEYS[2], ARGV[3])
@@ -66,7 +66,7 @@ return 0
 // persistence, a failover that lost the last writes): no lease was taken
 // since, so the holder's write, which may hold the only copy of a rotated
 // refresh token, is still the newest; it puts its fence back (ARGV[4] ms).
-var storeScript = redis.NewScript(`
+var storeScript = redis.NewScript(`#!lua
 local f = redis.call("GET", KEYS[1])
 if f and f ~= ARGV[1] then
   return 0
@@ -83,7 +83,7 @@ return 1
 `)
 
 // releaseScript deletes the lease only while owner holds it: 1, or 0.
-var releaseScript = redis.NewScript(`
+var releaseScript = redis.NewScript(`#!lua
 if redis.call("GET", KEYS[1]) == ARGV[1] then
   return redis.call("DEL", KEYS[1])
 end
@@ -143,6 +143,9 @@ func (s *Store) Lock(ctx context.Context, key string) (oauth2flows.TokenLease, e
 		return nil, err
 	}
 	l.fence = fence
+	if s.waitN > 0 {
+		s.confirmLease(ctx, l, strconv.FormatInt(s.lockTTL.Milliseconds(), 10))
+	}
 	go l.renew()
 	return l, nil
 }
@@ -294,13 +297,33 @@ func (l *lease) Store(ctx context.Context, tok *oauth2flows.Token, expires time.
 	if len(v) > MaxValueSize {
 		return &ValueError{Reason: "token larger than MaxValueSize once sealed", Err: ErrValueTooLarge, store: true}
 	}
-	res, err := s.run(ctx, s.timeout, "Store", storeScript, []string{l.keys.fence, l.keys.token}, func() []any {
+	keys := []string{l.keys.fence, l.keys.token}
+	args := func() []any {
 		px := "0"
 		if !expires.IsZero() {
 			px = strconv.FormatInt(max(time.Until(expires).Milliseconds(), 1), 10)
 		}
 		return []any{l.fence, v, px, s.fenceTTL()}
-	})
+	}
+	var res any
+	if s.waitN == 0 {
+		res, err = s.run(ctx, s.timeout, "Store", storeScript, keys, args)
+	} else {
+		rctx, cancel := context.WithTimeout(ctx, s.timeout)
+		err = s.retry(rctx, "Store", func(ctx context.Context) error {
+			return s.onMaster(ctx, l.keys.token, func(c *redis.Conn) error {
+				var err error
+				if res, err = storeScript.Run(ctx, c, keys, args()...).Result(); err != nil {
+					return err
+				}
+				if n, _ := res.(int64); n == 1 {
+					return s.waitReplicas(ctx, c, "Store")
+				}
+				return nil
+			})
+		})
+		cancel()
+	}
 	if err != nil {
 		return &RedisError{Op: "store", Err: err}
 	}

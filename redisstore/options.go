@@ -26,16 +26,18 @@ const MaxValueSize = 256 << 10
 type Option func(*config)
 
 type config struct {
-	keys      [][]byte // keys[0] seals; all open
-	oldKeys   [][]byte
-	nameKey   []byte
-	plaintext bool
-	lockTTL   time.Duration
-	timeout   time.Duration
-	attempt   time.Duration
-	prefix    string
-	onError   func(ctx context.Context, err *oauth2flows.StoreError)
-	errs      []*ConfigError
+	keys        [][]byte // keys[0] seals; all open
+	oldKeys     [][]byte
+	nameKey     []byte
+	plaintext   bool
+	lockTTL     time.Duration
+	timeout     time.Duration
+	attempt     time.Duration
+	prefix      string
+	onError     func(ctx context.Context, err *oauth2flows.StoreError)
+	waitN       int
+	waitTimeout time.Duration
+	errs        []*ConfigError
 }
 
 // WithEncryptionKey sets the 32-byte key that seals every stored token with
@@ -184,4 +186,26 @@ func WithPrefix(p string) Option {
 // concurrent use and must not block.
 func WithErrorHandler(f func(ctx context.Context, err *oauth2flows.StoreError)) Option {
 	return func(c *config) { c.onError = f }
+}
+
+// WithWaitReplicas makes the store wait, after each lease it takes and each
+// token it writes, until n replicas have acknowledged the write (Redis's
+// WAIT), for at most timeout, so that a failover cannot lose a rotated
+// refresh token or a lease that another replica would then take: Redis
+// replication is otherwise asynchronous. The wait runs on the connection
+// of the write, at the master that serves the key; it needs a
+// [redis.Client] (single or Sentinel's FailoverClient) or a
+// [redis.ClusterClient]. Fewer acknowledgements in time do not fail the
+// call, as the write stands on the master: the store reports a
+// [*ReplicaError] to [WithErrorHandler]. timeout must be below
+// [WithAttemptTimeout]. BENCHMARKS.md gives the cost: one more round trip
+// and the replica's acknowledgement per lease and per write.
+func WithWaitReplicas(n int, timeout time.Duration) Option {
+	return func(c *config) {
+		if n < 1 || timeout <= 0 {
+			c.errs = append(c.errs, &ConfigError{Field: "WithWaitReplicas", Reason: "needs at least 1 replica and a positive timeout"})
+			return
+		}
+		c.waitN, c.waitTimeout = n, timeout
+	}
 }

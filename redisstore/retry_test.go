@@ -213,3 +213,33 @@ func TestHolderPublishesAfterRedisLostItsLease(t *testing.T) {
 	require.NoError(t, l3.Unlock(ctx))
 	require.NoError(t, l2.Unlock(ctx))
 }
+
+// TestLoadNeverReadsAReplica: a connection to a master demoted by a
+// failover reads what the new master has long replaced, or nothing while it
+// resyncs, and a stale refresh token is one already redeemed. Load is
+// refused there (READONLY), retried, and fails if only the replica
+// answers. Before, it read the replica (found by the Sentinel failover
+// tests: tokens "lost" and redeemed twice after a SIGSTOP past the
+// failover).
+func TestLoadNeverReadsAReplica(t *testing.T) {
+	master := startTestRedis(t)
+	replica, err := redistest.RunReplica(master)
+	require.NoError(t, err)
+	t.Cleanup(replica.Stop)
+	ctx := context.Background()
+	key := newKey(t)
+	put(t, New(newClient(t, master.Addr(), 0), WithEncryptionKey(key)), "k", testToken("at", "rt", time.Time{}), time.Time{})
+	rc := newClient(t, replica.Addr(), 0)
+	require.Eventually(t, func() bool { return rc.DBSize(ctx).Val() == 2 }, 5*time.Second, 10*time.Millisecond)
+
+	var log errorLog
+	s := New(rc, WithEncryptionKey(key), WithTimeout(300*time.Millisecond), WithErrorHandler(log.handle))
+	tok, err := s.Load(ctx, "k")
+	assert.Nil(t, tok)
+	require.Error(t, err)
+	assert.True(t, redis.IsReadOnlyError(err), err)
+	_, err = s.Lock(ctx, "k")
+	assert.True(t, redis.IsReadOnlyError(err), err)
+	ops, _ := log.get()
+	assert.Contains(t, ops, "Load", "READONLY is retried: the next connection may reach the new master")
+}

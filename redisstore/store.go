@@ -26,6 +26,8 @@ type Store struct {
 	prefix  string
 	onError func(ctx context.Context, err *oauth2flows.StoreError)
 	honors  bool // the client puts its calls' deadlines on the socket
+	waitN   int  // WithWaitReplicas; 0: no WAIT
+	waitFor time.Duration
 }
 
 var _ oauth2flows.ContextHonoringStore = (*Store)(nil)
@@ -44,12 +46,16 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 		o(&c)
 	}
 	s := &Store{client: client, lockTTL: c.lockTTL, timeout: c.timeout, attempt: min(c.attempt, c.timeout),
-		prefix: c.prefix, onError: c.onError, honors: clientHonorsDeadlines(client)}
+		prefix: c.prefix, onError: c.onError, honors: clientHonorsDeadlines(client), waitN: c.waitN, waitFor: c.waitTimeout}
 	switch {
 	case len(c.errs) > 0:
 		s.err = c.errs[0]
 	case client == nil:
 		s.err = &ConfigError{Field: "client", Reason: "nil Redis client"}
+	case c.waitN > 0 && !waitable(client):
+		s.err = &ConfigError{Field: "WithWaitReplicas", Reason: "needs a *redis.Client or *redis.ClusterClient"}
+	case c.waitN > 0 && c.waitTimeout >= s.attempt:
+		s.err = &ConfigError{Field: "WithWaitReplicas", Reason: "timeout must be below the attempt timeout"}
 	case len(c.keys) == 0 && !c.plaintext:
 		s.err = &ConfigError{Field: "WithEncryptionKey", Reason: "no encryption key: the store refuses to keep tokens readable (WithInsecurePlaintext allows it in tests)"}
 	case len(c.keys) > 0:
@@ -151,14 +157,24 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2flows.Token, error
 	return open(k, rk, v)
 }
 
-// get reads at most MaxValueSize+1 bytes of the value at rk; a missing key
-// reads as empty.
+// loadScript reads at most ARGV[1]+1 bytes of the value at KEYS[1]; a
+// missing key reads as empty. It is a script, flagged (#!lua) as one that
+// may write, only so that a replica refuses it (READONLY) rather than
+// answer: after a failover, a client's connection to the demoted master
+// would otherwise read what the new master has long replaced, or nothing
+// while it resyncs, and a stale refresh token is one already redeemed.
+var loadScript = redis.NewScript(`#!lua
+return redis.call("GETRANGE", KEYS[1], 0, ARGV[1])
+`)
+
+// get reads at most MaxValueSize+1 bytes of the value at rk, at a master; a
+// missing key reads as empty.
 func (s *Store) get(ctx context.Context, rk string) (v []byte, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	err = s.retry(ctx, "Load", func(ctx context.Context) error {
-		var err error
-		v, err = s.client.GetRange(ctx, rk, 0, MaxValueSize).Bytes()
+		res, err := loadScript.Run(ctx, s.client, []string{rk}, MaxValueSize).Text()
+		v = []byte(res)
 		return err
 	})
 	return v, err

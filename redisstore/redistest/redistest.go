@@ -132,6 +132,38 @@ func (s *Server) Revive() error {
 	return s.start()
 }
 
+// RunReplica starts a redis-server that replicates master (as [Run] does,
+// plus --replicaof) and waits until it acknowledges the master's writes
+// (WAIT).
+func RunReplica(master *Server) (*Server, error) {
+	m := node(master)
+	defer m.Close()
+	ctx := context.Background()
+	if err := m.ConfigSet(ctx, "repl-diskless-sync-delay", "0").Err(); err != nil {
+		return nil, err
+	}
+	s, err := run(0, "redistest-replica", "--replicaof", "127.0.0.1", strconv.Itoa(master.port))
+	if err != nil {
+		return nil, err
+	}
+	conn := m.Conn()
+	defer conn.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		err := conn.Set(ctx, "redistest:replica", s.Addr(), 0).Err()
+		if err == nil {
+			var n int64
+			if n, err = conn.Wait(ctx, 1, 100*time.Millisecond).Result(); err == nil && n >= 1 {
+				return s, conn.Del(ctx, "redistest:replica").Err()
+			}
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, fmt.Errorf("redistest: replica of %s not in sync: %v", master.Addr(), err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Main is the body of a test package's TestMain: it starts a redis-server
 // (see [Run]) for the whole package, sets *srv to it, runs the tests, stops
 // the server and returns the tests' exit code, or 1 when redis-server
