@@ -63,12 +63,18 @@
 //     on from the replicas' memory; a holder whose lease Redis forgot still
 //     stores its token (its fence is gone, not taken).
 //   - Sentinel and Cluster: replication is asynchronous, so a failover can
-//     lose the writes of its last moments, a stored token or a lease
-//     among them. A lost token leaves the one before it, whose refresh
-//     token was already redeemed; a lost lease lets a second holder renew.
-//     Each of these can cost a rotating family. The window is the
-//     replication lag, usually under a millisecond.
-//   - Reads go to masters only: the store reads what it wrote.
+//     lose the writes a master answered just before it died or froze, a
+//     stored token or a lease among them. A lost token leaves the one
+//     before it, whose refresh token was already redeemed; a lost lease
+//     lets a second holder renew. Either can cost a rotating family: about
+//     one run in six of the Sentinel test that freezes the master past its
+//     failover did. [WithWaitReplicas](1, 100*time.Millisecond) closes
+//     that window: Lock and Store return once a replica has the write,
+//     for one more round trip per lease and per write (BENCHMARKS.md).
+//     Use it with rotating refresh tokens. A failover that finds no
+//     replica in sync still loses what was not replicated.
+//   - Reads go to masters only, even through a connection to a master a
+//     failover demoted: the store reads what it wrote.
 //
 // A Ring ([redis.NewRing]) works as independent single servers: a shard
 // that is lost takes its users' tokens with it.
