@@ -110,10 +110,10 @@ func clientHonorsDeadlines(client redis.UniversalClient) bool {
 }
 
 // redisKeys are the Redis keys of one store key. The hashed part is a hash
-// tag ({...}) so that all three live in one Redis Cluster slot, as the Lua
-// scripts of the lease need.
+// tag ({...}) so that all live in one Redis Cluster slot, as the Lua
+// scripts of the lease need. guard is never written (see get).
 type redisKeys struct {
-	token, lock, fence string
+	token, lock, fence, guard string
 }
 
 func (s *Store) keys(key string) redisKeys {
@@ -124,7 +124,7 @@ func (s *Store) keys(key string) redisKeys {
 		h = s.namer.name(key)
 	}
 	base := s.prefix + "{" + h + "}:"
-	return redisKeys{token: base + "t", lock: base + "l", fence: base + "f"}
+	return redisKeys{token: base + "t", lock: base + "l", fence: base + "f", guard: base + "g"}
 }
 
 // Load returns the token (RFC 6749 §5.1) stored under key, or (nil, nil)
@@ -137,8 +137,9 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2flows.Token, error
 	if s.err != nil {
 		return nil, s.err
 	}
-	rk := s.keys(key).token
-	v, err := s.get(ctx, rk)
+	keys := s.keys(key)
+	rk := keys.token
+	v, err := s.get(ctx, rk, keys.guard)
 	if err != nil {
 		return nil, &RedisError{Op: "load", Err: err}
 	}
@@ -157,24 +158,25 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2flows.Token, error
 	return open(k, rk, v)
 }
 
-// loadScript reads at most ARGV[1]+1 bytes of the value at KEYS[1]; a
-// missing key reads as empty. It is a script, flagged (#!lua) as one that
-// may write, only so that a replica refuses it (READONLY) rather than
-// answer: after a failover, a client's connection to the demoted master
-// would otherwise read what the new master has long replaced, or nothing
-// while it resyncs, and a stale refresh token is one already redeemed.
-var loadScript = redis.NewScript(`#!lua
-return redis.call("GETRANGE", KEYS[1], 0, ARGV[1])
-`)
-
-// get reads at most MaxValueSize+1 bytes of the value at rk, at a master; a
-// missing key reads as empty.
-func (s *Store) get(ctx context.Context, rk string) (v []byte, err error) {
+// get reads at most MaxValueSize+1 bytes of the value at rk (GETRANGE), at
+// a master; a missing key reads as empty. The read is pipelined after a
+// PERSIST of a key that never exists (guard): a no-op, but a write
+// command, which a replica refuses (READONLY, retried) rather than answer.
+// After a failover, a client's connection to the demoted master would
+// otherwise read what the new master has long replaced, or nothing while
+// it resyncs, and a stale refresh token is one already redeemed. It costs
+// about 1.0 GET where a script doing the same cost 1.36 (BENCHMARKS.md).
+func (s *Store) get(ctx context.Context, rk, guard string) (v []byte, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	err = s.retry(ctx, "Load", func(ctx context.Context) error {
-		res, err := loadScript.Run(ctx, s.client, []string{rk}, MaxValueSize).Text()
-		v = []byte(res)
+		p := s.client.Pipeline()
+		p.Persist(ctx, guard)
+		r := p.GetRange(ctx, rk, 0, MaxValueSize)
+		if _, err := p.Exec(ctx); err != nil {
+			return err
+		}
+		v, err = r.Bytes()
 		return err
 	})
 	return v, err
