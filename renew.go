@@ -39,6 +39,11 @@ type renewal struct {
 	background atomic.Bool // a proactive renewal was started and has not ended
 	policy     atomic.Pointer[renewPolicy]
 	dpop       *dpopSession // nil for a source not of this package
+	// spends is set for a grant that redeems a refresh token, which
+	// rotation may make single-use: it is never redeemed outside the
+	// store's lease (storefailure.go).
+	spends    bool
+	storeDown atomic.Pointer[StoreUnavailableError] // while a renewal retries a failing store
 }
 
 // renewPolicy is what the Transport options add to a renewal.
@@ -49,6 +54,9 @@ type renewPolicy struct {
 	store  TokenStore // nil: none
 	key    string
 	calls  storeCalls // bounds and handler of the store's calls; its logger is the renewal's
+	// outsideLease: a failing store does not stop a renewal (see
+	// WithInsecureRenewalOutsideLease).
+	outsideLease bool
 }
 
 var defaultPolicy = &renewPolicy{skew: DefaultRefreshSkew}
@@ -122,7 +130,8 @@ func (r *renewal) current(ctx context.Context) (*tokenState, error) {
 		return st, nil
 	}
 	c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, st, false) })
-	return c.wait(ctx)
+	next, err := c.wait(ctx)
+	return next, r.waitError(ctx, err)
 }
 
 // renewInBackground starts one renewal of st, unless one is running.
@@ -156,6 +165,7 @@ func (r *renewal) forceRenew(ctx context.Context, used *tokenState) (*tokenState
 	case used.guard.CompareAndSwap(mayForce, forced):
 		c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, used, true) })
 		st, err = c.wait(ctx)
+		err = r.waitError(ctx, err)
 	case used.guard.Load() == forced: // another request forced it: use its result
 		if c := r.flight.running(); c != nil {
 			c.wait(ctx)
@@ -201,7 +211,7 @@ func (r *renewal) renew(ctx context.Context, seen *tokenState, forced bool) (*to
 		return cur, nil // renewed since the caller looked
 	}
 	if pol.store != nil {
-		return r.renewShared(ctx, pol, cur, forced)
+		return r.renewSharedRetrying(ctx, pol, cur, forced)
 	}
 	tok, err := r.fetch(ctx, cur)
 	if err != nil {
@@ -369,13 +379,13 @@ var errSourceExpired = errors.New("oauth2flows: token source returned an expired
 
 // renewShared is renew with a [TokenStore]: the token under pol.key is the
 // current token of every replica, and one replica at a time renews it under
-// the key's lease. Every store failure is a miss: it is reported, and the
-// renewal goes on from memory and the token endpoint.
+// the key's lease. A store failure where the lease is needed returns a
+// storeDownError, for renewSharedRetrying to retry or to go on without it.
 func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenState, forced bool) (*tokenState, error) {
 	// Another replica may have renewed already: then no lease is needed.
 	stored, err := r.storeLoad(ctx, pol)
 	if err != nil {
-		return r.renewLocal(ctx, pol, cur, forced)
+		return nil, storeDown(err)
 	}
 	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 		return st, err
@@ -407,14 +417,16 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 				return st, err
 			}
 		}
-		return r.renewLocal(ctx, pol, cur, forced)
+		return nil, storeDown(err)
 	}
 	defer unlock(lease)
-	// Under the lease, what is stored is the newest token of every replica.
-	if stored, err = r.storeLoad(ctx, pol); err == nil {
-		if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
-			return st, err
-		}
+	// Under the lease, what is stored is the newest token of every replica;
+	// unread, it may be newer than this replica's.
+	if stored, err = r.storeLoad(ctx, pol); err != nil {
+		return nil, storeDown(err)
+	}
+	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
+		return st, err
 	}
 	if stored == nil && cur != nil && cur.unchecked && time.Now().Before(cur.expireAt) {
 		// The store has no token: the seed becomes the shared one.

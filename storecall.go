@@ -11,11 +11,11 @@ import (
 // StoreError is a failure of a [TokenStore], of an [OBOCache] given
 // [WithCacheStore] or of a [Transport] given [WithTokenStore]: an error the
 // store returned, a call that did not return in time, or a panic. Both treat
-// it as a miss and go on with their own memory and the token endpoint (RFC
-// 9700 §4.14.2 still holds: a refresh token is redeemed once across the
-// replicas while the store answers). It reaches the application only through
-// [Config.Logger] and the handler of [WithStoreErrorHandler] or
-// [WithTokenStoreErrorHandler], never as the error of a call.
+// it as a miss and go on with their own memory and the token endpoint,
+// except where a refresh token would be redeemed outside the store's lease
+// (RFC 9700 §4.14.2): see [StoreUnavailableError], the one error of a call
+// that wraps it. It reaches the application through [Config.Logger] and the
+// handler of [WithStoreErrorHandler] or [WithTokenStoreErrorHandler].
 type StoreError struct {
 	Op    string // the method that failed: "Load", "Lock", "Store" or "Unlock"
 	Err   error  // what it returned; context.DeadlineExceeded when it did not return in time

@@ -117,13 +117,19 @@ func WithRefreshSkew(d time.Duration) TransportOption {
 // while the others wait and then use what it stored; a replica whose lease
 // lapsed never overwrites a newer token (see [TokenLease]).
 //
-// Every store error is a miss: it is logged at WARN on the source's
-// Config.Logger (slog's default logger when there is none, or for a source
-// not of this package), and the request goes on with the Transport's own
-// memory and the token endpoint; [WithTokenStoreErrorHandler] sees it too.
-// Each store call is bounded in time, also for a store that ignores its
-// context, and a panic in one is a miss: the wait for the lease at 30 s,
-// every other call at 2 s. A [ContextHonoringStore] is called on the
+// Every store error is logged at WARN on the source's Config.Logger (slog's
+// default logger when there is none, or for a source not of this package),
+// and [WithTokenStoreErrorHandler] sees it too. A refresh token is never
+// redeemed outside the lease: while the store fails, a valid token keeps
+// serving and an expired one is renewed once the store answers again,
+// retried with backoff for at most the lease wait, after which the request
+// fails with a [*StoreUnavailableError] (see there, and
+// [WithInsecureRenewalOutsideLease] for the opposite trade). Other grants
+// (client credentials, On-Behalf-Of, token exchange, a source not of this
+// package) spend nothing and go on with the Transport's own memory and the
+// token endpoint. Each store call is bounded in time, also for a store that
+// ignores its context, and a panic in one is a failure: the wait for the
+// lease at 30 s, every other call at 2 s. A [ContextHonoringStore] is called on the
 // renewal's own goroutine, any other store on a goroutine of its own.
 func WithTokenStore(store TokenStore, key string) TransportOption {
 	return func(o *transportOptions) {
