@@ -44,6 +44,7 @@ type renewal struct {
 	// store's lease (storefailure.go).
 	spends    bool
 	storeDown atomic.Pointer[StoreUnavailableError] // while a renewal retries a failing store
+	refused   atomic.Pointer[refusedToken]          // the refresh token last refused (refreshrefusal.go)
 }
 
 // renewPolicy is what the Transport options add to a renewal.
@@ -226,9 +227,15 @@ func (r *renewal) fetch(ctx context.Context, cur *tokenState) (*Token, error) {
 	if cur != nil {
 		last = cur.tok
 	}
+	if err := r.refusedBefore(last); err != nil {
+		return nil, err // never sent again
+	}
 	tok, err := r.grant(ctx, last)
 	if err == nil && tok == nil {
 		err = errors.New("oauth2flows: token source returned no token and no error")
+	}
+	if err != nil {
+		r.remember(last, err)
 	}
 	return tok, err
 }
@@ -387,6 +394,9 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	if err != nil {
 		return nil, storeDown(err)
 	}
+	if err := refusedBy(stored, cur); err != nil {
+		return nil, err
+	}
 	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 		return st, err
 	}
@@ -425,6 +435,10 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	if stored, err = r.storeLoad(ctx, pol); err != nil {
 		return nil, storeDown(err)
 	}
+	if err := refusedBy(stored, cur); err != nil {
+		return nil, err
+	}
+	stored = tokenOf(stored) // a refusal a new sign-in replaces
 	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 		return st, err
 	}
@@ -439,6 +453,9 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	}
 	tok, err := r.fetch(ctx, base)
 	if err != nil {
+		if base != nil && r.refusedBefore(base.tok) != nil {
+			r.storeRefusal(ctx, pol, lease, base.tok.RefreshToken) // for every replica
+		}
 		return nil, err
 	}
 	if err := r.leaseStore(ctx, pol, lease, tok); errors.Is(err, ErrLeaseLost) {
