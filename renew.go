@@ -388,7 +388,7 @@ var errSourceExpired = errors.New("oauth2flows: token source returned an expired
 // current token of every replica, and one replica at a time renews it under
 // the key's lease. A store failure where the lease is needed returns a
 // storeDownError, for renewSharedRetrying to retry or to go on without it.
-func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenState, forced bool) (*tokenState, error) {
+func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenState, forced, awaitRepublish bool) (*tokenState, error) {
 	// Another replica may have renewed already: then no lease is needed.
 	stored, err := r.storeLoad(ctx, pol)
 	if err != nil {
@@ -442,10 +442,18 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 		return st, err
 	}
-	if stored == nil && cur != nil && cur.unchecked && time.Now().Before(cur.expireAt) {
-		// The store has no token: the seed becomes the shared one.
+	if stored == nil && cur != nil && !forced && time.Now().Before(cur.expireAt) {
+		// The store has no token: the seed becomes the shared one, or the
+		// store lost it (a restart) and this replica republishes the
+		// token it holds instead of redeeming it (republish.go).
 		r.leaseStore(ctx, pol, lease, cur.tok)
-		return r.check(cur), nil
+		if cur.unchecked {
+			return r.check(cur), nil
+		}
+		return cur, nil
+	}
+	if stored == nil && awaitRepublish && r.lostToken(pol, cur) {
+		return nil, errStoreLost
 	}
 	base := cur
 	if stored != nil && (cur == nil || !older(stored, cur.tok)) {

@@ -60,8 +60,18 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 	defer r.storeDown.Store(nil)
 	deadline := time.Now().Add(r.calls(pol).timeoutOf("Lock"))
 	wait := storeRetryFirst
+	var republishBy time.Time // while the store lost the token: see republish.go
 	for {
-		st, err := r.renewShared(ctx, pol, cur, forced)
+		st, err := r.renewShared(ctx, pol, cur, forced, republishBy.IsZero() || time.Now().Before(republishBy))
+		if err == errStoreLost {
+			if republishBy.IsZero() {
+				republishBy = time.Now().Add(republishWait(cur, deadline))
+			}
+			if !sleep(ctx, &wait) {
+				return nil, context.Cause(ctx)
+			}
+			continue
+		}
 		var down *storeDownError
 		if !errors.As(err, &down) {
 			return st, err
@@ -78,17 +88,23 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 			return nil, unavailable // a proactive renewal: postponed, the token still serves
 		}
 		r.storeDown.Store(unavailable)
-		if !now.Add(wait).Before(deadline) {
+		if !now.Add(wait).Before(deadline) || !sleep(ctx, &wait) {
 			return nil, unavailable
 		}
-		t := time.NewTimer(wait/2 + rand.N(wait/2+1))
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, unavailable
-		}
-		wait = min(2*wait, storeRetryMax)
+	}
+}
+
+// sleep waits about *wait, with jitter, and doubles it up to
+// storeRetryMax; it reports false when ctx ended first.
+func sleep(ctx context.Context, wait *time.Duration) bool {
+	t := time.NewTimer(*wait/2 + rand.N(*wait/2+1))
+	defer t.Stop()
+	*wait = min(2**wait, storeRetryMax)
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

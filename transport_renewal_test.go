@@ -310,8 +310,14 @@ func TestTransportRefreshErrors(t *testing.T) {
 			assert.Zero(t, saves.Load())
 			assert.Empty(t, base.seen())
 
-			_, err := get(t.Context(), client, resourceURL) // the next request tries again
-			require.NoError(t, err)
+			_, err := get(t.Context(), client, resourceURL)
+			if tt.wantReauth { // a refused refresh token is never sent again
+				require.ErrorIs(t, err, oauth2flows.ErrReauthRequired)
+				count, _ := f.refreshes()
+				assert.Equal(t, 1, count)
+				return
+			}
+			require.NoError(t, err) // the next request tries again
 			count, sent := f.refreshes()
 			assert.Equal(t, 2, count)
 			assert.Equal(t, []string{f.seed.RefreshToken, f.seed.RefreshToken}, sent, "the failure spent nothing")
