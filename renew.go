@@ -45,16 +45,16 @@ type renewal struct {
 	spends    bool
 	storeDown atomic.Pointer[StoreUnavailableError] // while a renewal retries a failing store
 	refused   atomic.Pointer[refusedToken]          // the refresh token last refused (refreshrefusal.go)
+	saving    atomic.Pointer[saveCall]              // the saver's call that has not returned (saver.go)
 }
 
 // renewPolicy is what the Transport options add to a renewal.
 type renewPolicy struct {
-	saver  func(ctx context.Context, tok *Token) error // nil: none
-	saving chan struct{}                               // with a saver: holds one value while it runs
-	skew   time.Duration
-	store  TokenStore // nil: none
-	key    string
-	calls  storeCalls // bounds and handler of the store's calls; its logger is the renewal's
+	saver func(ctx context.Context, tok *Token) error // nil: none
+	skew  time.Duration
+	store TokenStore // nil: none
+	key   string
+	calls storeCalls // bounds and handler of the store's calls; its logger is the renewal's
 	// outsideLease: a failing store does not stop a renewal (see
 	// WithInsecureRenewalOutsideLease).
 	outsideLease bool
@@ -129,6 +129,9 @@ func (r *renewal) current(ctx context.Context) (*tokenState, error) {
 			r.renewInBackground(ctx, st)
 		}
 		return st, nil
+	}
+	if err := r.saveStuck(); err != nil {
+		return nil, err
 	}
 	c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renew(ctx, st, false) })
 	next, err := c.wait(ctx)
@@ -269,15 +272,14 @@ func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState
 }
 
 // save hands st's token to the saver and, once it returned nil, stores st
-// as saved. Calls to the saver never overlap: one that ignores its context
-// keeps the next from starting, and that one fails at its own deadline.
+// as saved. Calls to the saver never overlap: while one that ignores its
+// context runs, the next fails at once (saver.go).
 func (r *renewal) save(ctx context.Context, pol *renewPolicy, st *tokenState) (*tokenState, error) {
-	select {
-	case pol.saving <- struct{}{}:
-	case <-ctx.Done():
-		return nil, &SaveError{Err: context.Cause(ctx)}
+	c := new(saveCall)
+	if !r.saving.CompareAndSwap(nil, c) {
+		return nil, &SaveError{Err: errSaveRunning}
 	}
-	defer func() { <-pol.saving }()
+	defer r.saving.Store(nil)
 	if err := pol.saver(ctx, st.tok); err != nil {
 		return nil, &SaveError{Err: err}
 	}

@@ -124,12 +124,16 @@ func storeDown(err error) error {
 }
 
 // waitError is what a request gets whose ctx ended while waiting for a
-// renewal: the store's failure when the renewal is retrying the store,
-// which is the cause, else ctx's error.
+// renewal: the cause when there is one, the store's failure while the
+// renewal retries the store, or a [SaveError] while the saver runs; else
+// ctx's error.
 func (r *renewal) waitError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
+	if err != nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
 		if u := r.storeDown.Load(); u != nil {
 			return u
+		}
+		if serr := r.saveWaitError(err); serr != nil {
+			return serr
 		}
 	}
 	return err

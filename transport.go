@@ -80,10 +80,10 @@ func WithBase(rt http.RoundTripper) TransportOption {
 //     refresh token (RFC 9700 §4.14.2) is never lost. The next request calls
 //     the saver again with that same token before using it.
 //   - Its ctx carries the values of the request that caused the renewal but
-//     not its cancellation, and ends after one minute. A saver that runs
-//     longer is abandoned: the requests waiting get an error wrapping
-//     context.DeadlineExceeded, and the next request starts a new renewal,
-//     whose saver call waits for the abandoned one until its own deadline.
+//     not its cancellation, and ends after one minute. While it runs, a
+//     request whose own deadline passes gets a [*SaveError] saying a save
+//     is still running, and from then on every request fails at once with
+//     one, until it returns; the request after that works.
 //   - A panic in it is recovered and the waiting requests get a
 //     [*PanicError].
 //
@@ -179,9 +179,6 @@ func NewTransport(src TokenSource, opts ...TransportOption) *Transport {
 		if opt != nil {
 			opt(&o)
 		}
-	}
-	if o.policy.saver != nil {
-		o.policy.saving = make(chan struct{}, 1)
 	}
 	t := &Transport{base: o.base, hosts: o.hosts, http: o.http}
 	switch s := src.(type) {
