@@ -390,7 +390,7 @@ var errSourceExpired = errors.New("oauth2flows: token source returned an expired
 // current token of every replica, and one replica at a time renews it under
 // the key's lease. A store failure where the lease is needed returns a
 // storeDownError, for renewSharedRetrying to retry or to go on without it.
-func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenState, forced, awaitRepublish bool) (*tokenState, error) {
+func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenState, forced bool, lost lostPhase) (*tokenState, error) {
 	// Another replica may have renewed already: then no lease is needed.
 	stored, err := r.storeLoad(ctx, pol)
 	if err != nil {
@@ -454,7 +454,10 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		}
 		return cur, nil
 	}
-	if stored == nil && awaitRepublish && r.lostToken(pol, cur) {
+	if r.awaitRepublish(lost, pol, cur, stored) {
+		if stored == nil || older(stored, cur.tok) {
+			r.leaseStore(ctx, pol, lease, cur.tok) // checks in: the newest held wins
+		}
 		return nil, errStoreLost
 	}
 	base := cur

@@ -15,30 +15,42 @@ import (
 //   - a replica whose token is still valid writes it back instead of
 //     renewing it (renewShared);
 //   - a replica whose token has expired, and which had it from the store or
-//     stored it there, so that the store lost it, gives the lease up and
-//     waits for another replica to write back a newer one, polling with
-//     backoff, for at most the token's lifetime, bounded by the lease wait
-//     (republishWait); if none does, its token was the newest and it is
-//     redeemed under the lease.
+//     stored it there, so that the store lost it, writes it back unless a
+//     newer one is there, gives the lease up, and waits while the other
+//     replicas do the same on their next request (republishWait, polling
+//     with backoff). A valid token written back is used at once; after the
+//     wait, the newest token written back is renewed under the lease as
+//     usual.
 //
-// Replicas renew a token in its refresh window, a fraction of its lifetime
-// before it expires, so a replica holding a newer token writes it back
-// within that lifetime of its next request.
-
-// errStoreLost is how renewShared says that the store lost the token.
-var errStoreLost = errors.New("oauth2flows: token store lost the token")
-
-// lostToken reports whether cur, which the store no longer holds, was in
-// it: a token this replica had from the store or wrote there, not a seed,
-// of a grant that spends its refresh token.
-func (r *renewal) lostToken(pol *renewPolicy, cur *tokenState) bool {
-	return r.spends && !pol.outsideLease && cur != nil && !cur.unchecked && cur.tok.RefreshToken != ""
-}
+// The wait protects a token that a replica with traffic holds. A newer
+// token held only by a replica that gets no request for the user during
+// the wait is not found: a store that must not lose a rotated refresh
+// token needs persistence or replicas acknowledging the write.
 
 // republishWait is how long a replica that found the store empty waits for
-// another to write back a newer token: the lifetime of its own (the
-// expires_in it was issued with), until deadline.
-func republishWait(cur *tokenState, deadline time.Time) time.Duration {
-	life := time.Duration(cur.tok.ExpiresIn) * time.Second
-	return max(min(life, time.Until(deadline)), 0)
+// the others to write back what they hold, within the lease wait.
+const republishWait = 10 * time.Second
+
+// errStoreLost is how renewShared says that the store lost the token.
+var errStoreLost = errors.New("the store lost the token; waiting for the replicas to write back the newest")
+
+// lostPhase is where a renewal is in the recovery from a store that lost
+// its token.
+type lostPhase int
+
+const (
+	lostUnknown lostPhase = iota // the store has not been found empty
+	lostWaiting                  // it was: waiting for the replicas to write back
+	lostDone                     // the wait is over: renew the newest written back
+)
+
+// awaitRepublish reports whether a renewal of cur under the lease, finding
+// stored, must wait for the replicas to write their tokens back: the store
+// is found empty, or is being refilled with tokens that have expired, and
+// cur was in it (not a seed) and spends a refresh token.
+func (r *renewal) awaitRepublish(lost lostPhase, pol *renewPolicy, cur *tokenState, stored *Token) bool {
+	if lost == lostDone || !r.spends || pol.outsideLease || cur == nil || cur.unchecked || cur.tok.RefreshToken == "" {
+		return false
+	}
+	return stored == nil || lost == lostWaiting && !time.Now().Before(usableUntil(stored))
 }

@@ -60,15 +60,19 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 	defer r.storeDown.Store(nil)
 	deadline := time.Now().Add(r.calls(pol).timeoutOf("Lock"))
 	wait := storeRetryFirst
-	var republishBy time.Time // while the store lost the token: see republish.go
+	lost, republishBy := lostUnknown, time.Time{} // see republish.go
 	for {
-		st, err := r.renewShared(ctx, pol, cur, forced, republishBy.IsZero() || time.Now().Before(republishBy))
+		if lost == lostWaiting && !time.Now().Before(republishBy) {
+			lost = lostDone
+		}
+		st, err := r.renewShared(ctx, pol, cur, forced, lost)
 		if err == errStoreLost {
-			if republishBy.IsZero() {
-				republishBy = time.Now().Add(republishWait(cur, deadline))
+			if lost == lostUnknown {
+				lost, republishBy = lostWaiting, time.Now().Add(min(republishWait, time.Until(deadline)))
+				r.storeDown.Store(&StoreUnavailableError{Err: &StoreError{Op: "Load", Err: errStoreLost}})
 			}
 			if !sleep(ctx, &wait) {
-				return nil, context.Cause(ctx)
+				return nil, r.storeDown.Load()
 			}
 			continue
 		}
