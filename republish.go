@@ -46,11 +46,13 @@ const (
 
 // awaitRepublish reports whether a renewal of cur under the lease, finding
 // stored, must wait for the replicas to write their tokens back: the store
-// is found empty, or is being refilled with tokens that have expired, and
-// cur was in it (not a seed) and spends a refresh token.
+// is found empty, or is being refilled with cur itself, older tokens or
+// tokens that have expired, and cur was in it (not a seed) and spends a
+// refresh token.
 func (r *renewal) awaitRepublish(lost lostPhase, pol *renewPolicy, cur *tokenState, stored *Token) bool {
 	if lost == lostDone || !r.spends || pol.outsideLease || cur == nil || cur.unchecked || cur.tok.RefreshToken == "" {
 		return false
 	}
-	return stored == nil || lost == lostWaiting && !time.Now().Before(usableUntil(stored))
+	return stored == nil || lost == lostWaiting &&
+		(sameToken(stored, cur.tok) || older(stored, cur.tok) || !time.Now().Before(usableUntil(stored)))
 }
