@@ -46,6 +46,7 @@ type renewal struct {
 	storeDown atomic.Pointer[StoreUnavailableError] // while a renewal retries a failing store
 	refused   atomic.Pointer[refusedToken]          // the refresh token last refused (refreshrefusal.go)
 	saving    atomic.Pointer[saveCall]              // the saver's call that has not returned (saver.go)
+	lostUntil atomic.Int64                          // UnixNano: the store lost the token; see republish.go
 }
 
 // renewPolicy is what the Transport options add to a renewal.
@@ -360,16 +361,20 @@ func authorization(tok *Token, d *dpopSession) ([]string, *dpopToken, error) {
 }
 
 // usableUntil is when tok stops being sent: expiryDelta before its Expiry,
-// or a tenth of its remaining lifetime for short-lived tokens, so that it does
-// not expire in flight. A token without expiry is usable until [never].
-// The time is on the wall clock (Round(0) drops the monotonic reading), as
-// the monotonic clock stops while the machine sleeps and the token's
-// lifetime does not.
+// or a tenth of its lifetime for short-lived tokens (of its expires_in, else
+// of what remains), so that it does not expire in flight. A token without
+// expiry is usable until [never]. The time is on the wall clock (Round(0)
+// drops the monotonic reading), as the monotonic clock stops while the
+// machine sleeps and the token's lifetime does not.
 func usableUntil(tok *Token) time.Time {
 	if tok.Expiry.IsZero() {
 		return never
 	}
-	return tok.Expiry.Round(0).Add(-min(expiryDelta, max(time.Until(tok.Expiry)/10, 0)))
+	life := time.Until(tok.Expiry)
+	if tok.ExpiresIn > 0 { // the lifetime it was issued with: a token loaded late is not used to its last instant
+		life = time.Duration(tok.ExpiresIn) * time.Second
+	}
+	return tok.Expiry.Round(0).Add(-min(expiryDelta, max(life/10, 0)))
 }
 
 // usable reports whether st may be handed out at now.
@@ -444,7 +449,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 		return st, err
 	}
-	if stored == nil && cur != nil && !forced && time.Now().Before(cur.expireAt) {
+	if cur != nil && !forced && time.Now().Before(cur.expireAt) && (stored == nil || republished(stored) && older(stored, cur.tok)) {
 		// The store has no token: the seed becomes the shared one, or the
 		// store lost it (a restart) and this replica republishes the
 		// token it holds instead of redeeming it (republish.go).
@@ -456,7 +461,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	}
 	if r.awaitRepublish(lost, pol, cur, stored) {
 		if stored == nil || older(stored, cur.tok) {
-			r.leaseStore(ctx, pol, lease, cur.tok) // checks in: the newest held wins
+			r.leaseStore(ctx, pol, lease, republishedOf(cur.tok)) // checks in: the newest held wins
 		}
 		return nil, errStoreLost
 	}
@@ -499,7 +504,7 @@ func (r *renewal) renewLocal(ctx context.Context, pol *renewPolicy, cur *tokenSt
 // renewing: it is usable and not older than cur, or cur is a seed to check.
 // A token another replica got is not new here: that replica saved it.
 func (r *renewal) adopt(ctx context.Context, pol *renewPolicy, cur *tokenState, stored *Token) (*tokenState, bool, error) {
-	if stored == nil || stored.AccessToken == "" || !time.Now().Before(usableUntil(stored)) {
+	if stored == nil || stored.AccessToken == "" || republished(stored) || !time.Now().Before(usableUntil(stored)) {
 		return nil, false, nil
 	}
 	if cur != nil && sameToken(stored, cur.tok) {

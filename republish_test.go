@@ -16,8 +16,8 @@ import (
 // TestStoreRestartedEmptyGetsTheNewestTokenBack: the store restarts empty
 // while replica B holds an older token than replica A. B's token expires
 // first; B must not redeem its refresh token, which A already rotated (the
-// server would revoke the family): it waits until A writes its newer token
-// back, and uses it.
+// server would revoke the family): its requests fail with a
+// *StoreUnavailableError until A writes its newer token back, then use it.
 func TestStoreRestartedEmptyGetsTheNewestTokenBack(t *testing.T) {
 	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(3*time.Second))
 	api := protectedAPI(t, srv)
@@ -56,7 +56,16 @@ func TestStoreRestartedEmptyGetsTheNewestTokenBack(t *testing.T) {
 		}
 	})
 	time.Sleep(1200 * time.Millisecond) // T1 has expired, T2 not yet
-	call(b)
+	// B fails fast while the replicas write back, then uses A's token.
+	require.Eventually(t, func() bool {
+		status, body, err := getBody(t, b, api.URL)
+		if err != nil {
+			var unavailable *oauth2flows.StoreUnavailableError
+			require.ErrorAs(t, err, &unavailable)
+			return false
+		}
+		return status == http.StatusOK && body == "alice"
+	}, 8*time.Second, 100*time.Millisecond)
 	close(stop)
 	wg.Wait()
 

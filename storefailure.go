@@ -60,21 +60,14 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 	defer r.storeDown.Store(nil)
 	deadline := time.Now().Add(r.calls(pol).timeoutOf("Lock"))
 	wait := storeRetryFirst
-	lost, republishBy := lostUnknown, time.Time{} // see republish.go
 	for {
-		if lost == lostWaiting && !time.Now().Before(republishBy) {
-			lost = lostDone
-		}
+		lost := r.lostPhase()
 		st, err := r.renewShared(ctx, pol, cur, forced, lost)
 		if err == errStoreLost {
-			if lost == lostUnknown {
-				lost, republishBy = lostWaiting, time.Now().Add(min(republishWait, time.Until(deadline)))
-				r.storeDown.Store(&StoreUnavailableError{Err: &StoreError{Op: "Load", Err: errStoreLost}})
-			}
-			if !sleep(ctx, &wait) {
-				return nil, r.storeDown.Load()
-			}
-			continue
+			return nil, r.lostWait(lost)
+		}
+		if err == nil {
+			r.lostUntil.Store(0)
 		}
 		var down *storeDownError
 		if !errors.As(err, &down) {
