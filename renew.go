@@ -361,20 +361,27 @@ func authorization(tok *Token, d *dpopSession) ([]string, *dpopToken, error) {
 }
 
 // usableUntil is when tok stops being sent: expiryDelta before its Expiry,
-// or a tenth of its lifetime for short-lived tokens (of its expires_in, else
-// of what remains), so that it does not expire in flight. A token without
-// expiry is usable until [never]. The time is on the wall clock (Round(0)
-// drops the monotonic reading), as the monotonic clock stops while the
-// machine sleeps and the token's lifetime does not.
+// or a tenth of its remaining lifetime for short-lived tokens, so that it does
+// not expire in flight. A token without expiry is usable until [never].
+// The time is on the wall clock (Round(0) drops the monotonic reading), as
+// the monotonic clock stops while the machine sleeps and the token's
+// lifetime does not.
 func usableUntil(tok *Token) time.Time {
 	if tok.Expiry.IsZero() {
 		return never
 	}
-	life := time.Until(tok.Expiry)
-	if tok.ExpiresIn > 0 { // the lifetime it was issued with: a token loaded late is not used to its last instant
-		life = time.Duration(tok.ExpiresIn) * time.Second
+	return tok.Expiry.Round(0).Add(-min(expiryDelta, max(time.Until(tok.Expiry)/10, 0)))
+}
+
+// adoptable reports whether a token another replica stored may be used
+// here: usable, and not in the last tenth of the lifetime it was issued
+// with, so that a token loaded late is not sent to expire in flight.
+func adoptable(tok *Token) bool {
+	until := usableUntil(tok)
+	if tok.ExpiresIn > 0 && !tok.Expiry.IsZero() {
+		until = tok.Expiry.Round(0).Add(-min(expiryDelta, time.Duration(tok.ExpiresIn)*time.Second/10))
 	}
-	return tok.Expiry.Round(0).Add(-min(expiryDelta, max(life/10, 0)))
+	return time.Now().Before(until)
 }
 
 // usable reports whether st may be handed out at now.
@@ -504,7 +511,7 @@ func (r *renewal) renewLocal(ctx context.Context, pol *renewPolicy, cur *tokenSt
 // renewing: it is usable and not older than cur, or cur is a seed to check.
 // A token another replica got is not new here: that replica saved it.
 func (r *renewal) adopt(ctx context.Context, pol *renewPolicy, cur *tokenState, stored *Token) (*tokenState, bool, error) {
-	if stored == nil || stored.AccessToken == "" || republished(stored) || !time.Now().Before(usableUntil(stored)) {
+	if stored == nil || stored.AccessToken == "" || republished(stored) || !adoptable(stored) {
 		return nil, false, nil
 	}
 	if cur != nil && sameToken(stored, cur.tok) {

@@ -21,7 +21,6 @@ import (
 func TestStoreRestartedEmptyGetsTheNewestTokenBack(t *testing.T) {
 	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(3*time.Second))
 	api := protectedAPI(t, srv)
-	tok.Expiry = time.Now().Add(-time.Minute)
 	store := newFakeStore()
 	replica := func() *http.Client {
 		seed := *tok
@@ -35,8 +34,8 @@ func TestStoreRestartedEmptyGetsTheNewestTokenBack(t *testing.T) {
 			assert.Equal(t, "alice", body)
 		}
 	}
-	call(a) // T1
-	call(b) // B takes T1
+	call(a) // the seed T1 becomes the shared token
+	call(b)
 	t1 := store.current("user:alice").AccessToken
 	time.Sleep(1600 * time.Millisecond) // T1 in its refresh window
 	call(a)                             // renews T2 in the background
