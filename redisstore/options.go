@@ -171,20 +171,19 @@ func WithPrefix(p string) Option {
 	return func(c *config) { c.prefix = p }
 }
 
-// WithErrorHandler sets a function called with the failures that no call
-// of the store returns, for metrics and alerts: each failed attempt the
-// store then retried (Op "Load", "Lock", "Store" or "Unlock"), and the
-// failures of a lease's background renewal (Op "Renew"), of the release of
-// a lease that Lock gave up (Op "Unlock") and of replicas that did not
-// acknowledge a write in time ([WithWaitReplicas]). Err is a [*RedisError]
-// or a [*ReplicaError].
+// WithErrorHandler sets the [oauth2flows.StoreErrorHandler] called with
+// the failures that no call of the store returns, for metrics and alerts:
+// each failed attempt the store then retried (Op "Load", "Lock", "Store" or
+// "Unlock"), and the failures of a lease's background renewal (Op "Renew"),
+// of the release of a lease that Lock gave up (Op "Unlock") and of
+// replicas that did not acknowledge a write in time ([WithWaitReplicas]).
+// Err is a [*RedisError] or a [*ReplicaError].
 //
 // The errors that calls return are not passed to it: the root package
 // reports those to the handler of oauth2flows.WithTokenStoreErrorHandler or
-// WithStoreErrorHandler, whose function has this same type. Give the same
-// function to both and it sees every failure once. f must be safe for
-// concurrent use and must not block.
-func WithErrorHandler(f func(ctx context.Context, err *oauth2flows.StoreError)) Option {
+// WithStoreErrorHandler. Give the same handler to both and it sees every
+// failure once. f must be safe for concurrent use and must not block.
+func WithErrorHandler(f oauth2flows.StoreErrorHandler) Option {
 	return func(c *config) { c.onError = f }
 }
 

@@ -24,7 +24,7 @@ type Store struct {
 	timeout time.Duration // of one call, retries included
 	attempt time.Duration // of one round trip
 	prefix  string
-	onError func(ctx context.Context, err *oauth2flows.StoreError)
+	onError oauth2flows.StoreErrorHandler
 	honors  bool // the client puts its calls' deadlines on the socket
 	waitN   int  // WithWaitReplicas; 0: no WAIT
 	waitFor time.Duration
