@@ -110,20 +110,28 @@ func (c *Cluster) MasterOf(ctx context.Context, key string) (*Server, error) {
 		}
 		n := node(s)
 		slot, err := n.ClusterKeySlot(ctx, key).Result()
-		var slots []redis.ClusterSlot
+		var shards []redis.ClusterShard
 		if err == nil {
-			slots, err = n.ClusterSlots(ctx).Result()
+			shards, err = n.ClusterShards(ctx).Result()
 		}
 		n.Close()
 		if err != nil {
 			lastErr = err
 			continue
 		}
-		for _, r := range slots {
-			if int64(r.Start) <= slot && slot <= int64(r.End) && len(r.Nodes) > 0 {
-				for _, m := range c.Nodes {
-					if m.Addr() == r.Nodes[0].Addr {
-						return m, nil
+		for _, sh := range shards {
+			for _, r := range sh.Slots {
+				if r.Start > slot || slot > r.End {
+					continue
+				}
+				for _, nd := range sh.Nodes {
+					if nd.Role != "master" || nd.Health != "online" {
+						continue
+					}
+					for _, m := range c.Nodes {
+						if m.port == int(nd.Port) {
+							return m, nil
+						}
 					}
 				}
 			}
