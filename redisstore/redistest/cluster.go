@@ -144,14 +144,20 @@ func (c *Cluster) MasterOf(ctx context.Context, key string) (*Server, error) {
 // every master has all its replicas connected and in sync, so that the
 // next failover can promote one.
 func (c *Cluster) WaitHealthy(ctx context.Context) error {
-	var why error
+	return poll(ctx, "cluster not healthy", c.healthy)
+}
+
+// poll calls check every 50 ms until it returns nil, or ctx ends: then the
+// last error, as what.
+func poll(ctx context.Context, what string, check func(context.Context) error) error {
 	for {
-		if why = c.healthy(ctx); why == nil {
+		why := check(ctx)
+		if why == nil {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("redistest: cluster not healthy: %w", why)
+			return fmt.Errorf("redistest: %s: %w", what, why)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

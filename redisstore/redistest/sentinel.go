@@ -138,16 +138,15 @@ func (st *Sentinel) Rejoin(ctx context.Context, s *Server) error {
 		}
 	}
 	var m *Server
-	for {
+	err := poll(ctx, "no master other than "+s.Addr(), func(ctx context.Context) error {
 		var err error
-		if m, err = st.Master(ctx); err == nil && m != s {
-			break
+		if m, err = st.Master(ctx); err == nil && m == s {
+			err = fmt.Errorf("the sentinels still name %s", s.Addr())
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("redistest: no master other than %s: %w", s.Addr(), ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	n := node(s)
 	defer n.Close()
@@ -158,17 +157,7 @@ func (st *Sentinel) Rejoin(ctx context.Context, s *Server) error {
 // has every other server as a replica in sync, and every sentinel sees the
 // others and that master, so that the next failover can happen.
 func (st *Sentinel) WaitHealthy(ctx context.Context) error {
-	var why error
-	for {
-		if why = st.healthy(ctx); why == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("redistest: sentinel set-up not healthy: %w", why)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return poll(ctx, "sentinel set-up not healthy", st.healthy)
 }
 
 func (st *Sentinel) healthy(ctx context.Context) error {
