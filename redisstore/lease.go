@@ -129,6 +129,7 @@ func (s *Store) Lock(ctx context.Context, key string) (oauth2flows.TokenLease, e
 	l.renewing, l.stop = context.WithCancel(l.ctx)
 	fence, err := s.acquire(ctx, l)
 	if err != nil {
+		l.stop()
 		if _, ok := err.(*RedisError); ok {
 			// An attempt may have taken the lease with its reply lost:
 			// give it up rather than leave it to its TTL. In the

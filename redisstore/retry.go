@@ -98,9 +98,11 @@ func (s *Store) topologyChanged() {
 	}
 }
 
-// report hands a failure that no call returns to the error handler.
+// report hands a failure that no call returns to the error handler; a
+// panic in it is recovered, as the root package does with its own.
 func (s *Store) report(ctx context.Context, op string, err error) {
 	if s.onError != nil {
+		defer func() { _ = recover() }()
 		s.onError(ctx, &oauth2flows.StoreError{Op: op, Err: err})
 	}
 }
