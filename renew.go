@@ -466,6 +466,9 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		}
 		return cur, nil
 	}
+	if stored == nil && lost == lostUnknown && r.seedMayBeSpent(pol, cur) {
+		return nil, errSeedWait
+	}
 	if r.awaitRepublish(lost, pol, cur, stored) {
 		if stored == nil || older(stored, cur.tok) {
 			r.leaseStore(ctx, pol, lease, republishedOf(cur.tok)) // checks in: the newest held wins

@@ -27,7 +27,10 @@ import (
 // A token a Transport starts with (a seed) is trusted when the store is
 // empty, as when the store is new: so it must be the newest one saved
 // (WithTokenSaver to a database the replicas share), and a Transport is
-// made when its user's first request comes, not long before. The wait
+// made when its user's first request comes, not long before. An expired
+// seed is renewed only after seedGrace, during which the store is polled:
+// the lease of a replica that was renewing that very token may have been
+// lost with the store, and its new token is then stored or saved. The wait
 // protects a token that a replica with traffic holds. A newer
 // token held only by a replica that gets no request for the user during
 // the wait is not found: a store that must not lose a rotated refresh
@@ -37,6 +40,21 @@ import (
 // the others write back what they hold: the lease wait, long enough for a
 // replica that gets one request a minute for the user to check in.
 const republishWait = lockTimeout
+
+// seedGrace is how long an expired seed waits on an empty store: about as
+// long as a renewal under way when the store was lost takes to end.
+const seedGrace = 3 * time.Second
+
+// errSeedWait is how renewShared says that an expired seed found the store
+// empty.
+var errSeedWait = errors.New("an expired seed on an empty store")
+
+// seedMayBeSpent reports whether cur is an expired seed of a grant that
+// spends its refresh token.
+func (r *renewal) seedMayBeSpent(pol *renewPolicy, cur *tokenState) bool {
+	return r.spends && !pol.outsideLease && cur != nil && cur.unchecked && cur.tok.RefreshToken != "" &&
+		!time.Now().Before(cur.expireAt)
+}
 
 // errStoreLost is how renewShared says that the store lost the token.
 var errStoreLost = errors.New("the store lost the token; the replicas are writing back the newest")

@@ -60,11 +60,24 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 	defer r.storeDown.Store(nil)
 	deadline := time.Now().Add(r.calls(pol).timeoutOf("Lock"))
 	wait := storeRetryFirst
+	var seedBy time.Time
 	for {
 		lost := r.lostPhase()
+		if !seedBy.IsZero() && !time.Now().Before(seedBy) {
+			lost = lostDone
+		}
 		st, err := r.renewShared(ctx, pol, cur, forced, lost)
 		if err == errStoreLost {
 			return nil, r.lostWait(lost)
+		}
+		if err == errSeedWait {
+			if seedBy.IsZero() {
+				seedBy = time.Now().Add(seedGrace)
+			}
+			if !sleep(ctx, &wait) {
+				return nil, context.Cause(ctx)
+			}
+			continue
 		}
 		if err == nil {
 			r.lostUntil.Store(0)
