@@ -30,7 +30,9 @@ import (
 // made when its user's first request comes, not long before. An expired
 // seed is renewed only after seedGrace, during which the store is polled:
 // the lease of a replica that was renewing that very token may have been
-// lost with the store, and its new token is then stored or saved. The wait
+// lost with the store, and its new token is then stored or saved. A seed
+// that saw the store fail meanwhile is treated as a token the store lost.
+// The wait
 // protects a token that a replica with traffic holds. A newer
 // token held only by a replica that gets no request for the user during
 // the wait is not found: a store that must not lose a rotated refresh
@@ -52,7 +54,7 @@ var errSeedWait = errors.New("an expired seed on an empty store")
 // seedMayBeSpent reports whether cur is an expired seed of a grant that
 // spends its refresh token.
 func (r *renewal) seedMayBeSpent(pol *renewPolicy, cur *tokenState) bool {
-	return r.spends && !pol.outsideLease && cur != nil && cur.unchecked && cur.tok.RefreshToken != "" &&
+	return r.spends && !pol.outsideLease && cur != nil && cur.unchecked && !r.seedSeenStoreFail.Load() && cur.tok.RefreshToken != "" &&
 		!time.Now().Before(cur.expireAt)
 }
 
@@ -105,9 +107,9 @@ func (r *renewal) lostWait(lost lostPhase) error {
 // stored, must let the replicas write their tokens back: the store is
 // found empty or holding a token written back, or, during the wait,
 // holding one that is not newer and valid; and cur was in the store (not a
-// seed) and spends a refresh token.
+// seed, unless the seed saw the store fail) and spends a refresh token.
 func (r *renewal) awaitRepublish(lost lostPhase, pol *renewPolicy, cur *tokenState, stored *Token) bool {
-	if lost == lostDone || !r.spends || pol.outsideLease || cur == nil || cur.unchecked || cur.tok.RefreshToken == "" {
+	if lost == lostDone || !r.spends || pol.outsideLease || cur == nil || cur.unchecked && !r.seedSeenStoreFail.Load() || cur.tok.RefreshToken == "" {
 		return false
 	}
 	return stored == nil || republished(stored) || lost == lostWaiting &&

@@ -81,6 +81,7 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 		}
 		if err == nil {
 			r.lostUntil.Store(0)
+			r.seedSeenStoreFail.Store(false)
 		}
 		var down *storeDownError
 		if !errors.As(err, &down) {
@@ -90,6 +91,9 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 			return r.renewLocal(ctx, pol, cur, forced)
 		}
 		now := time.Now()
+		if cur != nil && cur.unchecked {
+			r.seedSeenStoreFail.Store(true) // the store may lose what it holds
+		}
 		if cur != nil && cur.unchecked && now.Before(cur.expireAt) {
 			return r.check(cur), nil // a seed still valid: using it spends nothing
 		}
