@@ -42,11 +42,12 @@ type renewal struct {
 	// spends is set for a grant that redeems a refresh token, which
 	// rotation may make single-use: it is never redeemed outside the
 	// store's lease (storefailure.go).
-	spends    bool
-	storeDown atomic.Pointer[StoreUnavailableError] // while a renewal retries a failing store
-	refused   atomic.Pointer[refusedToken]          // the refresh token last refused (refreshrefusal.go)
-	saving    atomic.Pointer[saveCall]              // the saver's call that has not returned (saver.go)
-	lostUntil atomic.Int64                          // UnixNano: the store lost the token; see republish.go
+	spends            bool
+	storeDown         atomic.Pointer[StoreUnavailableError] // while a renewal retries a failing store
+	refused           atomic.Pointer[refusedToken]          // the refresh token last refused (refreshrefusal.go)
+	saving            atomic.Pointer[saveCall]              // the saver's call that has not returned (saver.go)
+	lostUntil         atomic.Int64                          // UnixNano: the store lost the token; see republish.go
+	seedSeenStoreFail atomic.Bool                           // the seed waited through a store failure (republish.go)
 }
 
 // renewPolicy is what the Transport options add to a renewal.
@@ -258,6 +259,9 @@ func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState
 		return &next, nil
 	}
 	next := newTokenState(tok, pol.skew, pol.saver == nil || !isNew, r.dpop)
+	if !isNew && next.expireAt.After(adoptedUntil(tok)) {
+		next.expireAt = adoptedUntil(tok)
+	}
 	if forced {
 		next.guard.Store(unproven)
 	}
@@ -373,15 +377,15 @@ func usableUntil(tok *Token) time.Time {
 	return tok.Expiry.Round(0).Add(-min(expiryDelta, max(time.Until(tok.Expiry)/10, 0)))
 }
 
-// adoptable reports whether a token another replica stored may be used
-// here: usable, and not in the last tenth of the lifetime it was issued
-// with, so that a token loaded late is not sent to expire in flight.
-func adoptable(tok *Token) bool {
+// adoptedUntil is when a token another replica stored stops being sent
+// here: usableUntil, but not in the last tenth of the lifetime it was
+// issued with, so that a token loaded late does not expire in flight.
+func adoptedUntil(tok *Token) time.Time {
 	until := usableUntil(tok)
 	if tok.ExpiresIn > 0 && !tok.Expiry.IsZero() {
 		until = tok.Expiry.Round(0).Add(-min(expiryDelta, time.Duration(tok.ExpiresIn)*time.Second/10))
 	}
-	return time.Now().Before(until)
+	return until
 }
 
 // usable reports whether st may be handed out at now.
@@ -466,6 +470,9 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		}
 		return cur, nil
 	}
+	if stored == nil && lost == lostUnknown && r.seedMayBeSpent(pol, cur) {
+		return nil, errSeedWait
+	}
 	if r.awaitRepublish(lost, pol, cur, stored) {
 		if stored == nil || older(stored, cur.tok) {
 			r.leaseStore(ctx, pol, lease, republishedOf(cur.tok)) // checks in: the newest held wins
@@ -511,7 +518,7 @@ func (r *renewal) renewLocal(ctx context.Context, pol *renewPolicy, cur *tokenSt
 // renewing: it is usable and not older than cur, or cur is a seed to check.
 // A token another replica got is not new here: that replica saved it.
 func (r *renewal) adopt(ctx context.Context, pol *renewPolicy, cur *tokenState, stored *Token) (*tokenState, bool, error) {
-	if stored == nil || stored.AccessToken == "" || republished(stored) || !adoptable(stored) {
+	if stored == nil || stored.AccessToken == "" || republished(stored) || !time.Now().Before(adoptedUntil(stored)) {
 		return nil, false, nil
 	}
 	if cur != nil && sameToken(stored, cur.tok) {

@@ -15,20 +15,25 @@ import (
 //   - a replica whose token is still valid and finds the store empty, or
 //     holding an older token written back, writes its own back instead of
 //     renewing it; the others use it (renewShared);
-//   - a replica whose token has expired (the one it started with too: it
-//     may have served nobody while the others rotated the token), finding
-//     the store empty or holding a token written back, writes its own back
-//     unless a newer one is there, marked as
+//   - a replica whose token has expired, and which had it from the store or
+//     stored it there, finding the store empty or holding a token written
+//     back, writes its own back unless a newer one is there, marked as
 //     written back, and fails the request with a [*StoreUnavailableError]
 //     at once; for republishWait its renewals do the same, while the other
 //     replicas check in on their next request. A valid token written back
 //     is used at once; after the wait, the newest token written back is
 //     renewed under the lease as usual.
 //
-// A store that is empty because it is new, not because it lost its data,
-// looks the same: a replica starting with an expired token then fails its
-// requests for the wait before renewing it. The wait protects a token that
-// a replica with traffic holds. A newer
+// A token a Transport starts with (a seed) is trusted when the store is
+// empty, as when the store is new: so it must be the newest one saved
+// (WithTokenSaver to a database the replicas share), and a Transport is
+// made when its user's first request comes, not long before. An expired
+// seed is renewed only after seedGrace, during which the store is polled:
+// the lease of a replica that was renewing that very token may have been
+// lost with the store, and its new token is then stored or saved. A seed
+// that saw the store fail meanwhile is treated as a token the store lost.
+// The wait
+// protects a token that a replica with traffic holds. A newer
 // token held only by a replica that gets no request for the user during
 // the wait is not found: a store that must not lose a rotated refresh
 // token needs persistence or replicas acknowledging the write.
@@ -37,6 +42,21 @@ import (
 // the others write back what they hold: the lease wait, long enough for a
 // replica that gets one request a minute for the user to check in.
 const republishWait = lockTimeout
+
+// seedGrace is how long an expired seed waits on an empty store: about as
+// long as a renewal under way when the store was lost takes to end.
+const seedGrace = 3 * time.Second
+
+// errSeedWait is how renewShared says that an expired seed found the store
+// empty.
+var errSeedWait = errors.New("an expired seed on an empty store")
+
+// seedMayBeSpent reports whether cur is an expired seed of a grant that
+// spends its refresh token.
+func (r *renewal) seedMayBeSpent(pol *renewPolicy, cur *tokenState) bool {
+	return r.spends && !pol.outsideLease && cur != nil && cur.unchecked && !r.seedSeenStoreFail.Load() && cur.tok.RefreshToken != "" &&
+		!time.Now().Before(cur.expireAt)
+}
 
 // errStoreLost is how renewShared says that the store lost the token.
 var errStoreLost = errors.New("the store lost the token; the replicas are writing back the newest")
@@ -86,11 +106,10 @@ func (r *renewal) lostWait(lost lostPhase) error {
 // awaitRepublish reports whether a renewal of cur under the lease, finding
 // stored, must let the replicas write their tokens back: the store is
 // found empty or holding a token written back, or, during the wait,
-// holding one that is not newer and valid; and cur spends a refresh token.
-// A seed counts too: a replica that has served nobody since it started may
-// hold a refresh token the others rotated long ago.
+// holding one that is not newer and valid; and cur was in the store (not a
+// seed, unless the seed saw the store fail) and spends a refresh token.
 func (r *renewal) awaitRepublish(lost lostPhase, pol *renewPolicy, cur *tokenState, stored *Token) bool {
-	if lost == lostDone || !r.spends || pol.outsideLease || cur == nil || cur.tok.RefreshToken == "" {
+	if lost == lostDone || !r.spends || pol.outsideLease || cur == nil || cur.unchecked && !r.seedSeenStoreFail.Load() || cur.tok.RefreshToken == "" {
 		return false
 	}
 	return stored == nil || republished(stored) || lost == lostWaiting &&

@@ -60,14 +60,28 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 	defer r.storeDown.Store(nil)
 	deadline := time.Now().Add(r.calls(pol).timeoutOf("Lock"))
 	wait := storeRetryFirst
+	var seedBy time.Time
 	for {
 		lost := r.lostPhase()
+		if !seedBy.IsZero() && !time.Now().Before(seedBy) {
+			lost = lostDone
+		}
 		st, err := r.renewShared(ctx, pol, cur, forced, lost)
 		if err == errStoreLost {
 			return nil, r.lostWait(lost)
 		}
+		if err == errSeedWait {
+			if seedBy.IsZero() {
+				seedBy = time.Now().Add(seedGrace)
+			}
+			if !sleep(ctx, &wait) {
+				return nil, context.Cause(ctx)
+			}
+			continue
+		}
 		if err == nil {
 			r.lostUntil.Store(0)
+			r.seedSeenStoreFail.Store(false)
 		}
 		var down *storeDownError
 		if !errors.As(err, &down) {
@@ -77,6 +91,9 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 			return r.renewLocal(ctx, pol, cur, forced)
 		}
 		now := time.Now()
+		if cur != nil && cur.unchecked {
+			r.seedSeenStoreFail.Store(true) // the store may lose what it holds
+		}
 		if cur != nil && cur.unchecked && now.Before(cur.expireAt) {
 			return r.check(cur), nil // a seed still valid: using it spends nothing
 		}

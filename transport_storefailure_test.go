@@ -34,6 +34,7 @@ func TestRefreshTokenIsNeverRedeemedOutsideTheLease(t *testing.T) {
 			api := protectedAPI(t, srv)
 			tok.Expiry = time.Now().Add(-time.Minute)
 			store := newFakeStore()
+			store.put("user:alice", tok) // the replicas' shared token, which has expired
 			store.fail.Store(true)
 			client := oauth2flows.NewClient(cfg, tok, append([]oauth2flows.TransportOption{
 				oauth2flows.WithTokenStore(store, "user:alice"),
@@ -104,6 +105,7 @@ func TestRenewalRidesOutAStoreOutage(t *testing.T) {
 	api := protectedAPI(t, srv)
 	tok.Expiry = time.Now().Add(-time.Minute)
 	store := newFakeStore()
+	store.put("user:alice", tok) // the replicas' shared token, which has expired
 	store.fail.Store(true)
 	const replicas, callers = 4, 10
 	clients := make([]*http.Client, replicas)

@@ -192,3 +192,42 @@ func sdkGoroutines() int {
 	}
 	return n
 }
+
+// tokenDB is the application's database of its users' tokens, which every
+// replica's saver writes: it keeps the newest.
+type tokenDB struct {
+	mu     sync.Mutex
+	tokens []*oauth2flows.Token
+}
+
+func (db *tokenDB) save(u int, tok *oauth2flows.Token) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if tok.Expiry.After(db.tokens[u].Expiry) {
+		db.tokens[u] = tok
+	}
+}
+
+func (db *tokenDB) load(u int) *oauth2flows.Token {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	c := *db.tokens[u]
+	return &c
+}
+
+// replicaClients is one replica's Transports, one per user, made at the
+// user's first request.
+type replicaClients struct {
+	mu        sync.Mutex
+	clients   []*http.Client
+	newClient func(u int) *http.Client
+}
+
+func (rc *replicaClients) get(u int) *http.Client {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.clients[u] == nil {
+		rc.clients[u] = rc.newClient(u)
+	}
+	return rc.clients[u]
+}
