@@ -24,7 +24,7 @@
 // a token must be renewed, one replica takes the key's lease ([Store.Lock]),
 // renews and stores; the others wait and then read what it stored.
 //
-// # Faults: retried within the call, then a miss
+// # Faults
 //
 // Redis fails over, restarts and stalls. Within each call ([WithTimeout],
 // 6 s by default, and the caller's deadline) the store retries what passes
@@ -56,8 +56,10 @@
 // ([redis.NewClusterClient]) are supported and tested with failovers,
 // SIGKILL and restart of a master, and a master frozen with SIGSTOP, under
 // a storm of renewals of rotating refresh tokens (package
-// internal/failover). Every Redis key of a store key shares one hash tag,
-// so the lease's scripts run on Cluster. What each guarantees:
+// internal/failover). Redis 7.0 or later: the store's scripts are flagged
+// (#!lua), which replicas refuse to run. Every Redis key of a store key
+// shares one hash tag, so the lease's scripts run on Cluster. What each
+// guarantees:
 //
 //   - Single: a restart without persistence empties the store. Renewals go
 //     on from the replicas' memory; a holder whose lease Redis forgot still
@@ -90,13 +92,10 @@
 //
 // # The lease
 //
-// [Store.Lock] takes a lease (SET NX PX with a random owner) and a fencing
-// token in one atomic script, and extends the lease every TTL/3
+// [Store.Lock] takes a lease (a key with a random owner and a TTL) and a
+// fencing token in one atomic script, and extends the lease every TTL/3
 // ([WithLockTTL]) while it is held. A holder that dies stops extending it:
 // another replica takes over at most one TTL later. A holder whose lease
 // lapsed and was taken by another cannot store: its fence is no longer the
 // key's, and Store returns an error wrapping [oauth2flows.ErrLeaseLost].
-//
-// Every Redis key of a store key shares one hash tag, so the store works on
-// Redis Cluster.
 package redisstore
