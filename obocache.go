@@ -97,12 +97,10 @@ func WithCacheStore(store TokenStore) CacheOption {
 	return func(c *OBOCache) { c.store = store }
 }
 
-// WithStoreErrorHandler sets a function called with every failure of the
-// [TokenStore] of [WithCacheStore], for metrics or alerts; the failure is
-// logged through [Config.Logger] too. The cache has already treated it as a
-// miss. The function runs on the goroutine of a caller or of the exchange,
-// must not block, and may be called concurrently.
-func WithStoreErrorHandler(handle func(ctx context.Context, err *StoreError)) CacheOption {
+// WithStoreErrorHandler sets the [StoreErrorHandler] of the [TokenStore]
+// of [WithCacheStore]; the cache has already treated the failure as a miss.
+// [WithTokenStoreErrorHandler] is the same for a [Transport].
+func WithStoreErrorHandler(handle StoreErrorHandler) CacheOption {
 	return func(c *OBOCache) { c.onStoreError = handle }
 }
 

@@ -41,19 +41,30 @@ type renewal struct {
 	background atomic.Bool // a proactive renewal was started and has not ended
 	policy     atomic.Pointer[renewPolicy]
 	dpop       *dpopSession // nil for a source not of this package
+	// spends is set for a grant that redeems a refresh token, which
+	// rotation may make single-use: it is never redeemed outside the
+	// store's lease (storefailure.go).
+	spends            bool
+	storeDown         atomic.Pointer[StoreUnavailableError] // while a renewal retries a failing store
+	refused           atomic.Pointer[refusedToken]          // the refresh token last refused (refreshrefusal.go)
+	saving            atomic.Pointer[saveCall]              // the saver's call that has not returned (saver.go)
+	lostUntil         atomic.Int64                          // UnixNano: the store lost the token; see republish.go
+	seedSeenStoreFail atomic.Bool                           // the seed waited through a store failure (republish.go)
 }
 
 // renewPolicy is what the Transport options add to a renewal.
 type renewPolicy struct {
-	saver  func(ctx context.Context, tok *Token) error // nil: none
-	saving chan struct{}                               // with a saver: holds one value while it runs
-	skew   time.Duration
+	saver func(ctx context.Context, tok *Token) error // nil: none
+	skew  time.Duration
 	// saveSeed: the token the renewal started with goes to the saver too
 	// (WithSaveInitialToken).
 	saveSeed bool
 	store    TokenStore // nil: none
 	key      string
 	calls    storeCalls // bounds and handler of the store's calls; its logger is the renewal's
+	// outsideLease: a failing store does not stop a renewal (see
+	// WithInsecureRenewalOutsideLease).
+	outsideLease bool
 }
 
 var defaultPolicy = &renewPolicy{skew: DefaultRefreshSkew}
@@ -126,8 +137,12 @@ func (r *renewal) current(ctx context.Context) (*tokenState, error) {
 		}
 		return st, nil
 	}
+	if err := r.saveStuck(); err != nil {
+		return nil, err
+	}
 	c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renewObserved(ctx, st, RenewalOnDemand) })
-	return c.wait(ctx)
+	next, err := c.wait(ctx)
+	return next, r.waitError(ctx, err)
 }
 
 // renewInBackground starts one renewal of st, unless one is running.
@@ -161,6 +176,7 @@ func (r *renewal) forceRenew(ctx context.Context, used *tokenState) (*tokenState
 	case used.guard.CompareAndSwap(mayForce, forced):
 		c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renewObserved(ctx, used, RenewalForced) })
 		st, err = c.wait(ctx)
+		err = r.waitError(ctx, err)
 	case used.guard.Load() == forced: // another request forced it: use its result
 		if c := r.flight.running(); c != nil {
 			c.wait(ctx)
@@ -206,7 +222,7 @@ func (r *renewal) renew(ctx context.Context, seen *tokenState, forced bool) (*to
 		return cur, nil // renewed since the caller looked
 	}
 	if pol.store != nil {
-		return r.renewShared(ctx, pol, cur, forced)
+		return r.renewSharedRetrying(ctx, pol, cur, forced)
 	}
 	tok, err := r.fetch(ctx, cur)
 	if err != nil {
@@ -221,9 +237,15 @@ func (r *renewal) fetch(ctx context.Context, cur *tokenState) (*Token, error) {
 	if cur != nil {
 		last = cur.tok
 	}
+	if err := r.refusedBefore(last); err != nil {
+		return nil, err // never sent again
+	}
 	tok, err := r.grant(ctx, last)
 	if err == nil && tok == nil {
 		err = errors.New("oauth2flows: token source returned no token and no error")
+	}
+	if err != nil {
+		r.remember(last, err)
 	}
 	return tok, err
 }
@@ -242,6 +264,9 @@ func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState
 		return &next, nil
 	}
 	next := newTokenState(tok, pol.skew, pol.saver == nil || !isNew, r.dpop)
+	if !isNew && next.expireAt.After(adoptedUntil(tok)) {
+		next.expireAt = adoptedUntil(tok)
+	}
 	if forced {
 		next.guard.Store(unproven)
 	}
@@ -257,15 +282,14 @@ func (r *renewal) install(ctx context.Context, pol *renewPolicy, cur *tokenState
 }
 
 // save hands st's token to the saver and, once it returned nil, stores st
-// as saved. Calls to the saver never overlap: one that ignores its context
-// keeps the next from starting, and that one fails at its own deadline.
+// as saved. Calls to the saver never overlap: while one that ignores its
+// context runs, the next fails at once (saver.go).
 func (r *renewal) save(ctx context.Context, pol *renewPolicy, st *tokenState) (*tokenState, error) {
-	select {
-	case pol.saving <- struct{}{}:
-	case <-ctx.Done():
-		return nil, &SaveError{Err: context.Cause(ctx)}
+	c := new(saveCall)
+	if !r.saving.CompareAndSwap(nil, c) {
+		return nil, &SaveError{Err: errSaveRunning}
 	}
-	defer func() { <-pol.saving }()
+	defer r.saving.Store(nil)
 	if err := pol.saver(ctx, st.tok); err != nil {
 		return nil, &SaveError{Err: err}
 	}
@@ -358,6 +382,17 @@ func usableUntil(tok *Token) time.Time {
 	return tok.Expiry.Round(0).Add(-min(expiryDelta, max(time.Until(tok.Expiry)/10, 0)))
 }
 
+// adoptedUntil is when a token another replica stored stops being sent
+// here: usableUntil, but not in the last tenth of the lifetime it was
+// issued with, so that a token loaded late does not expire in flight.
+func adoptedUntil(tok *Token) time.Time {
+	until := usableUntil(tok)
+	if tok.ExpiresIn > 0 && !tok.Expiry.IsZero() {
+		until = tok.Expiry.Round(0).Add(-min(expiryDelta, time.Duration(tok.ExpiresIn)*time.Second/10))
+	}
+	return until
+}
+
 // usable reports whether st may be handed out at now.
 func (st *tokenState) usable(now time.Time) bool {
 	return st != nil && st.ready && now.Before(st.expireAt)
@@ -374,13 +409,16 @@ var errSourceExpired = errors.New("oauth2flows: token source returned an expired
 
 // renewShared is renew with a [TokenStore]: the token under pol.key is the
 // current token of every replica, and one replica at a time renews it under
-// the key's lease. Every store failure is a miss: it is reported, and the
-// renewal goes on from memory and the token endpoint.
-func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenState, forced bool) (*tokenState, error) {
+// the key's lease. A store failure where the lease is needed returns a
+// storeDownError, for renewSharedRetrying to retry or to go on without it.
+func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenState, forced bool, lost lostPhase) (*tokenState, error) {
 	// Another replica may have renewed already: then no lease is needed.
 	stored, err := r.storeLoad(ctx, pol)
 	if err != nil {
-		return r.renewLocal(ctx, pol, cur, forced)
+		return nil, storeDown(err)
+	}
+	if err := refusedBy(stored, cur); err != nil {
+		return nil, err
 	}
 	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 		return st, err
@@ -412,19 +450,39 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 				return st, err
 			}
 		}
-		return r.renewLocal(ctx, pol, cur, forced)
+		return nil, storeDown(err)
 	}
 	defer unlock(lease)
-	// Under the lease, what is stored is the newest token of every replica.
-	if stored, err = r.storeLoad(ctx, pol); err == nil {
-		if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
-			return st, err
-		}
+	// Under the lease, what is stored is the newest token of every replica;
+	// unread, it may be newer than this replica's.
+	if stored, err = r.storeLoad(ctx, pol); err != nil {
+		return nil, storeDown(err)
 	}
-	if stored == nil && cur != nil && cur.unchecked && time.Now().Before(cur.expireAt) {
-		// The store has no token: the seed becomes the shared one.
+	if err := refusedBy(stored, cur); err != nil {
+		return nil, err
+	}
+	stored = tokenOf(stored) // a refusal a new sign-in replaces
+	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
+		return st, err
+	}
+	if cur != nil && !forced && time.Now().Before(cur.expireAt) && (stored == nil || republished(stored) && older(stored, cur.tok)) {
+		// The store has no token: the seed becomes the shared one, or the
+		// store lost it (a restart) and this replica republishes the
+		// token it holds instead of redeeming it (republish.go).
 		r.leaseStore(ctx, pol, lease, cur.tok)
-		return r.check(cur), nil
+		if cur.unchecked {
+			return r.check(cur), nil
+		}
+		return cur, nil
+	}
+	if stored == nil && lost == lostUnknown && r.seedMayBeSpent(pol, cur) {
+		return nil, errSeedWait
+	}
+	if r.awaitRepublish(lost, pol, cur, stored) {
+		if stored == nil || older(stored, cur.tok) {
+			r.leaseStore(ctx, pol, lease, republishedOf(cur.tok)) // checks in: the newest held wins
+		}
+		return nil, errStoreLost
 	}
 	base := cur
 	if stored != nil && (cur == nil || !older(stored, cur.tok)) {
@@ -432,6 +490,9 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	}
 	tok, err := r.fetch(ctx, base)
 	if err != nil {
+		if base != nil && r.refusedBefore(base.tok) != nil {
+			r.storeRefusal(ctx, pol, lease, base.tok.RefreshToken) // for every replica
+		}
 		return nil, err
 	}
 	if err := r.leaseStore(ctx, pol, lease, tok); errors.Is(err, ErrLeaseLost) {
@@ -462,7 +523,7 @@ func (r *renewal) renewLocal(ctx context.Context, pol *renewPolicy, cur *tokenSt
 // renewing: it is usable and not older than cur, or cur is a seed to check.
 // A token another replica got is not new here: that replica saved it.
 func (r *renewal) adopt(ctx context.Context, pol *renewPolicy, cur *tokenState, stored *Token) (*tokenState, bool, error) {
-	if stored == nil || stored.AccessToken == "" || !time.Now().Before(usableUntil(stored)) {
+	if stored == nil || stored.AccessToken == "" || republished(stored) || !time.Now().Before(adoptedUntil(stored)) {
 		return nil, false, nil
 	}
 	if cur != nil && sameToken(stored, cur.tok) {

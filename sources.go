@@ -63,7 +63,7 @@ func newGrantSource(cfg *Config, seed *Token, grant func(ctx context.Context, la
 // opts apply to every refresh, e.g. [WithScopes]. A refresh token the
 // server no longer accepts gives an error that matches [ErrReauthRequired].
 func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
-	return newGrantSource(cfg, tok, func(ctx context.Context, last *Token, dp Option) (*Token, error) {
+	s := newGrantSource(cfg, tok, func(ctx context.Context, last *Token, dp Option) (*Token, error) {
 		if last == nil || last.RefreshToken == "" {
 			return nil, &ConfigError{Field: "Token.RefreshToken", Reason: "empty: the token cannot be refreshed"}
 		}
@@ -76,6 +76,8 @@ func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
 		}
 		return next, nil
 	})
+	s.r.spends = true // see WithTokenStore: redeemed only under the lease
+	return s
 }
 
 // ClientCredentialsSource returns a source of tokens for the client itself

@@ -11,11 +11,11 @@ import (
 // StoreError is a failure of a [TokenStore], of an [OBOCache] given
 // [WithCacheStore] or of a [Transport] given [WithTokenStore]: an error the
 // store returned, a call that did not return in time, or a panic. Both treat
-// it as a miss and go on with their own memory and the token endpoint (RFC
-// 9700 §4.14.2 still holds: a refresh token is redeemed once across the
-// replicas while the store answers). It reaches the application only through
-// [Config.Logger] and the handler of [WithStoreErrorHandler] or
-// [WithTokenStoreErrorHandler], never as the error of a call.
+// it as a miss and go on with their own memory and the token endpoint,
+// except where a refresh token would be redeemed outside the store's lease
+// (RFC 9700 §4.14.2): see [StoreUnavailableError], the one error of a call
+// that wraps it. It reaches the application through [Config.Logger] and the
+// handler of [WithStoreErrorHandler] or [WithTokenStoreErrorHandler].
 type StoreError struct {
 	Op    string // the method that failed: "Load", "Lock", "Store" or "Unlock"
 	Err   error  // what it returned; context.DeadlineExceeded when it did not return in time
@@ -45,15 +45,19 @@ const (
 	lockTimeout = 30 * time.Second
 )
 
-// WithTokenStoreErrorHandler sets a function called with every failure of
-// the [TokenStore] of [WithTokenStore], for metrics or alerts; the failure is
-// logged on the source's Config.Logger too. The Transport has already
-// treated it as a miss. The function runs on the renewal's goroutine, must
-// not block, and may be called concurrently; a panic in it is recovered.
-//
-// It is the Transport's twin of the [OBOCache]'s [WithStoreErrorHandler]:
-// the two take the same function, one per option type.
-func WithTokenStoreErrorHandler(handle func(ctx context.Context, err *StoreError)) TransportOption {
+// StoreErrorHandler is called with every failure of a [TokenStore], for
+// metrics or alerts: the one shape of store-error handler, for the
+// [OBOCache] ([WithStoreErrorHandler]), the [Transport]
+// ([WithTokenStoreErrorHandler]) and package redisstore. The failure is
+// logged on the Config.Logger too. It runs on the goroutine that called
+// the store, must not block, and may be called concurrently; a panic in it
+// is recovered.
+type StoreErrorHandler func(ctx context.Context, err *StoreError)
+
+// WithTokenStoreErrorHandler sets the [StoreErrorHandler] of the
+// [TokenStore] of [WithTokenStore]; [WithStoreErrorHandler] is the same for
+// an [OBOCache].
+func WithTokenStoreErrorHandler(handle StoreErrorHandler) TransportOption {
 	return func(o *transportOptions) {
 		if handle != nil {
 			o.policy.calls.handle, o.renewal = handle, true
@@ -88,7 +92,7 @@ func honorsContext(store TokenStore) bool {
 // and where their failures go. The OBOCache and the Transport share it.
 type storeCalls struct {
 	logger  *slog.Logger // nil: slog's default logger
-	handle  func(ctx context.Context, err *StoreError)
+	handle  StoreErrorHandler
 	timeout time.Duration // of one Load, Store or Unlock; zero: storeTimeout
 	lock    time.Duration // of the wait for a lease; zero: lockTimeout
 	inline  bool          // the store honours its deadlines: call it on the caller's goroutine

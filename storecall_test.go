@@ -16,10 +16,12 @@ import (
 )
 
 // TestTransportStoreThatPanicsOrHangsIsAMiss: a TokenStore that panics, or
-// ignores its context and never returns, is a miss for the Transport as it
-// is for the OBOCache: the request is served from memory and the token
+// ignores its context and never returns, is a miss for a Transport that
+// may renew outside the lease (WithInsecureRenewalOutsideLease) as it is
+// for the OBOCache: the request is served from memory and the token
 // endpoint, in about the call's bound, and the failure reaches
-// Config.Logger and the handler of WithTokenStoreErrorHandler.
+// Config.Logger and the handler of WithTokenStoreErrorHandler. Without the
+// option, see TestRefreshTokenIsNeverRedeemedOutsideTheLease.
 func TestTransportStoreThatPanicsOrHangsIsAMiss(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -63,6 +65,7 @@ func TestTransportStoreThatPanicsOrHangsIsAMiss(t *testing.T) {
 			var reported []*oauth2flows.StoreError
 			client := oauth2flows.NewClient(cfg, tok, oauth2flows.WithTokenStore(store, "user:alice"),
 				oauth2flows.WithTokenStoreTimeouts(50*time.Millisecond, 100*time.Millisecond),
+				oauth2flows.WithInsecureRenewalOutsideLease(),
 				oauth2flows.WithTokenStoreErrorHandler(func(_ context.Context, err *oauth2flows.StoreError) {
 					mu.Lock()
 					defer mu.Unlock()

@@ -140,6 +140,19 @@ func (s *fakeStore) put(key string, tok *oauth2flows.Token) {
 	e.data, e.expires = data, time.Time{}
 }
 
+// wipe forgets every value and lease, as a Redis without persistence that
+// restarts empty.
+func (s *fakeStore) wipe() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.entries {
+		if e.held {
+			close(e.released)
+		}
+	}
+	s.entries = map[string]*fakeEntry{}
+}
+
 // lapse lets key's lease expire, as if its holder had stalled past the TTL.
 func (s *fakeStore) lapse(key string) {
 	s.mu.Lock()
@@ -150,13 +163,16 @@ func (s *fakeStore) lapse(key string) {
 // current returns what is stored under key, or nil.
 func (s *fakeStore) current(key string) *oauth2flows.Token {
 	s.mu.Lock()
-	e := s.entries[key]
+	var data []byte
+	if e := s.entries[key]; e != nil {
+		data = e.data
+	}
 	s.mu.Unlock()
-	if e == nil || e.data == nil {
+	if data == nil {
 		return nil
 	}
 	var tok oauth2flows.Token
-	if err := json.Unmarshal(e.data, &tok); err != nil {
+	if err := json.Unmarshal(data, &tok); err != nil {
 		panic(err)
 	}
 	return &tok

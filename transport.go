@@ -82,10 +82,10 @@ func WithBase(rt http.RoundTripper) TransportOption {
 //     refresh token (RFC 9700 §4.14.2) is never lost. The next request calls
 //     the saver again with that same token before using it.
 //   - Its ctx carries the values of the request that caused the renewal but
-//     not its cancellation, and ends after one minute. A saver that runs
-//     longer is abandoned: the requests waiting get an error wrapping
-//     context.DeadlineExceeded, and the next request starts a new renewal,
-//     whose saver call waits for the abandoned one until its own deadline.
+//     not its cancellation, and ends after one minute. While it runs, a
+//     request whose own deadline passes gets a [*SaveError] saying a save
+//     is still running, and from then on every request fails at once with
+//     one, until it returns; the request after that works.
 //   - A panic in it is recovered and the waiting requests get a
 //     [*PanicError].
 //
@@ -130,13 +130,19 @@ func WithSaveInitialToken() TransportOption {
 // while the others wait and then use what it stored; a replica whose lease
 // lapsed never overwrites a newer token (see [TokenLease]).
 //
-// Every store error is a miss: it is logged at WARN on the source's
-// Config.Logger (slog's default logger when there is none, or for a source
-// not of this package), and the request goes on with the Transport's own
-// memory and the token endpoint; [WithTokenStoreErrorHandler] sees it too.
-// Each store call is bounded in time, also for a store that ignores its
-// context, and a panic in one is a miss: the wait for the lease at 30 s,
-// every other call at 2 s. A [ContextHonoringStore] is called on the
+// Every store error is logged at WARN on the source's Config.Logger (slog's
+// default logger when there is none, or for a source not of this package),
+// and [WithTokenStoreErrorHandler] sees it too. A refresh token is never
+// redeemed outside the lease: while the store fails, a valid token keeps
+// serving and an expired one is renewed once the store answers again,
+// retried with backoff for at most the lease wait, after which the request
+// fails with a [*StoreUnavailableError] (see there, and
+// [WithInsecureRenewalOutsideLease] for the opposite trade). Other grants
+// (client credentials, On-Behalf-Of, token exchange, a source not of this
+// package) spend nothing and go on with the Transport's own memory and the
+// token endpoint. Each store call is bounded in time, also for a store that
+// ignores its context, and a panic in one is a failure: the wait for the
+// lease at 30 s, every other call at 2 s. A [ContextHonoringStore] is called on the
 // renewal's own goroutine, any other store on a goroutine of its own.
 func WithTokenStore(store TokenStore, key string) TransportOption {
 	return func(o *transportOptions) {
@@ -186,9 +192,6 @@ func NewTransport(src TokenSource, opts ...TransportOption) *Transport {
 		if opt != nil {
 			opt(&o)
 		}
-	}
-	if o.policy.saver != nil {
-		o.policy.saving = make(chan struct{}, 1)
 	}
 	t := &Transport{base: o.base, hosts: o.hosts, http: o.http}
 	switch s := src.(type) {

@@ -310,8 +310,14 @@ func TestTransportRefreshErrors(t *testing.T) {
 			assert.Zero(t, saves.Load())
 			assert.Empty(t, base.seen())
 
-			_, err := get(t.Context(), client, resourceURL) // the next request tries again
-			require.NoError(t, err)
+			_, err := get(t.Context(), client, resourceURL)
+			if tt.wantReauth { // a refused refresh token is never sent again
+				require.ErrorIs(t, err, oauth2flows.ErrReauthRequired)
+				count, _ := f.refreshes()
+				assert.Equal(t, 1, count)
+				return
+			}
+			require.NoError(t, err) // the next request tries again
 			count, sent := f.refreshes()
 			assert.Equal(t, 2, count)
 			assert.Equal(t, []string{f.seed.RefreshToken, f.seed.RefreshToken}, sent, "the failure spent nothing")
@@ -374,12 +380,18 @@ func TestTransportSaverIgnoringItsContextDoesNotWedgeIt(t *testing.T) {
 	oauth2flows.SetRenewTimeout(tr, 100*time.Millisecond)
 	client := &http.Client{Transport: tr}
 
-	for range 2 { // the first request, then a later one, with no deadline of their own
+	for i := range 4 { // the first request, then later ones, with no deadline of their own
 		done := make(chan error, 1)
+		start := time.Now()
 		go func() { _, err := get(context.Background(), client, resourceURL); done <- err }()
 		select {
 		case err := <-done:
-			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			var serr *oauth2flows.SaveError
+			require.ErrorAs(t, err, &serr, "the error names the saver")
+			assert.Contains(t, err.Error(), "a save is still running")
+			if i > 0 {
+				assert.Less(t, time.Since(start), 50*time.Millisecond, "later requests fail at once")
+			}
 		case <-time.After(5 * time.Second):
 			t.Fatal("a request waits on the stuck renewal past its deadline")
 		}
@@ -411,4 +423,43 @@ func unique(vs []string) []string {
 		}
 	}
 	return out
+}
+
+// TestTransportStuckSaverFailsLaterRequestsAtOnce: requests with deadlines
+// of their own, while the saver does not return: the first waits out its
+// deadline and gets a *SaveError naming the saver, the later ones get it at
+// once, and the request after the saver returns works.
+func TestTransportStuckSaverFailsLaterRequestsAtOnce(t *testing.T) {
+	f := newRenewalFixture(t)
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
+	var calls atomic.Int32
+	tr := oauth2flows.NewTransport(oauth2flows.RefreshTokenSource(f.cfg, f.expired()), oauth2flows.WithBase(&recordingBase{}),
+		oauth2flows.WithTokenSaver(func(context.Context, *oauth2flows.Token) error {
+			if calls.Add(1) == 1 {
+				<-release
+			}
+			return nil
+		}))
+	client := &http.Client{Transport: tr}
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		start := time.Now()
+		_, err := get(ctx, client, resourceURL)
+		cancel()
+		var serr *oauth2flows.SaveError
+		require.ErrorAs(t, err, &serr)
+		assert.Contains(t, err.Error(), "a save is still running")
+		if i > 0 {
+			assert.Less(t, time.Since(start), 100*time.Millisecond, "at once, not at its deadline")
+		}
+	}
+	releaseOnce.Do(func() { close(release) })
+	require.Eventually(t, func() bool {
+		_, err := get(t.Context(), client, resourceURL)
+		return err == nil
+	}, 5*time.Second, 10*time.Millisecond)
+	count, _ := f.refreshes()
+	assert.Equal(t, 1, count)
 }

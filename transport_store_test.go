@@ -3,7 +3,6 @@ package oauth2flows_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
@@ -125,33 +124,6 @@ func TestReplicaWhoseLeaseLapsedDoesNotOverwriteANewerToken(t *testing.T) {
 	assert.Equal(t, newer.AccessToken, store.current("k").AccessToken, "the fenced write did not overwrite it")
 	assert.Equal(t, "carol", body, "the replica reloaded and uses the winner's token")
 	assert.Empty(t, saved, "the token it did not keep is not saved; the winner saved its own")
-}
-
-func TestReplicaServesRequestsWhenTheStoreFails(t *testing.T) {
-	srv, cfg, tok := signedIn(t)
-	api := protectedAPI(t, srv)
-	tok.Expiry = time.Now().Add(-time.Minute)
-	var logs syncBuffer
-	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	store := newFakeStore()
-	store.fail.Store(true)
-	var saves atomic.Int32
-	client := oauth2flows.NewClient(cfg, tok, oauth2flows.WithTokenStore(store, "user:alice"),
-		oauth2flows.WithTokenSaver(func(context.Context, *oauth2flows.Token) error { saves.Add(1); return nil }))
-
-	for range 3 {
-		status, body, err := getBody(t, client, api.URL)
-		require.NoError(t, err, "a store that is down is a miss, never a failed request")
-		assert.Equal(t, http.StatusOK, status)
-		assert.Equal(t, "alice", body)
-	}
-	n, _ := refreshRequests(srv)
-	assert.Equal(t, 1, n, "memory and the token endpoint")
-	assert.Equal(t, int32(1), saves.Load())
-	assert.Contains(t, logs.String(), "token store failed", "reported on Config.Logger")
-	assert.Contains(t, logs.String(), "connection refused")
-	assert.NotContains(t, logs.String(), tok.RefreshToken)
-	assert.NotContains(t, logs.String(), "user:alice", "the key may name a user")
 }
 
 func TestClientCredentialsReplicasShareOneTokenThroughTheStore(t *testing.T) {

@@ -22,6 +22,7 @@ func (s *Server) grantRefreshToken(c *Client, form url.Values) (*tokenResponse, 
 		s.mu.Unlock()
 		return nil, errInvalidGrant("refresh token was issued to another client")
 	case e.rotated:
+		s.store.reused++
 		s.store.revokeFamily(e.family)
 		s.mu.Unlock()
 		return nil, errInvalidGrant("refresh token already used; its family is revoked")
@@ -46,6 +47,7 @@ func (s *Server) grantRefreshToken(c *Client, form url.Values) (*tokenResponse, 
 	if policy == RotateRevokeFamily {
 		e.rotated = true
 	}
+	s.store.redeemed++
 	subject, granted, resources, fam := e.subject, e.scope, e.resources, e.family
 	s.mu.Unlock()
 	return s.issue(issuance{

@@ -19,6 +19,9 @@ type store struct {
 	asNonces  nonceSet                // DPoP nonces of the token and PAR endpoints (RFC 9449 §8)
 	rsNonces  nonceSet                // DPoP nonces of Protect (RFC 9449 §9)
 	pushed    map[string]*pushedEntry // by request_uri (RFC 9126)
+	// redeemed and reused count refresh tokens exchanged, and rotated ones
+	// presented again (RefreshStats).
+	redeemed, reused int
 }
 
 func newStore() store {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/oauth2flows/oauth2flows/redisstore/redistest"
 )
 
 // BenchmarkL2Hit compares a Load that finds a token (GET, AES-256-GCM open,
@@ -86,4 +88,47 @@ func BenchmarkOpen(b *testing.B) {
 
 func jwtLike(n int) string {
 	return strings.Repeat(base64.RawURLEncoding.EncodeToString([]byte("0123456789abcdef")), n/22+1)[:n]
+}
+
+// BenchmarkRenewalWait is what WithWaitReplicas costs a renewal (Lock,
+// Store of an Entra-sized token, Unlock) on a master with one replica, both
+// started by the test: "ratio" alternates a renewal without WAIT and one
+// with it, and reports wait/plain.
+func BenchmarkRenewalWait(b *testing.B) {
+	master := redistest.Start(b)
+	replica, err := redistest.RunReplica(master)
+	require.NoError(b, err)
+	b.Cleanup(replica.Stop)
+	c := newClient(b, master.Addr(), 0)
+	ctx := context.Background()
+	key := newKey(b)
+	plain := New(c, WithEncryptionKey(key))
+	wait := New(c, WithEncryptionKey(key), WithWaitReplicas(1, 100*time.Millisecond))
+	tok := testToken(jwtLike(1200), jwtLike(800), time.Now().Add(time.Hour))
+	tok.IDToken = jwtLike(1000)
+	renew := func(s *Store) {
+		l, err := s.Lock(ctx, "user")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := l.Store(ctx, tok, tok.Expiry); err != nil {
+			b.Fatal(err)
+		}
+		if err := l.Unlock(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	var tp, tw time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		renew(plain)
+		t1 := time.Now()
+		renew(wait)
+		tp += t1.Sub(t0)
+		tw += time.Since(t1)
+	}
+	b.ReportMetric(float64(tw)/float64(tp), "wait/plain")
+	b.ReportMetric(float64(tp.Nanoseconds())/float64(b.N), "ns/plain")
+	b.ReportMetric(float64(tw.Nanoseconds())/float64(b.N), "ns/wait")
 }

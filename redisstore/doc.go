@@ -24,17 +24,62 @@
 // a token must be renewed, one replica takes the key's lease ([Store.Lock]),
 // renews and stores; the others wait and then read what it stored.
 //
-// # Failure is a miss
+// # Faults
 //
-// Every error of the store (Redis down or slow, a value that does not open)
-// is a miss to its callers: they report it through Config.Logger and go on
-// with their own memory and the token endpoint. Each Redis call is bounded
-// by [WithTimeout]; give the client ContextTimeoutEnabled so that the bound
-// reaches the socket. The store then says so ([Store.HonorsContext]), and
-// the root package calls it on the caller's own goroutine rather than on a
-// goroutine of its own: an OBO cache's memory miss that Redis answers costs
-// about 1.2 times a bare GET instead of about 2 (BENCHMARKS.md). [WithErrorHandler] sees every error too, including
-// those of the lease's background renewal.
+// Redis fails over, restarts and stalls. Within each call ([WithTimeout],
+// 6 s by default, and the caller's deadline) the store retries what passes
+// with time: refused or reset connections, an attempt that got no answer
+// ([WithAttemptTimeout], 1 s), and the LOADING, READONLY, MASTERDOWN,
+// CLUSTERDOWN, TRYAGAIN, MOVED, ASK and BUSY replies; [Store.Lock]'s wait
+// for a lease polls through them. Every retried command is safe to run
+// twice: reads; a lease acquire that, run again by the same owner, returns
+// the lease it took; a write under a fence that writes the same value
+// again; a release that deletes only its own lease. With a Cluster client
+// the store also asks for the slot map to be reloaded after a failure,
+// which go-redis does not do by itself when a master dies.
+//
+// An error that lasts the whole call reaches the caller, a [*RedisError];
+// the root package reports it through Config.Logger and its store-error
+// handler. The failures no call returns (the attempts retried, the lease's
+// background renewal) go to [WithErrorHandler], whose function has the
+// root's handler type: give both the same one. Give the client
+// ContextTimeoutEnabled so that the bounds reach the socket. The store
+// then says so ([Store.HonorsContext]), and the root package calls it on
+// the caller's own goroutine rather than on a goroutine of its own: an OBO
+// cache's memory miss that Redis answers costs about 1.2 times a bare GET
+// instead of about 2 (BENCHMARKS.md).
+//
+// # Topologies
+//
+// A single Redis ([redis.NewClient]), Sentinel (go-redis's
+// [redis.NewFailoverClient], a master and its replicas) and Cluster
+// ([redis.NewClusterClient]) are supported and tested with failovers,
+// SIGKILL and restart of a master, and a master frozen with SIGSTOP, under
+// a storm of renewals of rotating refresh tokens (package
+// internal/failover). Redis 7.0 or later: the store's scripts are flagged
+// (#!lua), which replicas refuse to run. Every Redis key of a store key
+// shares one hash tag, so the lease's scripts run on Cluster. What each
+// guarantees:
+//
+//   - Single: a restart without persistence empties the store. Renewals go
+//     on from the replicas' memory; a holder whose lease Redis forgot still
+//     stores its token (its fence is gone, not taken).
+//   - Sentinel and Cluster: replication is asynchronous, so a failover can
+//     lose the writes a master answered just before it died or froze, a
+//     stored token or a lease among them. A lost token leaves the one
+//     before it, whose refresh token was already redeemed; a lost lease
+//     lets a second holder renew. Either can cost a rotating family: about
+//     one run in six of the Sentinel test that freezes the master past its
+//     failover did. [WithWaitReplicas](1, 100*time.Millisecond) closes
+//     that window: Lock and Store return once a replica has the write,
+//     for one more round trip per lease and per write (BENCHMARKS.md).
+//     Use it with rotating refresh tokens. A failover that finds no
+//     replica in sync still loses what was not replicated.
+//   - Reads go to masters only, even through a connection to a master a
+//     failover demoted: the store reads what it wrote.
+//
+// A Ring ([redis.NewRing]) works as independent single servers: a shard
+// that is lost takes its users' tokens with it.
 //
 // # Nothing readable
 //
@@ -47,13 +92,10 @@
 //
 // # The lease
 //
-// [Store.Lock] takes a lease (SET NX PX with a random owner) and a fencing
-// token in one atomic script, and extends the lease every TTL/3
+// [Store.Lock] takes a lease (a key with a random owner and a TTL) and a
+// fencing token in one atomic script, and extends the lease every TTL/3
 // ([WithLockTTL]) while it is held. A holder that dies stops extending it:
 // another replica takes over at most one TTL later. A holder whose lease
 // lapsed and was taken by another cannot store: its fence is no longer the
 // key's, and Store returns an error wrapping [oauth2flows.ErrLeaseLost].
-//
-// Every Redis key of a store key shares one hash tag, so the store works on
-// Redis Cluster.
 package redisstore

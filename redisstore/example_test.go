@@ -22,13 +22,17 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379", ContextTimeoutEnabled: true})
+	// One handler for every store failure: the store's own (retried
+	// attempts, background lease renewal) and those its callers report.
+	onStoreError := func(ctx context.Context, err *oauth2flows.StoreError) {
+		log.Printf("token store %s: %v", err.Op, err.Err) // never holds a token
+	}
 	store := redisstore.New(rdb,
 		redisstore.WithEncryptionKey(key),
 		redisstore.WithLockTTL(5*time.Second),
-		redisstore.WithErrorHandler(func(ctx context.Context, op string, err error) {
-			log.Printf("token store %s: %v", op, err) // never holds a token
-		}),
+		redisstore.WithErrorHandler(onStoreError),
 	)
+	_ = oauth2flows.WithTokenStoreErrorHandler(onStoreError)
 	ctx := context.Background()
 
 	lease, err := store.Lock(ctx, "crm-api")

@@ -3,28 +3,41 @@ package redisstore
 import (
 	"context"
 	"time"
+
+	"github.com/oauth2flows/oauth2flows"
 )
 
-// Defaults of a [Store].
+// Defaults of a [Store]. The timeouts fit a Redis failover (2 to 5 s with
+// Sentinel or Cluster) and a restart (about 1 s), not a LAN round trip: a
+// call rides them out when its caller's deadline allows.
 const (
-	DefaultLockTTL = 10 * time.Second       // lease of a renewal lock
-	DefaultTimeout = 500 * time.Millisecond // bound of each Redis call
-	DefaultPrefix  = "oauth2flows:"         // start of every Redis key
+	DefaultLockTTL        = 10 * time.Second // lease of a renewal lock
+	DefaultTimeout        = 6 * time.Second  // bound of one call, retries of transient errors included
+	DefaultAttemptTimeout = time.Second      // bound of one Redis round trip
+	DefaultPrefix         = "oauth2flows:"   // start of every Redis key
 )
+
+// MaxValueSize is the largest value, in bytes, that a [Store] writes or
+// reads: a sealed token, far above the few kB of an Entra token and its
+// refresh and ID tokens. Load reads no more than this of any value.
+const MaxValueSize = 256 << 10
 
 // Option configures a [Store] made by [New].
 type Option func(*config)
 
 type config struct {
-	keys      [][]byte // keys[0] seals; all open
-	oldKeys   [][]byte
-	nameKey   []byte
-	plaintext bool
-	lockTTL   time.Duration
-	timeout   time.Duration
-	prefix    string
-	onError   func(ctx context.Context, op string, err error)
-	errs      []*ConfigError
+	keys        [][]byte // keys[0] seals; all open
+	oldKeys     [][]byte
+	nameKey     []byte
+	plaintext   bool
+	lockTTL     time.Duration
+	timeout     time.Duration
+	attempt     time.Duration
+	prefix      string
+	onError     func(ctx context.Context, err *oauth2flows.StoreError)
+	waitN       int
+	waitTimeout time.Duration
+	errs        []*ConfigError
 }
 
 // WithEncryptionKey sets the 32-byte key that seals every stored token with
@@ -113,8 +126,18 @@ func WithLockTTL(d time.Duration) Option {
 	}
 }
 
-// WithTimeout bounds each Redis call (default [DefaultTimeout]). The bound
-// reaches the socket only when the client was made with
+// WithTimeout bounds each call of the store, its retries included (default
+// [DefaultTimeout]); the caller's deadline, when sooner, bounds it too.
+// Within it the store retries, with a jittered exponential backoff, the
+// errors of a Redis that is failing over, restarting or stalled: refused or
+// reset connections, timeouts of one attempt ([WithAttemptTimeout]), and
+// LOADING, READONLY, MASTERDOWN, CLUSTERDOWN, TRYAGAIN, MOVED, ASK and BUSY
+// replies. Every call it retries is safe to repeat: reads, and scripts that
+// do nothing more when run twice (see [Store.Lock]). [Store.Lock] waits for
+// a held lease until its ctx ends, and gives up when Redis has failed for
+// this long without a break.
+//
+// The bound reaches the socket only when the client was made with
 // ContextTimeoutEnabled; otherwise the client's own read and dial timeouts
 // apply as well.
 func WithTimeout(d time.Duration) Option {
@@ -127,18 +150,61 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+// WithAttemptTimeout bounds one Redis round trip (default
+// [DefaultAttemptTimeout]): an attempt that gets no answer in time, from a
+// stalled or unreachable server, is given up and tried again on a new
+// connection within [WithTimeout]. Set it above the slowest answer a
+// healthy Redis gives under load.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.errs = append(c.errs, &ConfigError{Field: "WithAttemptTimeout", Reason: "must be positive"})
+			return
+		}
+		c.attempt = d
+	}
+}
+
 // WithPrefix sets the start of every Redis key the store writes (default
 // [DefaultPrefix]), so that several applications can share one Redis.
 func WithPrefix(p string) Option {
 	return func(c *config) { c.prefix = p }
 }
 
-// WithErrorHandler sets a function called with every error the store
-// returns, and with the errors of the background lease renewal, which no
-// call returns. op is "load", "lock", "store", "unlock" or "renew". It is
-// the application's hook for Redis failures (like Microsoft.Identity.Web's
-// OnL2CacheFailure); the callers of the store treat each error as a miss
-// and go on. f must be safe for concurrent use and must not block.
-func WithErrorHandler(f func(ctx context.Context, op string, err error)) Option {
+// WithErrorHandler sets the [oauth2flows.StoreErrorHandler] called with
+// the failures that no call of the store returns, for metrics and alerts:
+// each failed attempt the store then retried (Op "Load", "Lock", "Store" or
+// "Unlock"), and the failures of a lease's background renewal (Op "Renew"),
+// of the release of a lease that Lock gave up (Op "Unlock") and of
+// replicas that did not acknowledge a write in time ([WithWaitReplicas]).
+// Err is a [*RedisError] or a [*ReplicaError].
+//
+// The errors that calls return are not passed to it: the root package
+// reports those to the handler of oauth2flows.WithTokenStoreErrorHandler or
+// WithStoreErrorHandler. Give the same handler to both and it sees every
+// failure once. f must be safe for concurrent use and must not block.
+func WithErrorHandler(f oauth2flows.StoreErrorHandler) Option {
 	return func(c *config) { c.onError = f }
+}
+
+// WithWaitReplicas makes the store wait, after each lease it takes and each
+// token it writes, until n replicas have acknowledged the write (Redis's
+// WAIT), for at most timeout, so that a failover cannot lose a rotated
+// refresh token or a lease that another replica would then take: Redis
+// replication is otherwise asynchronous. The wait runs on the connection
+// of the write, at the master that serves the key; it needs a
+// [redis.Client] (single or Sentinel's FailoverClient) or a
+// [redis.ClusterClient]. Fewer acknowledgements in time do not fail the
+// call, as the write stands on the master: the store reports a
+// [*ReplicaError] to [WithErrorHandler]. timeout must be below
+// [WithAttemptTimeout]. BENCHMARKS.md gives the cost: one more round trip
+// and the replica's acknowledgement per lease and per write.
+func WithWaitReplicas(n int, timeout time.Duration) Option {
+	return func(c *config) {
+		if n < 1 || timeout <= 0 {
+			c.errs = append(c.errs, &ConfigError{Field: "WithWaitReplicas", Reason: "needs at least 1 replica and a positive timeout"})
+			return
+		}
+		c.waitN, c.waitTimeout = n, timeout
+	}
 }

@@ -46,11 +46,11 @@ type errorLog struct {
 	errs []error
 }
 
-func (e *errorLog) handle(_ context.Context, op string, err error) {
+func (e *errorLog) handle(_ context.Context, err *oauth2flows.StoreError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.ops = append(e.ops, op)
-	e.errs = append(e.errs, err)
+	e.ops = append(e.ops, err.Op)
+	e.errs = append(e.errs, err.Err)
 }
 
 func (e *errorLog) get() ([]string, []error) {
@@ -92,9 +92,8 @@ func TestNewRefusesToStoreWithoutUsableConfig(t *testing.T) {
 			assert.Nil(t, l)
 			require.ErrorAs(t, err, &ce)
 
-			ops, errs := log.get()
-			assert.Equal(t, []string{"load", "lock"}, ops)
-			assert.Len(t, errs, 2)
+			ops, _ := log.get()
+			assert.Empty(t, ops, "the handler sees no error a call returned: the caller reports those")
 			n, err := c.DBSize(ctx).Result()
 			require.NoError(t, err)
 			assert.Zero(t, n, "nothing was sent to Redis")
@@ -218,7 +217,6 @@ func TestTamperedValuesAreErrors(t *testing.T) {
 		{"format byte", flip(0)},
 		{"truncated", good[:len(good)-1]},
 		{"header only", good[:1+keyIDLen+nonceLen]},
-		{"empty", []byte{}},
 		{"planted plaintext", append([]byte{formatPlain}, plainJSON...)},
 		{"raw JSON", plainJSON},
 		{"bob's value moved to alice", bobs},
@@ -234,11 +232,16 @@ func TestTamperedValuesAreErrors(t *testing.T) {
 			assert.NotContains(t, err.Error(), "secret")
 			assert.NotContains(t, err.Error(), "planted")
 			assert.NotContains(t, err.Error(), "bobs")
-			ops, errs := log.get()
-			assert.Equal(t, "load", ops[len(ops)-1])
-			assert.Same(t, err, errs[len(errs)-1], "the error handler sees what Load returned")
 		})
 	}
+	t.Run("empty is none", func(t *testing.T) {
+		require.NoError(t, c.Set(ctx, s.keys("alice").token, "", 0).Err())
+		got, err := s.Load(ctx, "alice")
+		assert.Nil(t, got)
+		assert.NoError(t, err, "as if deleted, which whoever can write an empty value can do too")
+	})
+	ops, _ := log.get()
+	assert.Empty(t, ops, "returned errors are the caller's to report")
 }
 
 func TestWrongKeyIsAMiss(t *testing.T) {
@@ -363,18 +366,28 @@ func TestPrefix(t *testing.T) {
 	assert.Len(t, keys, 2)
 }
 
+// TestRedisErrorsAreTyped: a Redis that refuses connections for the whole
+// call is a *RedisError, after retries the handler sees.
 func TestRedisErrorsAreTyped(t *testing.T) {
 	var log errorLog
 	c := newClient(t, "127.0.0.1:1", 0) // nothing listens there
-	s := New(c, WithEncryptionKey(newKey(t)), WithErrorHandler(log.handle))
+	const bound = 300 * time.Millisecond
+	s := New(c, WithEncryptionKey(newKey(t)), WithTimeout(bound), WithErrorHandler(log.handle))
+	start := time.Now()
 	_, err := s.Load(context.Background(), "k")
+	took := time.Since(start)
 	var re *RedisError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "load", re.Op)
 	assert.True(t, strings.HasPrefix(err.Error(), "oauth2flows: redisstore: load: redis: "), err.Error())
 	assert.False(t, errors.Is(err, oauth2flows.ErrLeaseLost))
-	ops, _ := log.get()
-	assert.Equal(t, []string{"load"}, ops)
+	assert.Less(t, took, bound+200*time.Millisecond, "retried within the bound, not past it")
+	ops, errs := log.get()
+	require.GreaterOrEqual(t, len(ops), 2, "connection refused is retried, with backoff")
+	for i, op := range ops {
+		assert.Equal(t, "Load", op)
+		require.ErrorAs(t, errs[i], &re)
+	}
 }
 
 // TestStoreHonorsContextWhenTheClientPutsDeadlinesOnTheSocket: the root

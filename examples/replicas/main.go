@@ -10,6 +10,12 @@
 //	redis-server --port 6379 --save '' &
 //	cd examples/replicas && go run .
 //
+// With -restart-redis it shows instead that signed-in users survive a Redis
+// crash: their refresh tokens rotate, and the redis-server it starts itself
+// (redis-server must be on PATH) is SIGKILLed mid-run and restarted empty:
+//
+//	go run . -restart-redis
+//
 // It is a module of its own, so that the root module never downloads a Redis
 // client.
 package main
@@ -18,6 +24,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,6 +49,12 @@ const (
 )
 
 func main() {
+	restart := flag.Bool("restart-redis", false, "run signed-in users with rotating refresh tokens on a redis-server of its own, SIGKILLed and restarted empty mid-run")
+	flag.Parse()
+	run := run
+	if *restart {
+		run = runRestart
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "replicas:", err)
 		os.Exit(1)

@@ -1,0 +1,117 @@
+package oauth2flows
+
+import (
+	"errors"
+	"time"
+)
+
+// Republish after loss. A store that restarts empty (Redis without
+// persistence, or a failover that lost the last writes) forgets the newest
+// token, which the replicas still hold, each the one it last used. The
+// first to renew must not redeem an older refresh token than another
+// replica holds: rotated, it is a reuse, and the server revokes the family
+// (RFC 9700 §4.14.2). So, under the lease:
+//
+//   - a replica whose token is still valid and finds the store empty, or
+//     holding an older token written back, writes its own back instead of
+//     renewing it; the others use it (renewShared);
+//   - a replica whose token has expired, and which had it from the store or
+//     stored it there, finding the store empty or holding a token written
+//     back, writes its own back unless a newer one is there, marked as
+//     written back, and fails the request with a [*StoreUnavailableError]
+//     at once; for republishWait its renewals do the same, while the other
+//     replicas check in on their next request. A valid token written back
+//     is used at once; after the wait, the newest token written back is
+//     renewed under the lease as usual.
+//
+// A token a Transport starts with (a seed) is trusted when the store is
+// empty, as when the store is new: so it must be the newest one saved
+// (WithTokenSaver to a database the replicas share), and a Transport is
+// made when its user's first request comes, not long before. An expired
+// seed is renewed only after seedGrace, during which the store is polled:
+// the lease of a replica that was renewing that very token may have been
+// lost with the store, and its new token is then stored or saved. A seed
+// that saw the store fail meanwhile is treated as a token the store lost.
+// The wait
+// protects a token that a replica with traffic holds. A newer
+// token held only by a replica that gets no request for the user during
+// the wait is not found: a store that must not lose a rotated refresh
+// token needs persistence or replicas acknowledging the write.
+
+// republishWait is how long after finding the store empty a replica lets
+// the others write back what they hold: the lease wait, long enough for a
+// replica that gets one request a minute for the user to check in.
+const republishWait = lockTimeout
+
+// seedGrace is how long an expired seed waits on an empty store: about as
+// long as a renewal under way when the store was lost takes to end.
+const seedGrace = 3 * time.Second
+
+// errSeedWait is how renewShared says that an expired seed found the store
+// empty.
+var errSeedWait = errors.New("an expired seed on an empty store")
+
+// seedMayBeSpent reports whether cur is an expired seed of a grant that
+// spends its refresh token.
+func (r *renewal) seedMayBeSpent(pol *renewPolicy, cur *tokenState) bool {
+	return r.spends && !pol.outsideLease && cur != nil && cur.unchecked && !r.seedSeenStoreFail.Load() && cur.tok.RefreshToken != "" &&
+		!time.Now().Before(cur.expireAt)
+}
+
+// errStoreLost is how renewShared says that the store lost the token.
+var errStoreLost = errors.New("the store lost the token; the replicas are writing back the newest")
+
+// republishedType marks, in IssuedTokenType, an expired token written back
+// after a loss, which no replica adopts and none renews before its wait
+// is over.
+const republishedType = "urn:oauth2flows:republished"
+
+func republished(tok *Token) bool { return tok != nil && tok.IssuedTokenType == republishedType }
+
+func republishedOf(tok *Token) *Token {
+	c := *tok
+	c.IssuedTokenType = republishedType
+	return &c
+}
+
+// lostPhase is where a renewal is in the recovery from a store that lost
+// its token.
+type lostPhase int
+
+const (
+	lostUnknown lostPhase = iota // the store has not been found empty
+	lostWaiting                  // it was: the replicas are writing back
+	lostDone                     // the wait is over: renew the newest written back
+)
+
+func (r *renewal) lostPhase() lostPhase {
+	switch until := r.lostUntil.Load(); {
+	case until == 0:
+		return lostUnknown
+	case time.Now().UnixNano() < until:
+		return lostWaiting
+	}
+	return lostDone
+}
+
+// lostWait starts the wait when it has not started, and returns the error
+// of the request meanwhile.
+func (r *renewal) lostWait(lost lostPhase) error {
+	if lost == lostUnknown {
+		r.lostUntil.CompareAndSwap(0, time.Now().Add(republishWait).UnixNano())
+	}
+	return &StoreUnavailableError{Err: &StoreError{Op: "Load", Err: errStoreLost}}
+}
+
+// awaitRepublish reports whether a renewal of cur under the lease, finding
+// stored, must let the replicas write their tokens back: the store is
+// found empty or holding a token written back, or, during the wait,
+// holding one that is not newer and valid; and cur was in the store (not a
+// seed, unless the seed saw the store fail) and spends a refresh token.
+func (r *renewal) awaitRepublish(lost lostPhase, pol *renewPolicy, cur *tokenState, stored *Token) bool {
+	if lost == lostDone || !r.spends || pol.outsideLease || cur == nil || cur.unchecked && !r.seedSeenStoreFail.Load() || cur.tok.RefreshToken == "" {
+		return false
+	}
+	return stored == nil || republished(stored) || lost == lostWaiting &&
+		(sameToken(stored, cur.tok) || older(stored, cur.tok) || !time.Now().Before(usableUntil(stored)))
+}
