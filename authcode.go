@@ -159,6 +159,9 @@ func authorizeParams(op string, cfg *Config, responseType, state string, o *opti
 	if o.set&optClaims != 0 {
 		q.Set("claims", o.claims) // OpenID Connect Core §5.5
 	}
+	if o.set&optNonce != 0 {
+		q.Set("nonce", o.nonce) // OpenID Connect Core §3.1.2.1
+	}
 	if responseType == "code" && cfg.DPoPKey != nil {
 		jkt, err := dpopJKT(cfg) // RFC 9449 §10: binds the code to the key
 		if err != nil {
