@@ -64,6 +64,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	s.deviceMetadata(meta)
 	s.dpopMetadata(meta)
 	s.parMetadata(meta)
+	s.oidcMetadata(meta)
 	writeJSON(w, http.StatusOK, meta)
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -161,7 +162,7 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 }
 
 // mintIDToken issues an OpenID Connect ID token (OpenID Connect Core §2).
-func (s *Server) mintIDToken(subject, clientID, nonce string) string {
+func (s *Server) mintIDToken(subject, clientID, nonce string, extra jwt.MapClaims) string {
 	now := s.now()
 	c := jwt.MapClaims{
 		"iss":       s.issuer(),
@@ -178,6 +179,7 @@ func (s *Server) mintIDToken(subject, clientID, nonce string) string {
 	if u := s.userBySubject(subject); u != nil && u.Username != "" {
 		c["preferred_username"] = u.Username
 	}
+	maps.Copy(c, extra)
 	s.entraIDClaims(c, subject)
 	return s.sign("JWT", c)
 }

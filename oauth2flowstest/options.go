@@ -49,6 +49,7 @@ func WithClient(c Client) Option {
 	return func(cfg *config) {
 		c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
 		c.GrantTypes = append([]string(nil), c.GrantTypes...)
+		c.PostLogoutRedirectURIs = append([]string(nil), c.PostLogoutRedirectURIs...)
 		c.SelfSignedCertificates = append([]*x509.Certificate(nil), c.SelfSignedCertificates...)
 		c.Audiences = append([]string(nil), c.Audiences...)
 		c.Roles = append([]string(nil), c.Roles...)

@@ -113,6 +113,9 @@ func (s *Server) genericEndpoint() oauth2flows.Endpoint {
 		IntrospectionURL: s.URL() + pathIntrospect,
 		DeviceAuthURL:    s.URL() + pathDeviceAuthorization,
 		PushedAuthURL:    s.URL() + pathPAR,
+		JWKSURL:          s.URL() + pathJWKS,
+		UserInfoURL:      s.URL() + pathUserInfo,
+		EndSessionURL:    s.URL() + pathEndSession,
 		// The server's metadata advertises it and every response carries iss.
 		AuthResponseIssParameterSupported: true,
 		RequirePushedAuthRequests:         s.cfg.par.required,
@@ -168,6 +171,9 @@ func endpointName(path string) string {
 		return EndpointDeviceVerification
 	case pathPAR:
 		return EndpointPAR
+	}
+	if n := oidcEndpointName(path); n != "" {
+		return n
 	}
 	return entraEndpointName(path)
 }
@@ -237,7 +243,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case pathPAR:
 		s.handlePAR(sw, r, rec)
 	default:
-		if !s.serveEntra(sw, r, path) {
+		if !s.serveOIDC(sw, r, path) && !s.serveEntra(sw, r, path) {
 			http.NotFound(sw, r)
 		}
 	}

@@ -51,6 +51,7 @@ type codeEntry struct {
 	used              bool
 	family            string // the family created on redemption
 	dpopJKT           string // RFC 9449 §10 dpop_jkt: the key the code is bound to
+	authTime          time.Time
 }
 
 // refreshEntry is an issued refresh token (RFC 6749 §1.5).
