@@ -35,6 +35,7 @@ func (s *Server) issue(is issuance) (*tokenResponse, *oauthError) {
 	at, exp := s.mintAccessToken(grant{
 		subject: is.subject, clientID: is.client.ID, audience: aud, scope: scp, act: is.act, family: fam,
 		boundCert: is.client.boundCert, dpopJKT: is.client.dpopJKT, appOnly: is.appOnly,
+		openid: hasScope(is.scope, "openid"),
 	})
 	resp := &tokenResponse{
 		accessToken: at,

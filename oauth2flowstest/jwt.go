@@ -108,6 +108,7 @@ type grant struct {
 	// to (RFC 9449 §6), "" if none.
 	dpopJKT string
 	appOnly bool // no user: the client acts for itself
+	openid  bool // granted the openid scope (OpenID Connect Core §5.3)
 }
 
 // audClaim is a JWT "aud": a string when there is one audience (RFC 7519 §4.1.3).
@@ -156,7 +157,7 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 	}
 	s.entraAccessClaims(c, g)
 	s.mu.Lock()
-	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp, appOnly: g.appOnly}
+	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp, appOnly: g.appOnly, openid: g.openid}
 	s.mu.Unlock()
 	return s.sign("at+jwt", c), s.cfg.accessLifetime
 }

@@ -102,13 +102,13 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		c, _ := ClaimsFromContext(r.Context())
 		s.mu.Lock()
 		e := s.store.access[c.ID]
-		appOnly := e != nil && e.appOnly
+		appOnly, openid := e != nil && e.appOnly, e != nil && e.openid
 		s.mu.Unlock()
 		if appOnly {
 			challenge(w, "an app-only token has no user")
 			return
 		}
-		if s.cfg.entra == nil && !hasScope(c.Scope, "openid") {
+		if s.cfg.entra == nil && !openid {
 			// OpenID Connect Core §5.3.3, RFC 6750 §3.1.
 			w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="openid"`)
 			http.Error(w, http.StatusText(http.StatusForbidden), http.StatusForbidden)

@@ -74,6 +74,7 @@ type accessEntry struct {
 	expires  time.Time
 	revoked  bool
 	appOnly  bool // issued to a client for itself (client credentials), no user
+	openid   bool // granted the openid scope: good at the userinfo endpoint
 }
 
 // family is every token descending from one authorization grant.
