@@ -65,6 +65,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	s.dpopMetadata(meta)
 	s.parMetadata(meta)
 	s.oidcMetadata(meta)
+	s.fapiMetadata(meta)
 	writeJSON(w, http.StatusOK, meta)
 }
 

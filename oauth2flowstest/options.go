@@ -26,6 +26,7 @@ type config struct {
 	device          deviceConfig    // RFC 8628, device.go
 	dpop            dpopConfig      // RFC 9449, dpop.go
 	par             parConfig       // RFC 9126, par.go
+	fapi2           bool            // WithFAPI2, fapi.go
 	assertions      assertionConfig // RFC 7523 trusted issuers, federation: jwtbearer.go
 }
 

@@ -64,6 +64,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, rec *Reques
 		s.writeError(w, e)
 		return
 	}
+	if e := s.fapiToken(c, rec.AuthMethod); e != nil {
+		s.writeError(w, e)
+		return
+	}
 	grantType := form.Get("grant_type")
 	if grantType == "" {
 		s.writeError(w, errInvalidRequest("grant_type missing"))
