@@ -92,6 +92,11 @@ func buildAuthorizeURL(op string, cfg *Config, responseType, state string, o *op
 	if err != nil {
 		return "", err
 	}
+	if responseType == "code" {
+		if params, err = requestObjectParams(cfg, params, true); err != nil {
+			return "", err
+		}
+	}
 	q, _ := url.ParseQuery(pu.RawQuery) // checked by authorizeParams
 	for k, v := range params {
 		q[k] = v
@@ -161,6 +166,9 @@ func authorizeParams(op string, cfg *Config, responseType, state string, o *opti
 	}
 	if o.set&optNonce != 0 {
 		q.Set("nonce", o.nonce) // OpenID Connect Core §3.1.2.1
+	}
+	if cfg.ResponseMode != "" {
+		q.Set("response_mode", cfg.ResponseMode) // JARM §2.3.4 "jwt"
 	}
 	if responseType == "code" && cfg.DPoPKey != nil {
 		jkt, err := dpopJKT(cfg) // RFC 9449 §10: binds the code to the key

@@ -1,6 +1,7 @@
 package oauth2flows
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"mime"
@@ -60,6 +61,12 @@ func (e *CallbackError) Unwrap() error { return e.err }
 // advertises authorization_response_iss_parameter_supported (RFC 9207 §2.4;
 // [Metadata.Endpoint] sets it); otherwise it is accepted, as many servers
 // do not send it.
+//
+// With Config.ResponseMode "jwt" (JARM), only the "response" JWT is read:
+// its signature is verified with the issuer's keys (Endpoint.JWKSURL,
+// fetched with r's context), its iss must be Endpoint.Issuer, its aud
+// ClientID and its exp in the future; then state, iss, code or error are
+// taken from inside it and checked as above.
 func ParseCallback(cfg *Config, r *http.Request, state string) (code string, err error) {
 	if r == nil || r.URL == nil {
 		return "", &ConfigError{Op: "ParseCallback", Field: "r", Reason: "nil request"}
@@ -77,7 +84,7 @@ func ParseCallback(cfg *Config, r *http.Request, state string) (code string, err
 	} else if v, err = url.ParseQuery(r.URL.RawQuery); err != nil {
 		return "", &CallbackError{Param: "query", Reason: "malformed query"}
 	}
-	code, err = codeFrom(cfg, v, state)
+	code, err = codeFrom(r.Context(), cfg, v, state)
 	return code, withOp("ParseCallback", err)
 }
 
@@ -93,14 +100,22 @@ func ParseCallbackURL(cfg *Config, redirectURL, state string) (code string, err 
 	if err != nil {
 		return "", &CallbackError{Param: "query", Reason: "malformed query"}
 	}
-	code, err = codeFrom(cfg, v, state)
+	code, err = codeFrom(context.Background(), cfg, v, state)
 	return code, withOp("ParseCallbackURL", err)
 }
 
-// codeFrom checks an authorization code response and returns its code.
-func codeFrom(cfg *Config, v url.Values, state string) (string, error) {
+// codeFrom checks an authorization code response, or with
+// Config.ResponseMode "jwt" the parameters inside its verified JARM
+// response, and returns its code. ctx bounds a key fetch.
+func codeFrom(ctx context.Context, cfg *Config, v url.Values, state string) (string, error) {
 	if cfg == nil {
 		return "", &ConfigError{Field: "cfg", Reason: "nil Config"}
+	}
+	if isJARM(cfg) {
+		var err error
+		if v, err = jarmResponse(ctx, cfg, v); err != nil {
+			return "", err
+		}
 	}
 	if err := checkResponse(v, state, func(v url.Values) error { return checkIssuer(cfg, v) }); err != nil {
 		return "", err

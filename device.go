@@ -201,8 +201,8 @@ func DeviceAccessToken(ctx context.Context, cfg *Config, da *DeviceAuthResponse,
 		// One DPoP session for every poll (RFC 9449 §8): the nonce the
 		// server gave one poll goes with the next, instead of costing each
 		// poll a use_dpop_nonce refusal and a second request.
-		if s, _ := ctx.Value(dpopSessionKey{}).(*dpopSession); s == nil || s.cfg != cfg {
-			ctx = withDPoPSession(ctx, newDPoPSession(cfg))
+		if o.dpop == nil || o.dpop.cfg != cfg {
+			o.dpop = newDPoPSession(cfg)
 		}
 	}
 	clock := pollClockFrom(ctx)

@@ -28,6 +28,10 @@
 //   - A web app whose server requires pushed authorization requests, or
 //     FAPI 2.0: [PushAuthCodeURL] instead of [AuthCodeURL], with [WithPKCE]
 //     and a [Config.DPoPKey]; the callback and [ExchangeCode] are the same.
+//     FAPI 2.0 clients authenticate with [Config.PrivateKey] (PS256 or
+//     ES256) and [Config.AssertionAudience] set to [AudienceIssuer], with
+//     Endpoint.Issuer set: a FAPI 2.0 server refuses the default audience,
+//     the token URL.
 //   - A CLI, a TV or any device without a browser: [DeviceAuth], show the
 //     user UserCode and VerificationURI, then [DeviceAccessToken] polls;
 //     denial and expiry match [ErrDeviceAccessDenied] and

@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
 	"github.com/oauth2flows/oauth2flows/internal/dpop"
 	"github.com/oauth2flows/oauth2flows/internal/jws"
+	"github.com/oauth2flows/oauth2flows/internal/redact"
 	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
 
@@ -110,16 +112,13 @@ func proofError(err error) error {
 	return fmt.Errorf("%w: %w", &ConfigError{Field: "Config.DPoPKey", Reason: reason}, err)
 }
 
-type dpopSessionKey struct{}
+// withSession makes a call use the session s of a long-lived object (a source,
+// an OBOCache, a device poll loop), so that its Prover and nonces outlive
+// one call: an explicit parameter of the call, through its options.
+func withSession(s *dpopSession) Option { return func(o *options) { o.dpop = s } }
 
-// withDPoPSession gives the calls made with ctx the session s of a
-// long-lived object, so that its Prover and nonces outlive one call.
-func withDPoPSession(ctx context.Context, s *dpopSession) context.Context {
-	if s == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, dpopSessionKey{}, s)
-}
+// plus returns opts and o, never writing into the caller's array.
+func plus(opts []Option, o Option) []Option { return append(opts[:len(opts):len(opts)], o) }
 
 // dpopCall is the DPoP part of one call through the poster: every attempt
 // gets a fresh proof for POST to target (RFC 9449 §4.2), and a
@@ -128,18 +127,16 @@ type dpopCall struct {
 	s      *dpopSession
 	p      *dpop.Prover
 	target *url.URL
-	nonce  string   // the nonce of a use_dpop_nonce refusal, for the retry
-	proofs []string // every proof sent, for scrubbing error text
+	nonce  string // the nonce of a use_dpop_nonce refusal, for the retry
 }
 
 // newDPoPCall returns the DPoP part of a call to target, or nil when cfg
-// has no DPoPKey. The session is the one of the long-lived object making
-// the call (see withDPoPSession) when it is for this cfg, else a new one.
-func newDPoPCall(ctx context.Context, cfg *Config, target string) (*dpopCall, error) {
+// has no DPoPKey. The session is s, the one of the long-lived object making
+// the call (see withSession), when it is for this cfg, else a new one.
+func newDPoPCall(cfg *Config, s *dpopSession, target string) (*dpopCall, error) {
 	if cfg.DPoPKey == nil {
 		return nil, nil
 	}
-	s, _ := ctx.Value(dpopSessionKey{}).(*dpopSession)
 	if s == nil || s.cfg != cfg {
 		s = newDPoPSession(cfg)
 	}
@@ -166,28 +163,28 @@ func (c *dpopCall) proof() (string, error) {
 	if err != nil {
 		return "", proofError(err)
 	}
-	c.proofs = append(c.proofs, proof)
 	return proof, nil
 }
 
-// post sends r through the wire layer, with proofs when c is not nil. A
-// refusal with use_dpop_nonce and a DPoP-Nonce header (RFC 9449 §8) is sent
-// once more at once, with a new proof carrying that nonce: the server
-// refused before processing the request, so this is safe even for an
-// authorization code. It does not count as one of policy's attempts; a
-// second use_dpop_nonce goes back to the caller. Every response's nonce is
-// remembered for the next request to that server (§8.2).
-func (c *dpopCall) post(ctx context.Context, client *http.Client, r *wire.Request, policy wire.Policy, logger *slog.Logger) (*wire.Response, error) {
+// post sends r through the wire layer. With c not nil, r.Build adds
+// c.proof's proofs, and a refusal with use_dpop_nonce and a DPoP-Nonce
+// header (RFC 9449 §8) is sent once more at once, built afresh with a
+// proof carrying that nonce: the server refused before processing the
+// request, so this is safe even for an authorization code. It does not
+// count as one of policy's attempts; a second use_dpop_nonce goes back to
+// the caller. Every response's nonce is remembered for the next request to
+// that server (§8.2). secrets are the credentials sent so far, for reading
+// the refusal.
+func (c *dpopCall) post(ctx context.Context, client *http.Client, r *wire.Request, policy wire.Policy, logger *slog.Logger, secrets func() []string) (*wire.Response, error) {
 	if c == nil {
 		return wire.Post(ctx, client, r, policy, logger)
 	}
-	r.Proof = c.proof
 	resp, err := wire.Post(ctx, client, r, policy, logger)
 	if err != nil {
 		return nil, err
 	}
 	nonce, ok := c.s.as.Remember(c.target, resp.Header)
-	if !ok || !useDPoPNonce(resp) {
+	if !ok || !useDPoPNonce(resp, secrets()) {
 		return resp, nil
 	}
 	c.nonce = nonce
@@ -202,11 +199,12 @@ func (c *dpopCall) post(ctx context.Context, client *http.Client, r *wire.Reques
 // useDPoPNonce reports whether an authorization server's answer asks for a
 // proof with its nonce: error use_dpop_nonce in the JSON body (RFC 9449
 // §8), or, as some servers answer, a 401 with a DPoP challenge saying so.
-func useDPoPNonce(resp *wire.Response) bool {
+// The body is decoded once: the poster reads the same decoding.
+func useDPoPNonce(resp *wire.Response, secrets []string) bool {
 	if resp.Status != http.StatusBadRequest && resp.Status != http.StatusUnauthorized {
 		return false
 	}
-	if wire.DecodeError(resp, nil).Code == dpop.UseNonceError {
+	if wire.DecodeError(resp, secrets).Code == dpop.UseNonceError {
 		return true
 	}
 	_, ok := dpop.UseNonce(&http.Response{StatusCode: resp.Status, Header: resp.Header})
@@ -217,4 +215,17 @@ func useDPoPNonce(resp *wire.Response) bool {
 // compared case-insensitively (RFC 6749 §7.1, RFC 9449 §5).
 func isDPoPToken(tok *Token) bool {
 	return tok != nil && strings.EqualFold(tok.TokenType, "DPoP")
+}
+
+// downgradeError refuses a token response to a request that carried a DPoP
+// proof but whose token is not DPoP-bound: token_type Bearer or none
+// (RFC 9449 §5). Sent as a bearer by the Transport, it would lose the
+// sender constraint the caller asked for, as a stripping proxy intends.
+func downgradeError(resp *wire.Response, secrets []string, tok *Token) error {
+	got := "missing"
+	if tok.TokenType != "" {
+		got = strconv.Quote(redact.SafeText(tok.TokenType, secrets, 32))
+	}
+	return &InvalidResponseError{StatusCode: resp.Status, ContentType: redact.SafeText(resp.Header.Get("Content-Type"), secrets, 64),
+		Reason: "token_type is " + got + ", not DPoP, although the request carried a DPoP proof (RFC 9449 §5): refused as a downgrade"}
 }

@@ -14,13 +14,14 @@ import (
 
 const fapiClient = "fapi-app"
 
-// fapiServer is a FAPI 2.0 server (WithFAPI2) with a
+// fapiServer is a FAPI 2.0 server (WithFAPI2, DPoP nonces) with a
 // private_key_jwt client of key, and the client's FAPI 2.0 Config: PAR,
 // PKCE, a nonce, DPoP and an assertion audience of the issuer.
-func fapiServer(t *testing.T, key crypto.Signer) (*oauth2flowstest.Server, *oauth2flows.Config) {
+func fapiServer(t *testing.T, key crypto.Signer, opts ...oauth2flowstest.Option) (*oauth2flowstest.Server, *oauth2flows.Config) {
 	t.Helper()
-	srv := grantServer(t, oauth2flowstest.WithFAPI2(),
-		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: fapiClient, PublicKey: key.Public(), RedirectURIs: []string{gRedirect}}))
+	srv := grantServer(t, append([]oauth2flowstest.Option{oauth2flowstest.WithFAPI2(), oauth2flowstest.WithDPoPNonce(),
+		oauth2flowstest.WithClient(oauth2flowstest.Client{ID: fapiClient, PublicKey: key.Public(), RedirectURIs: []string{gRedirect}})},
+		opts...)...)
 	md, err := oauth2flows.Discover(context.Background(), srv.URL())
 	require.NoError(t, err)
 	return srv, &oauth2flows.Config{
@@ -69,6 +70,29 @@ func TestFAPI2SignInAgainstTheTestServersProfile(t *testing.T) {
 	require.NotEmpty(t, pushes)
 	assert.Equal(t, oauth2flowstest.AuthPrivateKeyJWT, pushes[len(pushes)-1].AuthMethod)
 	assert.NotEmpty(t, pushes[len(pushes)-1].Form.Get("nonce"), "the pushed request carries the nonce")
+}
+
+func TestFAPI2MessageSigningSignInAgainstTheTestServersProfile(t *testing.T) {
+	key := ecKey(t)
+	srv, cfg := fapiServer(t, key, oauth2flowstest.WithFAPI2MessageSigning())
+	_, err := fapiSignIn(t, srv, cfg)
+	var oe *oauth2flows.Error
+	require.ErrorAs(t, err, &oe, "without a request object")
+	assert.Equal(t, "invalid_request", oe.Code)
+
+	cfg.RequestObjectKey = key // JAR (RFC 9101)
+	_, err = fapiSignIn(t, srv, cfg)
+	require.ErrorAs(t, err, &oe, "without JARM")
+	assert.Contains(t, oe.Description, "response_mode jwt")
+
+	cfg.ResponseMode = "jwt" // JARM
+	tok, err := fapiSignIn(t, srv, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, "DPoP", tok.TokenType)
+	pushes := srv.RequestsTo(oauth2flowstest.EndpointPAR)
+	last := pushes[len(pushes)-1].Form
+	assert.NotEmpty(t, last.Get("request"), "the pushed request is a request object")
+	assert.False(t, last.Has("nonce"), "every parameter, the nonce too, is inside it")
 }
 
 func TestFAPI2ProfileRefusesWhatFAPIForbids(t *testing.T) {

@@ -24,17 +24,40 @@ func (c *Config) httpClient(method AuthMethod) (*http.Client, error) {
 		hc.Timeout = defaultTimeout
 	}
 	hc.CheckRedirect = noRedirects
-	if method == TLSClientAuth || method == SelfSignedTLSClientAuth {
+	if usesCertificate(method) {
+		if err := c.needCertificate(method); err != nil {
+			return nil, err
+		}
 		rt, err := c.mtlsTransport(hc.Transport)
 		if err != nil {
 			return nil, err
 		}
 		hc.Transport = rt
 	}
+	hc.Transport = keepRedirects{hc.Transport}
 	return &hc, nil
 }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// keepRedirects hands a 3xx to the poster whatever its Location: net/http
+// parses Location before CheckRedirect is asked, and turns an unparsable
+// one into an error with no response, so an answer of the server would
+// pass for a network failure. The poster follows no redirect, so it needs
+// no Location.
+type keepRedirects struct{ base http.RoundTripper }
+
+func (k keepRedirects) RoundTrip(r *http.Request) (*http.Response, error) {
+	base := k.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(r)
+	if err == nil && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		resp.Header.Del("Location")
+	}
+	return resp, err
+}
 
 // endpointURL picks the URL for kind, using the RFC 8705 §5 alias when the
 // client authenticates with a certificate, and refuses unsafe URLs.

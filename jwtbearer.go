@@ -43,7 +43,7 @@ func JWTBearer(ctx context.Context, cfg *Config, assertion string, opts ...Optio
 // request. A refresh token in the response is ignored: the grant is simply
 // run again.
 func JWTBearerSource(cfg *Config, assertion func(ctx context.Context) (string, error), opts ...Option) TokenSource {
-	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
+	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token, dp Option) (*Token, error) {
 		if assertion == nil {
 			return nil, &ConfigError{Op: "JWTBearerSource", Field: "assertion", Reason: "nil function"}
 		}
@@ -51,6 +51,6 @@ func JWTBearerSource(cfg *Config, assertion func(ctx context.Context) (string, e
 		if err != nil {
 			return nil, withOp("JWTBearerSource", err)
 		}
-		return JWTBearer(ctx, cfg, a, opts...)
+		return JWTBearer(ctx, cfg, a, plus(opts, dp)...)
 	})
 }

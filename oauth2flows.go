@@ -229,6 +229,23 @@ type Config struct {
 	// sets [FAPI2Algs] (FAPI 2.0 Security Profile §5.4.1 refuses RS256).
 	// "none" and the HMAC algorithms are refused whatever this says.
 	IDTokenAlgs []string
+	// RequestObjectKey, when set, signs the authorization request as a
+	// request object (JAR, RFC 9101 §4): [PushAuthCodeURL] pushes it as
+	// "request" (RFC 9126 §3) and [AuthCodeURL] carries it by value. It
+	// holds every parameter, with iss (ClientID), aud (Endpoint.Issuer,
+	// required), exp, nbf, iat and jti. An RSA or ECDSA P-256 key; only
+	// Public and Sign are called.
+	RequestObjectKey crypto.Signer
+	// RequestObjectKeyID is the "kid" header of request objects.
+	RequestObjectKeyID string
+	// RequestObjectAlg is "PS256" or "ES256" (FAPI 2.0 allows no other);
+	// empty: ES256 for a P-256 key, PS256 for RSA.
+	RequestObjectAlg string
+	// ResponseMode is the authorization request's response_mode. "jwt"
+	// asks for a signed response (JARM): [ParseCallback] and
+	// [ParseCallbackURL] then read only its "response" JWT, verified with
+	// the issuer's keys (Endpoint.JWKSURL), its iss, aud and exp.
+	ResponseMode string
 
 	// HTTPClient sends every request. Nil means a default client with a
 	// 30-second timeout. Whatever client is given, token requests never follow

@@ -323,7 +323,7 @@ func (c *OBOCache) miss(ctx context.Context, lk localKey, sk string, fresh, load
 	}
 	xctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
 	defer cancel()
-	tok, err := c.exchange(withDPoPSession(xctx, c.dpop), c.cfg, assertion, opts...)
+	tok, err := c.exchange(xctx, c.cfg, assertion, plus(opts, withSession(c.dpop))...)
 	if err != nil {
 		if refusesAssertion(err, c.grant) {
 			c.refused.put(lk, err, time.Now(), c.refusalTTL)

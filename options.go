@@ -64,6 +64,8 @@ type options struct {
 	tokenTypeHint      string
 	claims             string
 	nonce              string
+
+	dpop *dpopSession // see withSession; not an option users set
 }
 
 // collect returns what opts set.

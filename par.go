@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/oauth2flows/oauth2flows/internal/redact"
@@ -27,12 +28,16 @@ import (
 // The request_uri is short-lived (often 60 s) and single use: push right
 // before redirecting the user. Errors are an [*Error] from the server, a
 // [*ConfigError] for what was refused before sending, an
-// [*InvalidResponseError] for a response without request_uri, or a
+// [*InvalidResponseError] for a response without request_uri or
+// expires_in (both REQUIRED), or a
 // [*NetworkError].
 func PushAuthCodeURL(ctx context.Context, cfg *Config, state string, opts ...Option) (string, error) {
 	const op = "PushAuthCodeURL"
 	pu, params, err := authorizeParams(op, cfg, "code", state, collect(opts))
 	if err != nil {
+		return "", withOp(op, err)
+	}
+	if params, err = requestObjectParams(cfg, params, false); err != nil { // RFC 9126 §3
 		return "", withOp(op, err)
 	}
 	// The options are already in params; the poster gets none, so that it
@@ -52,13 +57,17 @@ func PushAuthCodeURL(ctx context.Context, cfg *Config, state string, opts ...Opt
 		return "", bad("body exceeds 1 MiB")
 	}
 	var par struct {
-		RequestURI string `json:"request_uri"`
+		RequestURI string          `json:"request_uri"`
+		ExpiresIn  json.RawMessage `json:"expires_in"`
 	}
 	if err := json.Unmarshal(resp.Body, &par); err != nil {
 		return "", bad("not a pushed authorization response")
 	}
 	if par.RequestURI == "" || strings.ContainsAny(par.RequestURI, "\x00\r\n") {
 		return "", bad("no usable request_uri")
+	}
+	if n, err := strconv.ParseInt(string(par.ExpiresIn), 10, 64); err != nil || n <= 0 {
+		return "", bad("expires_in, REQUIRED, is missing or not a positive number of seconds")
 	}
 	q, _ := url.ParseQuery(pu.RawQuery) // checked by authorizeParams
 	q.Set("client_id", cfg.ClientID)

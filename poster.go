@@ -2,6 +2,7 @@ package oauth2flows
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -131,23 +132,23 @@ func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*T
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, decodeError(resp, secrets)
 	}
-	return decodeToken(resp, secrets, time.Now())
+	tok, err := decodeToken(resp, secrets, time.Now())
+	if err == nil && cfg.DPoPKey != nil && !isDPoPToken(tok) {
+		return nil, downgradeError(resp, secrets, tok)
+	}
+	return tok, err
 }
 
 // post is the one place that talks to the authorization server. It applies
 // the call's options to the form, authenticates the client, POSTs with
 // retries (through internal/wire) and returns the capped response, with the
 // credential values the request carried, for scrubbing error text.
-func post(ctx context.Context, cfg *Config, r *request, o *options) (*wire.Response, []string, error) {
-	resp, redact, err := send(ctx, cfg, r, o)
-	if err != nil {
-		return nil, nil, withOp(r.op, err)
-	}
-	return resp, redact, nil
-}
-
-// send is post without naming the call in a *ConfigError.
-func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.Response, redact []string, err error) {
+func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.Response, redact []string, err error) {
+	defer func() {
+		if err != nil {
+			resp, redact, err = nil, nil, withOp(r.op, err)
+		}
+	}()
 	if ctx == nil {
 		return nil, nil, &ConfigError{Field: "ctx", Reason: "nil context"}
 	}
@@ -161,7 +162,7 @@ func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.
 	if err != nil {
 		return nil, nil, err
 	}
-	method, err := cfg.authMethod()
+	method, auth, err := cfg.clientAuth()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -169,32 +170,48 @@ func send(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.
 	if err != nil {
 		return nil, nil, err
 	}
-	header := http.Header{}
-	header.Set("Content-Type", "application/x-www-form-urlencoded")
-	header.Set("Accept", "application/json")
-	if !r.anonymous || cfg.ClientID != "" || method != NoClientAuth {
-		if err := cfg.authenticate(ctx, method, form, header); err != nil {
-			return nil, nil, err
-		}
+	authenticates := !r.anonymous || cfg.ClientID != "" || method != NoClientAuth
+	if authenticates && cfg.ClientID == "" {
+		return nil, nil, &ConfigError{Field: "Config.ClientID", Reason: "not set"}
 	}
 	client, err := cfg.httpClient(method)
 	if err != nil {
 		return nil, nil, err
 	}
-	dc, err := newDPoPCall(ctx, cfg, target) // nil without Config.DPoPKey
+	dc, err := newDPoPCall(cfg, o.dpop, target) // nil without Config.DPoPKey
 	if err != nil {
 		return nil, nil, err
 	}
-	redact = redactions(cfg, form, header)
-	body := form.Encode()
-	resp, err = dc.post(ctx, client, &wire.Request{
-		URL: target, Header: header, Body: body,
-		OneTime: r.oneTime, Secrets: redact,
-		Kind: r.kind.String(), Grant: r.grant,
-	}, wire.Policy(cfg.Retry), cfg.Logger)
-	if dc != nil {
-		redact = append(redact, dc.proofs...)
+	// Every attempt, the use_dpop_nonce retry included, is built afresh:
+	// a new client assertion (RFC 7523 §3: a server may refuse a jti it has
+	// seen) and a new proof (RFC 9449 §11.1).
+	build := func() (http.Header, string, []string, error) {
+		f := maps.Clone(form)
+		header := http.Header{}
+		header.Set("Content-Type", "application/x-www-form-urlencoded")
+		header.Set("Accept", "application/json")
+		if authenticates {
+			if err := auth.authenticate(ctx, cfg, f, header); err != nil {
+				return nil, "", nil, err
+			}
+		}
+		secrets := redactions(cfg, f, header)
+		if dc != nil {
+			proof, err := dc.proof()
+			if err != nil {
+				return nil, "", nil, err
+			}
+			header.Set("DPoP", proof)
+			secrets = append(secrets, proof)
+		}
+		redact = append(redact, secrets...)
+		return header, f.Encode(), secrets, nil
 	}
+	resp, err = dc.post(ctx, client, &wire.Request{
+		URL: target, Build: build,
+		OneTime: r.oneTime,
+		Kind:    r.kind.String(), Grant: r.grant,
+	}, wire.Policy(cfg.Retry), cfg.Logger, func() []string { return redact })
 	return resp, redact, networkError(err)
 }
 

@@ -36,20 +36,20 @@ func (s *grantSource) Token(ctx context.Context) (*Token, error) {
 
 // newGrantSource returns a source over grant, starting from seed (which may
 // be nil). A nil Config fails every call with a [*ConfigError].
-func newGrantSource(cfg *Config, seed *Token, grant func(ctx context.Context, last *Token) (*Token, error)) *grantSource {
+func newGrantSource(cfg *Config, seed *Token, grant func(ctx context.Context, last *Token, dp Option) (*Token, error)) *grantSource {
 	if cfg == nil {
-		grant = func(context.Context, *Token) (*Token, error) {
+		grant = func(context.Context, *Token, Option) (*Token, error) {
 			return nil, &ConfigError{Field: "cfg", Reason: "nil Config"}
 		}
 	}
-	r := newRenewal(grant, nil)
+	r := newRenewal(func(ctx context.Context, last *Token) (*Token, error) { return grant(ctx, last, nil) }, nil)
 	if cfg != nil {
 		r.logger = cfg.Logger
 		// DPoP (RFC 9449): the source's requests share one Prover and the
 		// servers' nonces, and its Transport sends its DPoP tokens.
 		r.dpop = newDPoPSession(cfg)
 		r.grant = func(ctx context.Context, last *Token) (*Token, error) {
-			return grant(withDPoPSession(ctx, r.dpop), last)
+			return grant(ctx, last, withSession(r.dpop))
 		}
 	}
 	r.seed(seed)
@@ -65,11 +65,11 @@ func newGrantSource(cfg *Config, seed *Token, grant func(ctx context.Context, la
 // opts apply to every refresh, e.g. [WithScopes]. A refresh token the
 // server no longer accepts gives an error that matches [ErrReauthRequired].
 func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
-	return newGrantSource(cfg, tok, func(ctx context.Context, last *Token) (*Token, error) {
+	return newGrantSource(cfg, tok, func(ctx context.Context, last *Token, dp Option) (*Token, error) {
 		if last == nil || last.RefreshToken == "" {
 			return nil, &ConfigError{Field: "Token.RefreshToken", Reason: "empty: the token cannot be refreshed"}
 		}
-		next, err := Refresh(ctx, cfg, last.RefreshToken, opts...)
+		next, err := Refresh(ctx, cfg, last.RefreshToken, plus(opts, dp)...)
 		if err != nil {
 			return nil, err
 		}
@@ -87,8 +87,8 @@ func RefreshTokenSource(cfg *Config, tok *Token, opts ...Option) TokenSource {
 // issued, and the grant can simply be run again. With [WithTokenStore],
 // replicas share one token.
 func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
-	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token) (*Token, error) {
-		return ClientCredentials(ctx, cfg, opts...)
+	return newGrantSource(cfg, nil, func(ctx context.Context, _ *Token, dp Option) (*Token, error) {
+		return ClientCredentials(ctx, cfg, plus(opts, dp)...)
 	})
 }
 
@@ -104,8 +104,8 @@ func ClientCredentialsSource(cfg *Config, opts ...Option) TokenSource {
 // SAML ([WithRequestedTokenType]) is not a bearer token and a [Transport]
 // refuses to send it.
 func OnBehalfOfSource(cfg *Config, assertion string, opts ...Option) TokenSource {
-	return newGrantSource(cfg, nil, boundedBy(assertion, func(ctx context.Context) (*Token, error) {
-		return OnBehalfOf(ctx, cfg, assertion, opts...)
+	return newGrantSource(cfg, nil, boundedBy(assertion, func(ctx context.Context, dp Option) (*Token, error) {
+		return OnBehalfOf(ctx, cfg, assertion, plus(opts, dp)...)
 	}))
 }
 
@@ -116,8 +116,8 @@ func OnBehalfOfSource(cfg *Config, assertion string, opts ...Option) TokenSource
 // token_type is "N_A" is not a bearer token and a [Transport] refuses to
 // send it.
 func TokenExchangeSource(cfg *Config, subjectToken string, opts ...Option) TokenSource {
-	return newGrantSource(cfg, nil, boundedBy(subjectToken, func(ctx context.Context) (*Token, error) {
-		return TokenExchange(ctx, cfg, subjectToken, opts...)
+	return newGrantSource(cfg, nil, boundedBy(subjectToken, func(ctx context.Context, dp Option) (*Token, error) {
+		return TokenExchange(ctx, cfg, subjectToken, plus(opts, dp)...)
 	}))
 }
 
@@ -135,13 +135,13 @@ func (*assertionExpiredError) Unwrap() error { return ErrReauthRequired }
 // boundedBy wraps a grant that acts for the user of assertion so that its
 // tokens expire no later than the assertion (RFC 7523 §3 "exp"): a
 // downstream token must not outlive the user's own.
-func boundedBy(assertion string, grant func(ctx context.Context) (*Token, error)) func(context.Context, *Token) (*Token, error) {
+func boundedBy(assertion string, grant func(ctx context.Context, dp Option) (*Token, error)) func(context.Context, *Token, Option) (*Token, error) {
 	exp, ok := unverifiedExpiry(assertion)
-	return func(ctx context.Context, _ *Token) (*Token, error) {
+	return func(ctx context.Context, _ *Token, dp Option) (*Token, error) {
 		if ok && !time.Now().Before(exp) {
 			return nil, errAssertionExpired
 		}
-		tok, err := grant(ctx)
+		tok, err := grant(ctx, dp)
 		if err != nil || !ok || (!tok.Expiry.IsZero() && !tok.Expiry.After(exp)) {
 			return tok, err
 		}

@@ -33,12 +33,15 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, rec *Re
 	rec.Form = q
 	// RFC 9126 §4: a pushed request is used in place of the query.
 	pushed := q.Has("request_uri")
+	var msg string
 	if pushed {
-		var msg string
-		if q, msg = s.takePushed(q); msg != "" {
-			authorizePage(w, http.StatusBadRequest, msg)
-			return
-		}
+		q, msg = s.takePushed(q)
+	} else {
+		q, msg = s.requestObjectByValue(q) // RFC 9101 §5
+	}
+	if msg != "" {
+		authorizePage(w, http.StatusBadRequest, msg)
+		return
 	}
 	c := s.clients[q.Get("client_id")]
 	if c == nil {
@@ -57,6 +60,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, rec *Re
 
 	implicit := q.Get("response_type") == "token"
 	fail := func(code, desc string) {
+		if !implicit && isJARM(q.Get("response_mode")) {
+			s.redirectJARMError(w, r, redirect, c.ID, q.Get("state"), code, desc)
+			return
+		}
 		s.redirectError(w, r, redirect, implicit, q.Get("state"), code, desc)
 	}
 	if !pushed && s.cfg.par.required {
@@ -136,6 +143,7 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 	if st := q.Get("state"); st != "" {
 		p.Set("state", st)
 	}
+	p = s.jarmParams(q.Get("response_mode"), c.ID, p)
 	http.Redirect(w, r, withParams(redirect, p, false), http.StatusFound)
 }
 

@@ -80,6 +80,12 @@ type Client struct {
 	// client with On-Behalf-Of or token exchange (RFC 8693 §2.1).
 	Audiences []string
 
+	// RequireSignedRequestObject makes the client's authorization requests
+	// valid only as signed request objects (JAR, RFC 9101 §10.5
+	// require_signed_request_object), verified with PublicKey; when
+	// pushed (RFC 9126 §3), the push must carry it.
+	RequireSignedRequestObject bool
+
 	// Roles are the app roles granted to the client, the "roles" claim of
 	// its app-only tokens with [WithEntra].
 	Roles []string

@@ -128,7 +128,7 @@ var entraCodes = []struct {
 	{"name the API with a scope or a resource", entraCode{aadsts: 70011}},
 	{"client_id is required in a pushed authorization request", entraCode{aadsts: 900144}},
 	{"the pushed authorization request endpoint accepts POST only", entraCode{aadsts: 900561}},
-	{"request objects", entraCode{aadsts: 9002313}},
+	{"request object", entraCode{aadsts: 9002313}},
 	{"request_uri must not be pushed", entraCode{aadsts: 9002313}},
 	{"response_type missing", entraCode{aadsts: 900144}},
 	{"response_type must be", entraCode{aadsts: 70005}},

@@ -37,6 +37,19 @@ func WithFAPI2() Option {
 	}
 }
 
+// WithFAPI2MessageSigning is [WithFAPI2] with what FAPI 2.0 Message
+// Signing (final) adds for authorization requests and responses, as
+// oidc-provider with JAR and JARM required does: every pushed request is a
+// signed request object (JAR, RFC 9101; §5.3.1), verified with the
+// client's PublicKey, and asks for a signed authorization response
+// (response_mode jwt, JARM; §5.4.1), which the server then sends.
+func WithFAPI2MessageSigning() Option {
+	return func(cfg *config) {
+		WithFAPI2()(cfg)
+		cfg.fapi2MessageSigning = true
+	}
+}
+
 // fapiClientAuth refuses, under WithFAPI2, a client that authenticated by
 // another method than FAPI 2.0 allows.
 func (s *Server) fapiClientAuth(method string) *oauthError {
@@ -76,6 +89,8 @@ func (s *Server) fapiPushed(method string, form url.Values) *oauthError {
 		return errInvalidRequest("FAPI 2.0 requires redirect_uri in the pushed authorization request")
 	case form.Get("code_challenge") == "":
 		return errInvalidRequest("FAPI 2.0 requires PKCE with S256")
+	case s.cfg.fapi2MessageSigning && !isJARM(form.Get("response_mode")):
+		return errInvalidRequest("FAPI 2.0 Message Signing requires response_mode jwt (JARM)")
 	}
 	return nil
 }
@@ -96,5 +111,9 @@ func (s *Server) fapiMetadata(meta map[string]any) {
 		meta[k] = fapiAlgs
 	}
 	meta["response_types_supported"] = []string{"code"}
+	meta["request_object_signing_alg_values_supported"] = fapiAlgs
+	if s.cfg.fapi2MessageSigning {
+		meta["require_signed_request_object"] = true
+	}
 	meta["grant_types_supported"] = []string{"authorization_code", "refresh_token", "client_credentials"}
 }

@@ -64,6 +64,9 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request, rec *Request)
 		c, e = s.bindDPoP(w, r, c, false)
 	}
 	if e == nil {
+		form, e = s.unpackRequestObject(c, form) // RFC 9126 §3
+	}
+	if e == nil {
 		e = s.checkPushed(c, form)
 	}
 	if e == nil {
@@ -113,9 +116,6 @@ func (s *Server) checkPushed(c *Client, form url.Values) *oauthError {
 		return errInvalidRequest("client_id is required in a pushed authorization request (RFC 9126 §2.1)")
 	case form.Has("request_uri"):
 		return errInvalidRequest("request_uri must not be pushed (RFC 9126 §2.1)")
-	case form.Has("request"):
-		return &oauthError{status: http.StatusBadRequest, code: "request_not_supported",
-			description: "request objects (RFC 9101) are not supported"}
 	}
 	if jkt := form.Get("dpop_jkt"); jkt != "" && c.dpopJKT != "" && jkt != c.dpopJKT {
 		// RFC 9449 §10.1: both given, they must name the same key.

@@ -126,7 +126,7 @@ func TestPARPushRefusals(t *testing.T) {
 		{"RedirectNotRegistered", pushedParams(url.Values{"redirect_uri": {"https://evil.example/cb"}}), confAuth, 400, "invalid_request"},
 		{"PlainPKCE", pushedParams(url.Values{"code_challenge_method": {"plain"}}), confAuth, 400, "invalid_request"},
 		{"RequestURIPushed", pushedParams(url.Values{"request_uri": {"urn:ietf:params:oauth:request_uri:x"}}), confAuth, 400, "invalid_request"},
-		{"RequestObject", pushedParams(url.Values{"request": {"eyJ.e30."}}), confAuth, 400, "request_not_supported"},
+		{"UnverifiableRequestObject", pushedParams(url.Values{"request": {"eyJ.e30."}}), confAuth, 400, "invalid_request_object"},
 		{"NoResponseType", pushedParams(url.Values{"response_type": nil}), confAuth, 400, "invalid_request"},
 		{"NoClientIDDespiteBasic", pushedParams(url.Values{"client_id": nil}), confAuth, 400, "invalid_request"},
 		{"UnsupportedResponseType", pushedParams(url.Values{"response_type": {"id_token"}}), confAuth, 400, "unsupported_response_type"},

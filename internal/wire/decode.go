@@ -221,17 +221,24 @@ func DecodeToken(r *Response, secrets []string, now time.Time) (Token, error) {
 
 // DecodeError reads an error response (RFC 6749 §5.2). A body that is not
 // an error object, such as a proxy's HTML page, still gives an
-// *ErrorResponse with the status and a short snippet.
+// *ErrorResponse with the status and a short snippet. The body is decoded
+// once: a second call returns the first one's result, so secrets must be
+// all the request's credentials from the first call on.
 func DecodeError(r *Response, secrets []string) *ErrorResponse {
+	if r.errResp != nil {
+		return r.errResp
+	}
 	m, ok := parseMembers(r.Header.Get("Content-Type"), r.Body)
 	if ok && m.has("error") && !r.TooLarge {
-		return errorFromMembers(r, m, secrets)
+		r.errResp = errorFromMembers(r, m, secrets)
+	} else {
+		r.errResp = &ErrorResponse{
+			Status:     r.Status,
+			RetryAfter: ParseRetryAfter(r.Header.Get("Retry-After"), time.Now()),
+			Body:       redact.Snippet(r.Body, secrets),
+		}
 	}
-	return &ErrorResponse{
-		Status:     r.Status,
-		RetryAfter: ParseRetryAfter(r.Header.Get("Retry-After"), time.Now()),
-		Body:       redact.Snippet(r.Body, secrets),
-	}
+	return r.errResp
 }
 
 func errorFromMembers(r *Response, m members, secrets []string) *ErrorResponse {

@@ -32,20 +32,12 @@ type Request struct {
 	// log line.
 	Kind, Grant string
 
-	// Proof, when set, makes a DPoP proof (RFC 9449 §4) for each attempt,
-	// sent in the DPoP header: a proof is never reused, not even by a retry
-	// (§11.1). Its error ends the request before that attempt and is
-	// returned as is. The proof is scrubbed from that attempt's errors.
-	Proof func() (string, error)
-}
-
-// withProof returns a copy of r whose header adds the proof.
-func (r *Request) withProof(proof string) *Request {
-	c := *r
-	c.Header = r.Header.Clone()
-	c.Header.Set("DPoP", proof)
-	c.Secrets = append(r.Secrets[:len(r.Secrets):len(r.Secrets)], proof)
-	return &c
+	// Build, when set, makes each attempt's Header, Body and Secrets
+	// afresh, replacing the fields above: what a server consumes, a client
+	// assertion's jti (RFC 7523 §3) or a DPoP proof (RFC 9449 §11.1), is
+	// never sent twice, not even by a retry. Its error ends the request
+	// before that attempt and is returned as is.
+	Build func() (header http.Header, body string, secrets []string, err error)
 }
 
 // Response is what the server answered: status, header and a body capped
@@ -55,6 +47,8 @@ type Response struct {
 	Header   http.Header
 	Body     []byte
 	TooLarge bool
+
+	errResp *ErrorResponse // DecodeError's result: the body is decoded once
 }
 
 // NetworkError is an attempt that got no usable HTTP response. URL has no
@@ -80,12 +74,14 @@ func Post(ctx context.Context, client *http.Client, r *Request, policy Policy, l
 	for n := 1; ; n++ {
 		start := time.Now()
 		one := r
-		if r.Proof != nil {
-			proof, err := r.Proof()
+		if r.Build != nil {
+			h, body, secrets, err := r.Build()
 			if err != nil {
 				return nil, err
 			}
-			one = r.withProof(proof)
+			c := *r
+			c.Header, c.Body, c.Secrets = h, body, secrets
+			one = &c
 		}
 		a := doOnce(ctx, client, one)
 		logAttempt(ctx, logger, r, n, a, time.Since(start))

@@ -3,6 +3,8 @@ package oauth2flows
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/url"
 )
 
 // AssertionError is a failure of a callback that supplies an assertion:
@@ -44,6 +46,20 @@ func callAssertion(ctx context.Context, field string, f func(context.Context) (s
 	return a, nil
 }
 
+// assertionFunc is private_key_jwt with an assertion from elsewhere
+// (Config.ClientAssertion, e.g. workload identity federation), asked afresh
+// for every attempt.
+type assertionFunc struct{}
+
+func (assertionFunc) authenticate(ctx context.Context, c *Config, form url.Values, _ http.Header) error {
+	a, err := callAssertion(ctx, "Config.ClientAssertion", c.ClientAssertion)
+	if err != nil {
+		return err
+	}
+	setAssertion(c, form, a)
+	return nil
+}
+
 // assertionMethod is the client authentication method of a Config with
 // ClientAssertion: private_key_jwt (RFC 7523 §2.2, the registered name
 // servers use for federated assertions too). AuthAuto with another
@@ -74,14 +90,4 @@ func (c *Config) assertionMethod() (AuthMethod, error) {
 	}
 	return 0, &ConfigError{Field: "Config.ClientAssertion", Reason: "set, but Config.AuthMethod is " + c.AuthMethod.String() +
 		", which sends no client assertion; use AuthAuto or PrivateKeyJWT"}
-}
-
-// assertionFor returns the client assertion for method m: the one
-// Config.ClientAssertion supplies, asked afresh for every request, or one
-// signed here.
-func (c *Config) assertionFor(ctx context.Context, m AuthMethod) (string, error) {
-	if m == PrivateKeyJWT && c.ClientAssertion != nil {
-		return callAssertion(ctx, "Config.ClientAssertion", c.ClientAssertion)
-	}
-	return c.clientAssertion(m)
 }
