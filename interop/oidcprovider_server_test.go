@@ -41,6 +41,13 @@ func (p *oidcProvider) TokenURL() string { return p.Issuer + "/token" }
 // without running these tests.
 func startOIDCProvider(t *testing.T) *oidcProvider {
 	t.Helper()
+	return startOIDCProviderEnv(t)
+}
+
+// startOIDCProviderEnv is startOIDCProvider with extra environment
+// variables for server.mjs ("NAME=value").
+func startOIDCProviderEnv(t *testing.T, env ...string) *oidcProvider {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed: the oidc-provider interop tests need Node.js (20.19 or later)")
@@ -55,7 +62,7 @@ func startOIDCProvider(t *testing.T) *oidcProvider {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, node, "server.mjs")
 	cmd.Dir = oidcProviderDir
-	cmd.Env = append(os.Environ(), "OIDC_CONF_SECRET="+p.Secret)
+	cmd.Env = append(append(os.Environ(), "OIDC_CONF_SECRET="+p.Secret), env...)
 	cmd.WaitDelay = 5 * time.Second
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr

@@ -1,0 +1,226 @@
+package interop
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauth2flows/oauth2flows"
+)
+
+// fapiRedirect and fapiPostLogout are registered for server.mjs's FAPI
+// clients.
+const (
+	fapiRedirect   = "http://127.0.0.1/cb"
+	fapiPostLogout = "http://127.0.0.1/signed-out"
+)
+
+// fapiProvider is oidc-provider in its FAPI 2.0 profile (server.mjs,
+// OIDC_PROFILE=fapi2) behind a tampering proxy. The Go test made the
+// server's signing keys, so the proxy can forge what a misbehaving server
+// would send, correctly signed, as the conformance suite's client tests do.
+type fapiProvider struct {
+	*oidcProvider
+	serverEC  *ecdsa.PrivateKey // kid "ec", ES256: ID tokens, JARM
+	serverRSA *rsa.PrivateKey   // kid "rsa", PS256
+	clientKey *ecdsa.PrivateKey // the clients' private_key_jwt, JAR and DPoP key
+	proxy     *tamperProxy
+}
+
+// startFAPIProvider starts oidc-provider's FAPI 2.0 profile, with DPoP
+// server nonces required when nonces is set.
+func startFAPIProvider(t *testing.T, nonces bool) *fapiProvider {
+	t.Helper()
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	f := &fapiProvider{serverEC: ec, serverRSA: serverRSAKey(t), clientKey: clientECKey(t)}
+	serverJWKS, err := json.Marshal(map[string]any{"keys": []any{
+		privateJWK(f.serverEC, "ec", "ES256"), privateJWK(f.serverRSA, "rsa", "PS256"),
+	}})
+	require.NoError(t, err)
+	clientJWKS, err := json.Marshal(map[string]any{"keys": []any{publicJWK(&f.clientKey.PublicKey, "client", "ES256")}})
+	require.NoError(t, err)
+	env := []string{"OIDC_PROFILE=fapi2", "OIDC_FAPI_SERVER_JWKS=" + string(serverJWKS), "OIDC_FAPI_CLIENT_JWKS=" + string(clientJWKS)}
+	if nonces {
+		env = append(env, "OIDC_DPOP_REQUIRE_NONCE=1")
+	}
+	f.oidcProvider = startOIDCProviderEnv(t, env...)
+	f.proxy = newTamperProxy(t, f.Issuer)
+	return f
+}
+
+// config is the FAPI 2.0 client Config for client ("fapi-pkjwt" or
+// "fapi-ms"), with the endpoints of the SDK's discovery, and the token
+// endpoint through the tampering proxy.
+func (f *fapiProvider) config(t *testing.T, client string) *oauth2flows.Config {
+	t.Helper()
+	md, err := oauth2flows.Discover(t.Context(), f.Issuer)
+	require.NoError(t, err)
+	ep := md.Endpoint()
+	ep.TokenURL = f.proxy.srv.URL + strings.TrimPrefix(ep.TokenURL, f.Issuer)
+	cfg := &oauth2flows.Config{
+		ClientID:          client,
+		Endpoint:          ep,
+		RedirectURL:       fapiRedirect,
+		Scopes:            []string{"openid", "offline_access"},
+		PrivateKey:        f.clientKey,
+		KeyID:             "client",
+		AssertionAudience: oauth2flows.AudienceIssuer, // FAPI 2.0 §5.3.2.1
+		DPoPKey:           f.clientKey,
+		IDTokenAlgs:       oauth2flows.FAPI2Algs(),
+		KeySet:            oauth2flows.NewKeySet(ep.JWKSURL, nil),
+		Retry:             oauth2flows.RetryPolicy{MaxAttempts: 1},
+	}
+	if client == "fapi-ms" {
+		cfg.RequestObjectKey, cfg.RequestObjectKeyID = f.clientKey, "client" // JAR
+		cfg.ResponseMode = "jwt"                                          // JARM
+	}
+	return cfg
+}
+
+// browse follows an authorization URL as the user's browser would, with
+// cookies, through oidc-provider's login (which server.mjs completes at
+// once), and returns the redirect to the client's redirect URI.
+func browse(t *testing.T, authURL string) string {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	var final string
+	c := &http.Client{Jar: jar, CheckRedirect: func(r *http.Request, _ []*http.Request) error {
+		if strings.HasPrefix(r.URL.String(), fapiRedirect) {
+			final = r.URL.String()
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	resp, err := c.Get(authURL)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	require.NotEmpty(t, final, "no redirect to the client (status %d): %s", resp.StatusCode, body)
+	return final
+}
+
+// forge re-signs claims as the server would (ES256, kid "ec"), or with
+// another method and key.
+func (f *fapiProvider) forge(t *testing.T, claims jwt.MapClaims, method jwt.SigningMethod, kid string) string {
+	t.Helper()
+	var key any = f.serverEC
+	switch method.Alg() {
+	case "PS256", "RS256":
+		key = f.serverRSA
+	case "none":
+		key = jwt.UnsafeAllowNoneSignatureType
+	}
+	tok := jwt.NewWithClaims(method, claims)
+	if kid != "" {
+		tok.Header["kid"] = kid
+	}
+	s, err := tok.SignedString(key)
+	require.NoError(t, err)
+	return s
+}
+
+// tamperProxy forwards everything to oidc-provider, keeping the Host the
+// client used (so DPoP's htu matches), and lets a test rewrite the next
+// token response's JSON.
+type tamperProxy struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	fn  func(map[string]any)
+}
+
+func newTamperProxy(t *testing.T, upstream string) *tamperProxy {
+	t.Helper()
+	u, err := url.Parse(upstream)
+	require.NoError(t, err)
+	p := &tamperProxy{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		p.mu.Lock()
+		fn := p.fn
+		p.fn = nil
+		p.mu.Unlock()
+		if fn == nil || resp.StatusCode != http.StatusOK {
+			if fn != nil {
+				p.set(fn) // not the token response: keep it for the next one
+			}
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			return err
+		}
+		fn(m)
+		body, _ = json.Marshal(m)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
+	p.srv = httptest.NewServer(rp)
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// set makes the proxy rewrite the next successful token response with fn.
+func (p *tamperProxy) set(fn func(map[string]any)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fn = fn
+}
+
+// privateJWK is the JWK of a server signing key, private part included,
+// for server.mjs only (RFC 7518 §6.2.2, §6.3.2).
+func privateJWK(key any, kid, alg string) map[string]string {
+	b64 := base64.RawURLEncoding.EncodeToString
+	switch k := key.(type) {
+	case *ecdsa.PrivateKey:
+		j := publicJWK(&k.PublicKey, kid, alg)
+		j["d"] = b64(k.D.FillBytes(make([]byte, 32)))
+		return j
+	case *rsa.PrivateKey:
+		k.Precompute()
+		j := publicJWK(&k.PublicKey, kid, alg)
+		j["d"], j["p"], j["q"] = b64(k.D.Bytes()), b64(k.Primes[0].Bytes()), b64(k.Primes[1].Bytes())
+		j["dp"], j["dq"], j["qi"] = b64(k.Precomputed.Dp.Bytes()), b64(k.Precomputed.Dq.Bytes()), b64(k.Precomputed.Qinv.Bytes())
+		return j
+	}
+	panic("key type")
+}
+
+// publicJWK is the public JWK of a key, for signature use with alg.
+func publicJWK(key any, kid, alg string) map[string]string {
+	b64 := base64.RawURLEncoding.EncodeToString
+	switch k := key.(type) {
+	case *ecdsa.PublicKey:
+		return map[string]string{"kty": "EC", "crv": "P-256", "kid": kid, "alg": alg, "use": "sig",
+			"x": b64(k.X.FillBytes(make([]byte, 32))), "y": b64(k.Y.FillBytes(make([]byte, 32)))}
+	case *rsa.PublicKey:
+		return map[string]string{"kty": "RSA", "kid": kid, "alg": alg, "use": "sig",
+			"n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}
+	}
+	panic("key type")
+}
