@@ -91,7 +91,7 @@ func (f *fapiProvider) config(t *testing.T, client string) *oauth2flows.Config {
 	}
 	if client == "fapi-ms" {
 		cfg.RequestObjectKey, cfg.RequestObjectKeyID = f.clientKey, "client" // JAR
-		cfg.ResponseMode = "jwt"                                          // JARM
+		cfg.ResponseMode = "jwt"                                             // JARM
 	}
 	return cfg
 }
