@@ -2,6 +2,7 @@ package interop
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -56,6 +57,7 @@ func TestOIDCProviderFAPI2HappyPaths(t *testing.T) {
 		{"fapi2-security-profile-final-client-test-happy-path", "fapi-pkjwt", true},
 		{"fapi2-security-profile-final-client-test-happy-path-no-dpop-nonce", "fapi-pkjwt", false},
 		{"fapi2-message-signing-final-client-test-happy-path (JAR, JARM)", "fapi-ms", true},
+		{"fapi2-security-profile-final-client-test-happy-path (tls_client_auth, certificate-bound tokens)", "fapi-mtls", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := startFAPIProvider(t, tc.nonces)
@@ -71,7 +73,11 @@ func TestOIDCProviderFAPI2HappyPaths(t *testing.T) {
 			}
 			tok, claims, err := fapiRedeem(t, cfg, callback, s)
 			require.NoError(t, err)
-			assert.Equal(t, "DPoP", tok.TokenType)
+			if tc.client == "fapi-mtls" {
+				assert.True(t, strings.EqualFold("Bearer", tok.TokenType), "bound to the certificate, not to a DPoP key")
+			} else {
+				assert.Equal(t, "DPoP", tok.TokenType)
+			}
 			assert.Equal(t, "alice", claims.Subject)
 			assert.Equal(t, s.nonce, claims.Nonce)
 			assert.Equal(t, f.Issuer, claims.Issuer)
@@ -79,11 +85,20 @@ func TestOIDCProviderFAPI2HappyPaths(t *testing.T) {
 			info, err := oauth2flows.UserInfo(t.Context(), cfg, tok, claims.Subject)
 			require.NoError(t, err, "userinfo with the DPoP-bound token")
 			assert.Equal(t, "alice", info.Subject)
+			if tc.client == "fapi-mtls" {
+				// RFC 8705 §3: without the certificate the bound token is refused.
+				bare := *cfg
+				bare.Certificate, bare.HTTPClient, bare.Endpoint.UserInfoURL = nil, nil, f.Issuer+"/me"
+				_, err := oauth2flows.UserInfo(t.Context(), &bare, tok, claims.Subject)
+				var oe *oauth2flows.Error
+				require.ErrorAs(t, err, &oe, "the token is certificate-bound")
+				assert.Equal(t, 401, oe.StatusCode)
+			}
 
 			require.NotEmpty(t, tok.RefreshToken)
 			next, err := oauth2flows.Refresh(t.Context(), cfg, tok.RefreshToken)
-			require.NoError(t, err, "refresh with DPoP and a new client assertion")
-			assert.Equal(t, "DPoP", next.TokenType)
+			require.NoError(t, err, "refresh with DPoP and a new client assertion, or with the certificate")
+			assert.Equal(t, tok.TokenType, next.TokenType)
 			if next.IDToken != "" {
 				_, err = next.VerifyIDToken(t.Context(), cfg, "")
 				require.NoError(t, err, "the refreshed ID token")

@@ -6,8 +6,12 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"math/big"
 	"net/http"
@@ -19,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
@@ -43,6 +48,7 @@ type fapiProvider struct {
 	serverRSA *rsa.PrivateKey   // kid "rsa", PS256
 	clientKey *ecdsa.PrivateKey // the clients' private_key_jwt, JAR and DPoP key
 	proxy     *tamperProxy
+	mtls      *mtlsFrontEnd // the RFC 8705 §5 aliases, for "fapi-mtls"
 }
 
 // startFAPIProvider starts oidc-provider's FAPI 2.0 profile, with DPoP
@@ -58,12 +64,15 @@ func startFAPIProvider(t *testing.T, nonces bool) *fapiProvider {
 	require.NoError(t, err)
 	clientJWKS, err := json.Marshal(map[string]any{"keys": []any{publicJWK(&f.clientKey.PublicKey, "client", "ES256")}})
 	require.NoError(t, err)
-	env := []string{"OIDC_PROFILE=fapi2", "OIDC_FAPI_SERVER_JWKS=" + string(serverJWKS), "OIDC_FAPI_CLIENT_JWKS=" + string(clientJWKS)}
+	f.mtls = newMTLSFrontEnd(t)
+	env := []string{"OIDC_PROFILE=fapi2", "OIDC_FAPI_SERVER_JWKS=" + string(serverJWKS), "OIDC_FAPI_CLIENT_JWKS=" + string(clientJWKS),
+		"OIDC_MTLS_ALIAS=" + f.mtls.srv.URL}
 	if nonces {
 		env = append(env, "OIDC_DPOP_REQUIRE_NONCE=1")
 	}
 	f.oidcProvider = startOIDCProviderEnv(t, env...)
 	f.proxy = newTamperProxy(t, f.Issuer)
+	f.mtls.forwardTo(t, f.Issuer)
 	return f
 }
 
@@ -76,6 +85,7 @@ func (f *fapiProvider) config(t *testing.T, client string) *oauth2flows.Config {
 	require.NoError(t, err)
 	ep := md.Endpoint()
 	ep.TokenURL = f.proxy.srv.URL + strings.TrimPrefix(ep.TokenURL, f.Issuer)
+	require.Equal(t, f.mtls.srv.URL+"/token", ep.MTLSTokenURL, "discovery fills the mTLS aliases")
 	cfg := &oauth2flows.Config{
 		ClientID:          client,
 		Endpoint:          ep,
@@ -88,6 +98,16 @@ func (f *fapiProvider) config(t *testing.T, client string) *oauth2flows.Config {
 		IDTokenAlgs:       oauth2flows.FAPI2Algs(),
 		KeySet:            oauth2flows.NewKeySet(ep.JWKSURL, nil),
 		Retry:             oauth2flows.RetryPolicy{MaxAttempts: 1},
+	}
+	if client == "fapi-mtls" {
+		// tls_client_auth (RFC 8705 §2.1): the certificate, no key, no DPoP;
+		// the tokens are bound to the certificate (§3).
+		cfg.PrivateKey, cfg.KeyID, cfg.DPoPKey = nil, "", nil
+		cfg.Certificate, cfg.AuthMethod = &f.mtls.clientCert, oauth2flows.TLSClientAuth
+		cfg.HTTPClient = f.mtls.srv.Client() // trusts the front end's certificate
+		// The SDK reads no userinfo alias: the bound token goes to the one
+		// the metadata names for certificate clients.
+		cfg.Endpoint.UserInfoURL = f.mtls.srv.URL + "/me"
 	}
 	if client == "fapi-ms" {
 		cfg.RequestObjectKey, cfg.RequestObjectKeyID = f.clientKey, "client" // JAR
@@ -223,4 +243,70 @@ func publicJWK(key any, kid, alg string) map[string]string {
 			"n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}
 	}
 	panic("key type")
+}
+
+// mtlsFrontEnd is the TLS front end oidc-provider expects for mTLS (its
+// features.mTLS reads the certificate from the request, as forwarded by a
+// TLS terminator): it asks for a client certificate, verifies it against
+// the test's CA, and forwards the request with the certificate in
+// x-client-cert and the verdict in x-client-cert-verified, which it never
+// takes from the client.
+type mtlsFrontEnd struct {
+	srv        *httptest.Server
+	clientCert tls.Certificate // CN=fapi-mtls, issued by the test's CA
+	mu         sync.Mutex
+	upstream   http.Handler
+}
+
+func newMTLSFrontEnd(t *testing.T) *mtlsFrontEnd {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "interop test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	require.NoError(t, err)
+	ca, err := x509.ParseCertificate(caDER)
+	require.NoError(t, err)
+	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "fapi-mtls"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
+	require.NoError(t, err)
+	fe := &mtlsFrontEnd{clientCert: tls.Certificate{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	fe.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del("X-Client-Cert")
+		r.Header.Del("X-Client-Cert-Verified")
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			leaf := r.TLS.PeerCertificates[0]
+			r.Header.Set("X-Client-Cert", url.PathEscape(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw}))))
+			if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err == nil {
+				r.Header.Set("X-Client-Cert-Verified", "SUCCESS")
+			}
+		}
+		fe.mu.Lock()
+		up := fe.upstream
+		fe.mu.Unlock()
+		up.ServeHTTP(w, r)
+	}))
+	fe.srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+	fe.srv.StartTLS()
+	t.Cleanup(fe.srv.Close)
+	return fe
+}
+
+// forwardTo sends what the front end receives to oidc-provider, keeping
+// the Host the client used.
+func (fe *mtlsFrontEnd) forwardTo(t *testing.T, upstream string) {
+	t.Helper()
+	u, err := url.Parse(upstream)
+	require.NoError(t, err)
+	fe.mu.Lock()
+	defer fe.mu.Unlock()
+	fe.upstream = httputil.NewSingleHostReverseProxy(u)
 }
