@@ -104,6 +104,7 @@ func TestFAPI2ProfileRefusesWhatFAPIForbids(t *testing.T) {
 	}{
 		{"assertion audience the token URL", func(c *oauth2flows.Config) { c.AssertionAudience = oauth2flows.AudienceTokenURL }, "invalid_client"},
 		{"no sender constraint", func(c *oauth2flows.Config) { c.DPoPKey = nil }, "invalid_request"},
+		{"RS256 DPoP proofs", func(c *oauth2flows.Config) { c.DPoPKey, c.DPoPAlg = rsaKey(t), "RS256" }, "invalid_dpop_proof"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -209,8 +209,8 @@ func (s *Server) checkJWT(in *authInput) (*Client, *oauthError) {
 	algs := []string{"RS256", "PS256", "ES256"}
 	if method == AuthClientSecretJWT {
 		algs = []string{"HS256"}
-	} else if s.cfg.fapi2 {
-		algs = fapiAlgs
+	} else {
+		algs = s.signingAlgs(algs)
 	}
 	var claims jwt.RegisteredClaims
 	_, err = jwt.ParseWithClaims(assertion, &claims, func(*jwt.Token) (any, error) { return key, nil },

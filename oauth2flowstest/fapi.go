@@ -20,8 +20,10 @@ var fapiAlgs = []string{"PS256", "ES256"}
 //     each with a redirect_uri, PKCE S256 (§5.3.1.2) and response_type
 //     code;
 //   - client authentication by private_key_jwt or mTLS only (§5.3.2.1),
-//     private_key_jwt assertions signed with PS256 or ES256 (§5.4.1) whose
-//     "aud" is the issuer identifier itself, as a string (§5.3.2.1);
+//     private_key_jwt assertions whose "aud" is the issuer identifier
+//     itself, as a string (§5.3.2.1);
+//   - PS256 or ES256 for client assertions, DPoP proofs and request
+//     objects (§5.4.1);
 //   - sender-constrained access tokens (§5.3.2.2): every token request
 //     carries a DPoP proof (RFC 9449) or comes over mTLS with a certificate
 //     the tokens are bound to (RFC 8705 §3);
@@ -48,6 +50,15 @@ func WithFAPI2MessageSigning() Option {
 		WithFAPI2()(cfg)
 		cfg.fapi2MessageSigning = true
 	}
+}
+
+// signingAlgs narrows the algorithms accepted for client assertions, DPoP
+// proofs and request objects to FAPI 2.0's (§5.4.1) under WithFAPI2.
+func (s *Server) signingAlgs(algs []string) []string {
+	if s.cfg.fapi2 {
+		return fapiAlgs
+	}
+	return algs
 }
 
 // fapiClientAuth refuses, under WithFAPI2, a client that authenticated by
