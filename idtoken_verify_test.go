@@ -178,13 +178,13 @@ func TestVerifyIDTokenKeySetIsFetchedOnceAcrossVerifications(t *testing.T) {
 		_, err := tokenWith(iss.sign(t, jwt.SigningMethodES256, "ec", iss.claims())).VerifyIDToken(context.Background(), cfg, oidcNonce)
 		require.NoError(t, err)
 	}
-	// Forged kids cost at most one fetch per minute: the first one was
-	// just now, so they cost none.
+	require.EqualValues(t, 1, iss.fetches.Load(), "one fetch for twenty verifications")
+	// Forged kids cost at most one refetch per minute, however many.
 	for range 5 {
 		_, err := tokenWith(iss.sign(t, jwt.SigningMethodES256, "forged", iss.claims())).VerifyIDToken(context.Background(), cfg, oidcNonce)
 		require.Error(t, err)
 	}
-	assert.EqualValues(t, 1, iss.fetches.Load())
+	assert.LessOrEqual(t, iss.fetches.Load(), int64(2))
 
 	// Without a KeySet every verification fetches.
 	cfg.KeySet = nil

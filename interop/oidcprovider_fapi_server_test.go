@@ -219,7 +219,8 @@ func privateJWK(key any, kid, alg string) map[string]string {
 	switch k := key.(type) {
 	case *ecdsa.PrivateKey:
 		j := publicJWK(&k.PublicKey, kid, alg)
-		j["d"] = b64(k.D.FillBytes(make([]byte, 32)))
+		d, _ := k.Bytes()
+		j["d"] = b64(d)
 		return j
 	case *rsa.PrivateKey:
 		k.Precompute()
@@ -236,8 +237,9 @@ func publicJWK(key any, kid, alg string) map[string]string {
 	b64 := base64.RawURLEncoding.EncodeToString
 	switch k := key.(type) {
 	case *ecdsa.PublicKey:
+		pt, _ := k.Bytes() // 0x04 || X || Y
 		return map[string]string{"kty": "EC", "crv": "P-256", "kid": kid, "alg": alg, "use": "sig",
-			"x": b64(k.X.FillBytes(make([]byte, 32))), "y": b64(k.Y.FillBytes(make([]byte, 32)))}
+			"x": b64(pt[1:33]), "y": b64(pt[33:])}
 	case *rsa.PublicKey:
 		return map[string]string{"kty": "RSA", "kid": kid, "alg": alg, "use": "sig",
 			"n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}
