@@ -29,8 +29,6 @@ import (
 // Connect Core §3.1.3.7), or accept it where the module expects that.
 func TestOIDCProviderFAPI2BadIDTokens(t *testing.T) {
 	f := startFAPIProvider(t, true)
-	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
 	sign := func(method jwt.SigningMethod, kid string) func(*testing.T, jwt.MapClaims) string {
 		return func(t *testing.T, c jwt.MapClaims) string { return f.forge(t, c, method, kid) }
 	}
@@ -55,13 +53,7 @@ func TestOIDCProviderFAPI2BadIDTokens(t *testing.T) {
 		{"fapi2-security-profile-final-client-test-invalid-missing-exp", func(c jwt.MapClaims) { delete(c, "exp") }, es256, oauth2flows.IDTokenExpired},
 		{"fapi2-security-profile-final-client-test-invalid-nonce", func(c jwt.MapClaims) { c["nonce"] = "not-the-nonce-sent" }, es256, oauth2flows.IDTokenNonce},
 		{"fapi2-security-profile-final-client-test-invalid-missing-nonce", func(c jwt.MapClaims) { delete(c, "nonce") }, es256, oauth2flows.IDTokenNonce},
-		{"oidcc-client-test-invalid-sig-es256 (a key the issuer never published)", nil, func(t *testing.T, c jwt.MapClaims) string {
-			tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
-			tok.Header["kid"] = "ec"
-			s, err := tok.SignedString(other)
-			require.NoError(t, err)
-			return s
-		}, oauth2flows.IDTokenSignature},
+		{"oidcc-client-test-invalid-sig-es256 (a key the issuer never published)", nil, signedByOther(t), oauth2flows.IDTokenSignature},
 		{"azp of another client (Core §3.1.3.7 step 5)", func(c jwt.MapClaims) { c["azp"] = "another-client" }, es256, oauth2flows.IDTokenAuthorizedParty},
 		{"at_hash of another access token", func(c jwt.MapClaims) { c["at_hash"] = "AAAAAAAAAAAAAAAAAAAAAA" }, es256, oauth2flows.IDTokenAccessTokenHash},
 	}
@@ -137,8 +129,6 @@ func TestOIDCProviderFAPI2BadAuthorizationResponses(t *testing.T) {
 // §2.4).
 func TestOIDCProviderFAPI2BadJARMResponses(t *testing.T) {
 	f := startFAPIProvider(t, true)
-	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
 	es256 := func(t *testing.T, c jwt.MapClaims) string { return f.forge(t, c, jwt.SigningMethodES256, "ec") }
 	tests := []struct {
 		module string
@@ -151,13 +141,7 @@ func TestOIDCProviderFAPI2BadJARMResponses(t *testing.T) {
 		{"fapi2-security-profile-final-client-test-ensure-jarm-with-invalid-aud-fails", func(c jwt.MapClaims) { c["aud"] = "another-client" }, es256},
 		{"fapi2-security-profile-final-client-test-ensure-jarm-without-exp-fails", func(c jwt.MapClaims) { delete(c, "exp") }, es256},
 		{"fapi2-security-profile-final-client-test-ensure-jarm-with-expired-exp-fails", func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-time.Hour).Unix() }, es256},
-		{"fapi2-security-profile-final-client-test-ensure-jarm-with-invalid-sig-fails", nil, func(t *testing.T, c jwt.MapClaims) string {
-			tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
-			tok.Header["kid"] = "ec"
-			s, err := tok.SignedString(other)
-			require.NoError(t, err)
-			return s
-		}},
+		{"fapi2-security-profile-final-client-test-ensure-jarm-with-invalid-sig-fails", nil, signedByOther(t)},
 		{"fapi2-security-profile-final-client-test-ensure-jarm-signature-is-not-none", nil, func(t *testing.T, c jwt.MapClaims) string {
 			return f.forge(t, c, jwt.SigningMethodNone, "")
 		}},
@@ -228,4 +212,18 @@ func TestOIDCProviderFAPI2DiscoveryIssuerMismatch(t *testing.T) {
 	var de *oauth2flows.DiscoveryError
 	require.ErrorAs(t, err, &de)
 	assert.Contains(t, de.Reason, "not an exact match")
+}
+
+// signedByOther signs with a P-256 key the server never published, under
+// the server's kid "ec": a bad signature.
+func signedByOther(t *testing.T) func(*testing.T, jwt.MapClaims) string {
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	return func(t *testing.T, c jwt.MapClaims) string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
+		tok.Header["kid"] = "ec"
+		s, err := tok.SignedString(other)
+		require.NoError(t, err)
+		return s
+	}
 }
