@@ -25,6 +25,10 @@ import (
 // §5). [BuildAuthCodeURL] is the same
 // function with the reason as a [*ConfigError]; use it when the inputs are
 // not constants.
+//
+// With Config.RequestObjectKey (JAR, RFC 9101 §5), the parameters go in a
+// signed request object instead, and the URL carries only client_id,
+// response_type, scope and request. Config.ResponseMode adds response_mode.
 func AuthCodeURL(cfg *Config, state string, opts ...Option) string {
 	u, err := authorizeURL("AuthCodeURL", cfg, "code", state, collect(opts))
 	if err != nil {

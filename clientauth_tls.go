@@ -24,8 +24,3 @@ func (c *Config) needCertificate(m AuthMethod) error {
 	}
 	return nil
 }
-
-// usesCertificate reports whether m authenticates with a client certificate.
-func usesCertificate(m AuthMethod) bool {
-	return m == TLSClientAuth || m == SelfSignedTLSClientAuth
-}

@@ -31,7 +31,8 @@
 //     FAPI 2.0 clients authenticate with [Config.PrivateKey] (PS256 or
 //     ES256) and [Config.AssertionAudience] set to [AudienceIssuer], with
 //     Endpoint.Issuer set: a FAPI 2.0 server refuses the default audience,
-//     the token URL.
+//     the token URL. FAPI 2.0 Message Signing adds
+//     [Config.RequestObjectKey] (JAR) and [Config.ResponseMode] "jwt" (JARM).
 //   - Knowing who signed in (OpenID Connect): [WithNonce] on the
 //     authorization request, then [Token.VerifyIDToken]; [UserInfo] and
 //     [LogoutURL] after. See "OpenID Connect sign-in and FAPI 2.0" below.

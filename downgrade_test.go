@@ -53,6 +53,14 @@ func TestDPoPDowngradeIsRefused(t *testing.T) {
 		_, err := oauth2flows.ClientCredentials(context.Background(), cfg)
 		require.NoError(t, err)
 	})
+	t.Run("N_A, no access token to bind, accepted", func(t *testing.T) {
+		srv := jsonServer(t, `{"access_token":"assertion","token_type":"N_A","issued_token_type":"urn:ietf:params:oauth:token-type:saml2"}`)
+		cfg := &oauth2flows.Config{ClientID: "c", ClientSecret: "s", DPoPKey: ecKey(t),
+			Endpoint: oauth2flows.Endpoint{TokenURL: srv.URL + "/token"}}
+		_, err := oauth2flows.TokenExchange(context.Background(), cfg, "subject",
+			oauth2flows.WithRequestedTokenType(oauth2flows.TokenTypeSAML2))
+		require.NoError(t, err)
+	})
 }
 
 // RFC 9126 §2.2: expires_in is REQUIRED in a pushed authorization response.

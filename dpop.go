@@ -175,7 +175,7 @@ func (c *dpopCall) proof() (string, error) {
 // the caller. Every response's nonce is remembered for the next request to
 // that server (§8.2). secrets are the credentials sent so far, for reading
 // the refusal.
-func (c *dpopCall) post(ctx context.Context, client *http.Client, r *wire.Request, policy wire.Policy, logger *slog.Logger, secrets func() []string) (*wire.Response, error) {
+func (c *dpopCall) post(ctx context.Context, client *http.Client, r *wire.Request, policy wire.Policy, logger *slog.Logger, secrets *[]string) (*wire.Response, error) {
 	if c == nil {
 		return wire.Post(ctx, client, r, policy, logger)
 	}
@@ -184,7 +184,7 @@ func (c *dpopCall) post(ctx context.Context, client *http.Client, r *wire.Reques
 		return nil, err
 	}
 	nonce, ok := c.s.as.Remember(c.target, resp.Header)
-	if !ok || !useDPoPNonce(resp, secrets()) {
+	if !ok || !useDPoPNonce(resp, *secrets) {
 		return resp, nil
 	}
 	c.nonce = nonce

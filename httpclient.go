@@ -17,14 +17,20 @@ const defaultTimeout = 30 * time.Second
 // repost credentials to wherever the redirect points (RFC 6749 §3.2 has no
 // redirects). Certificate methods get a client presenting the certificate.
 func (c *Config) httpClient(method AuthMethod) (*http.Client, error) {
-	var hc http.Client
+	return c.initClient(method, new(posterClient))
+}
+
+// initClient is httpClient building into pc, which the poster allocates
+// with the rest of a call.
+func (c *Config) initClient(method AuthMethod, pc *posterClient) (*http.Client, error) {
+	hc := &pc.Client
 	if c.HTTPClient != nil {
-		hc = *c.HTTPClient
+		*hc = *c.HTTPClient
 	} else {
 		hc.Timeout = defaultTimeout
 	}
 	hc.CheckRedirect = noRedirects
-	if usesCertificate(method) {
+	if method == TLSClientAuth || method == SelfSignedTLSClientAuth {
 		if err := c.needCertificate(method); err != nil {
 			return nil, err
 		}
@@ -34,8 +40,15 @@ func (c *Config) httpClient(method AuthMethod) (*http.Client, error) {
 		}
 		hc.Transport = rt
 	}
-	hc.Transport = keepRedirects{hc.Transport}
-	return &hc, nil
+	pc.keep.base = hc.Transport
+	hc.Transport = &pc.keep
+	return hc, nil
+}
+
+// posterClient is an http.Client whose Transport is keep.
+type posterClient struct {
+	http.Client
+	keep keepRedirects
 }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -47,7 +60,7 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 // no Location.
 type keepRedirects struct{ base http.RoundTripper }
 
-func (k keepRedirects) RoundTrip(r *http.Request) (*http.Response, error) {
+func (k *keepRedirects) RoundTrip(r *http.Request) (*http.Response, error) {
 	base := k.base
 	if base == nil {
 		base = http.DefaultTransport

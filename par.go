@@ -20,7 +20,9 @@ import (
 // (RFC 8705 §5). It returns the URL to send the user to: Endpoint.AuthURL
 // (with any query it already had) plus client_id and the request_uri the
 // server issued (§4), and nothing else, so nothing of the request is
-// exposed in the browser.
+// exposed in the browser. With Config.RequestObjectKey (JAR), it pushes
+// only client_id and the signed request object holding every parameter
+// (RFC 9126 §3, RFC 9101 §4).
 //
 // Use it whenever the server supports it, and always when
 // Endpoint.RequirePushedAuthRequests is set: [AuthCodeURL] and

@@ -2,7 +2,6 @@ package oauth2flows
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -133,7 +132,9 @@ func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*T
 		return nil, decodeError(resp, secrets)
 	}
 	tok, err := decodeToken(resp, secrets, time.Now())
-	if err == nil && cfg.DPoPKey != nil && !isDPoPToken(tok) {
+	// RFC 8693 §2.2.1: N_A is a token exchange result that is no access
+	// token, so nothing to bind.
+	if err == nil && cfg.DPoPKey != nil && !isDPoPToken(tok) && !strings.EqualFold(tok.TokenType, "N_A") {
 		return nil, downgradeError(resp, secrets, tok)
 	}
 	return tok, err
@@ -174,45 +175,70 @@ func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.
 	if authenticates && cfg.ClientID == "" {
 		return nil, nil, &ConfigError{Field: "Config.ClientID", Reason: "not set"}
 	}
-	client, err := cfg.httpClient(method)
+	at := &attempts{ctx: ctx, cfg: cfg, auth: auth, authenticates: authenticates, form: form}
+	client, err := cfg.initClient(method, &at.client)
 	if err != nil {
 		return nil, nil, err
 	}
+	// The client's timeout becomes each attempt's context deadline, as
+	// net/http makes it for its own transports: keepRedirects is not one,
+	// and Client.Timeout over it would cost a timer goroutine per request.
+	timeout := client.Timeout
+	client.Timeout = 0
 	dc, err := newDPoPCall(cfg, o.dpop, target) // nil without Config.DPoPKey
 	if err != nil {
 		return nil, nil, err
 	}
-	// Every attempt, the use_dpop_nonce retry included, is built afresh:
-	// a new client assertion (RFC 7523 §3: a server may refuse a jti it has
-	// seen) and a new proof (RFC 9449 §11.1).
-	build := func() (http.Header, string, []string, error) {
-		f := maps.Clone(form)
-		header := http.Header{}
-		header.Set("Content-Type", "application/x-www-form-urlencoded")
-		header.Set("Accept", "application/json")
-		if authenticates {
-			if err := auth.authenticate(ctx, cfg, f, header); err != nil {
-				return nil, "", nil, err
-			}
-		}
-		secrets := redactions(cfg, f, header)
-		if dc != nil {
-			proof, err := dc.proof()
-			if err != nil {
-				return nil, "", nil, err
-			}
-			header.Set("DPoP", proof)
-			secrets = append(secrets, proof)
-		}
-		redact = append(redact, secrets...)
-		return header, f.Encode(), secrets, nil
-	}
+	at.dc = dc
 	resp, err = dc.post(ctx, client, &wire.Request{
-		URL: target, Build: build,
+		URL: target, Build: at, Timeout: timeout,
 		OneTime: r.oneTime,
 		Kind:    r.kind.String(), Grant: r.grant,
-	}, wire.Policy(cfg.Retry), cfg.Logger, func() []string { return redact })
-	return resp, redact, networkError(err)
+	}, wire.Policy(cfg.Retry), cfg.Logger, &at.sent)
+	return resp, at.sent, networkError(err)
+}
+
+// attempts builds every attempt of one call afresh, the use_dpop_nonce
+// retry included: a new client assertion (RFC 7523 §3: a server may refuse
+// a jti it has seen) and a new proof (RFC 9449 §11.1). sent collects the
+// credentials of every attempt, for scrubbing error text. It holds the
+// call's client too, so that a call costs one allocation for both.
+type attempts struct {
+	client        posterClient
+	ctx           context.Context
+	cfg           *Config
+	auth          clientAuth
+	authenticates bool
+	form          url.Values // the call's form; each attempt sets its credentials anew
+	dc            *dpopCall
+	sent          []string
+}
+
+// Build implements wire.Builder.
+func (a *attempts) Build() (http.Header, string, []string, error) {
+	header := http.Header{}
+	header.Set("Content-Type", "application/x-www-form-urlencoded")
+	header.Set("Accept", "application/json")
+	if a.authenticates {
+		if err := a.auth.authenticate(a.ctx, a.cfg, a.form, header); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	secrets := redactions(a.cfg, a.form, header)
+	if a.dc != nil {
+		proof, err := a.dc.proof()
+		if err != nil {
+			return nil, "", nil, err
+		}
+		header.Set("DPoP", proof)
+		secrets = append(secrets, proof)
+	}
+	if a.sent == nil {
+		a.sent = secrets // the one attempt of most calls: no copy
+	} else {
+		a.sent = append(a.sent, secrets...)
+	}
+	return header, a.form.Encode(), secrets, nil
 }
 
 // buildForm merges the grant's fields with what the options ask for.

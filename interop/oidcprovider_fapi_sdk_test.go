@@ -57,15 +57,19 @@ func TestOIDCProviderFAPI2HappyPaths(t *testing.T) {
 		{"fapi2-security-profile-final-client-test-happy-path", "fapi-pkjwt", true},
 		{"fapi2-security-profile-final-client-test-happy-path-no-dpop-nonce", "fapi-pkjwt", false},
 		{"fapi2-message-signing-final-client-test-happy-path (JAR, JARM)", "fapi-ms", true},
+		{"fapi2-message-signing-final-client-test-happy-path (JAR, plain response)", "fapi-ms-jar", true},
 		{"fapi2-security-profile-final-client-test-happy-path (tls_client_auth, certificate-bound tokens)", "fapi-mtls", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := startFAPIProvider(t, tc.nonces)
-			cfg := f.config(t, tc.client)
+			cfg := f.config(t, strings.TrimSuffix(tc.client, "-jar"))
+			if tc.client == "fapi-ms-jar" {
+				cfg.ResponseMode = "" // a signed request, a plain response with iss
+			}
 			callback, s := fapiAuthorize(t, cfg)
 			cb, err := url.Parse(callback)
 			require.NoError(t, err)
-			if tc.client == "fapi-ms" {
+			if cfg.ResponseMode == "jwt" {
 				assert.NotEmpty(t, cb.Query().Get("response"), "a JARM response")
 				assert.False(t, cb.Query().Has("code"), "nothing outside the JWT")
 			} else {

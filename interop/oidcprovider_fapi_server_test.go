@@ -70,7 +70,8 @@ func startFAPIProvider(t *testing.T, nonces bool) *fapiProvider {
 	if nonces {
 		env = append(env, "OIDC_DPOP_REQUIRE_NONCE=1")
 	}
-	f.oidcProvider = startOIDCProviderEnv(t, env...)
+	f.oidcProvider = &oidcProvider{}
+	startNodeProvider(t, "server.mjs", f.oidcProvider, env...)
 	f.proxy = newTamperProxy(t, f.Issuer)
 	f.mtls.forwardTo(t, f.Issuer)
 	return f

@@ -41,12 +41,16 @@ func (p *oidcProvider) TokenURL() string { return p.Issuer + "/token" }
 // without running these tests.
 func startOIDCProvider(t *testing.T) *oidcProvider {
 	t.Helper()
-	return startOIDCProviderEnv(t)
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	p := &oidcProvider{Secret: base64.RawURLEncoding.EncodeToString(b[:])}
+	startNodeProvider(t, "server.mjs", p, "OIDC_CONF_SECRET="+p.Secret)
+	return p
 }
 
-// startOIDCProviderEnv is startOIDCProvider with extra environment
-// variables for server.mjs ("NAME=value").
-func startOIDCProviderEnv(t *testing.T, env ...string) *oidcProvider {
+// startNodeProvider runs script of oidcProviderDir with env added, reads
+// its first stdout line into p, and waits for p.Issuer's metadata.
+func startNodeProvider(t *testing.T, script string, p *oidcProvider, env ...string) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -55,14 +59,10 @@ func startOIDCProviderEnv(t *testing.T, env ...string) *oidcProvider {
 	if _, err := os.Stat(filepath.Join(oidcProviderDir, "node_modules", "oidc-provider", "package.json")); err != nil {
 		t.Fatalf("oidc-provider is not installed: run `npm ci --prefix interop/oidcprovider` first (%v)", err)
 	}
-	var b [24]byte
-	_, _ = rand.Read(b[:])
-	p := &oidcProvider{Secret: base64.RawURLEncoding.EncodeToString(b[:])}
-
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, node, "server.mjs")
+	cmd := exec.CommandContext(ctx, node, script)
 	cmd.Dir = oidcProviderDir
-	cmd.Env = append(append(os.Environ(), "OIDC_CONF_SECRET="+p.Secret), env...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.WaitDelay = 5 * time.Second
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
@@ -98,7 +98,6 @@ func startOIDCProviderEnv(t *testing.T, env ...string) *oidcProvider {
 		t.Fatalf("oidc-provider did not start within 60 s; stderr:\n%s", stderr.String())
 	}
 	waitReady(t, p.Issuer+"/.well-known/openid-configuration")
-	return p
 }
 
 type readyLineError struct{}

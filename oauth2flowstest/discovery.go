@@ -36,6 +36,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 			oauth2flows.GrantTypeJWTBearer, oauth2flows.GrantTypeTokenExchange,
 		},
 		"response_types_supported":                                 []string{"code", "token"},
+		"response_modes_supported":                                 []string{"query", "fragment"},
 		"token_endpoint_auth_methods_supported":                    authMethods,
 		"token_endpoint_auth_signing_alg_values_supported":         authAlgs,
 		"revocation_endpoint_auth_methods_supported":               authMethods,
@@ -63,6 +64,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	s.deviceMetadata(meta)
 	s.dpopMetadata(meta)
 	s.parMetadata(meta)
+	s.jarMetadata(meta)
 	s.oidcMetadata(meta)
 	s.fapiMetadata(meta)
 	writeJSON(w, http.StatusOK, meta)

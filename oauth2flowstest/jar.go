@@ -107,3 +107,13 @@ func (s *Server) requestObjectByValue(q url.Values) (url.Values, string) {
 	}
 	return out, ""
 }
+
+// jarMetadata adds the metadata of request objects (RFC 9101 §10.5) and
+// JARM responses (JARM §3).
+func (s *Server) jarMetadata(meta map[string]any) {
+	meta["request_parameter_supported"] = true
+	meta["request_object_signing_alg_values_supported"] = []string{"PS256", "ES256", "RS256"}
+	meta["authorization_signing_alg_values_supported"] = []string{"ES256"}
+	modes, _ := meta["response_modes_supported"].([]string)
+	meta["response_modes_supported"] = append(modes, "jwt", "query.jwt")
+}

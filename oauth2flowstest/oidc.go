@@ -54,11 +54,6 @@ func (s *Server) serveOIDC(w http.ResponseWriter, r *http.Request, path string) 
 func (s *Server) oidcMetadata(meta map[string]any) {
 	meta["userinfo_endpoint"] = s.URL() + pathUserInfo
 	meta["end_session_endpoint"] = s.URL() + pathEndSession
-	// JAR (RFC 9101 §10.5) and JARM (JARM §3).
-	meta["response_modes_supported"] = []string{"query", "fragment", "jwt", "query.jwt"}
-	meta["request_parameter_supported"] = true
-	meta["request_object_signing_alg_values_supported"] = []string{"PS256", "ES256", "RS256"}
-	meta["authorization_signing_alg_values_supported"] = []string{"ES256"}
 	meta["claims_supported"] = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash", "azp", "preferred_username"}
 }
 

@@ -32,12 +32,21 @@ type Request struct {
 	// log line.
 	Kind, Grant string
 
+	// Timeout, when positive, bounds each attempt, the body read included,
+	// as http.Client.Timeout does.
+	Timeout time.Duration
+
 	// Build, when set, makes each attempt's Header, Body and Secrets
 	// afresh, replacing the fields above: what a server consumes, a client
 	// assertion's jti (RFC 7523 §3) or a DPoP proof (RFC 9449 §11.1), is
 	// never sent twice, not even by a retry. Its error ends the request
 	// before that attempt and is returned as is.
-	Build func() (header http.Header, body string, secrets []string, err error)
+	Build Builder
+}
+
+// Builder makes the header, body and secrets of one attempt.
+type Builder interface {
+	Build() (header http.Header, body string, secrets []string, err error)
 }
 
 // Response is what the server answered: status, header and a body capped
@@ -75,7 +84,7 @@ func Post(ctx context.Context, client *http.Client, r *Request, policy Policy, l
 		start := time.Now()
 		one := r
 		if r.Build != nil {
-			h, body, secrets, err := r.Build()
+			h, body, secrets, err := r.Build.Build()
 			if err != nil {
 				return nil, err
 			}
@@ -104,6 +113,11 @@ func Post(ctx context.Context, client *http.Client, r *Request, policy Policy, l
 // credentials: net/http quotes what the server sent (a malformed header
 // line echoing the body, an unparsable Location) in its errors.
 func doOnce(ctx context.Context, client *http.Client, r *Request) attempt {
+	if r.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.Timeout)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, nil)
 	if err != nil {
 		return attempt{err: &BuildError{Err: redact.Error(redact.UnwrapURLError(err), r.Secrets)}}

@@ -8,7 +8,7 @@ import { X509Certificate, generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const secret = process.env.OIDC_CONF_SECRET;
-if (!secret) {
+if (!secret && process.env.OIDC_PROFILE !== 'fapi2') {
   console.error('OIDC_CONF_SECRET is not set');
   process.exit(2);
 }
