@@ -71,6 +71,8 @@ type MTLSEndpointAliases struct {
 	// PushedAuthorizationRequestEndpoint is the alias of the RFC 9126 §5
 	// pushed authorization request endpoint.
 	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`
+	// UserinfoEndpoint is the alias of the OpenID Connect userinfo endpoint.
+	UserinfoEndpoint string `json:"userinfo_endpoint,omitempty"`
 }
 
 // Endpoint returns the metadata's endpoints, mTLS aliases (RFC 8705 §5),
@@ -86,6 +88,7 @@ func (m *Metadata) Endpoint() Endpoint {
 		IntrospectionURL:                  m.IntrospectionEndpoint,
 		JWKSURL:                           m.JWKSURI,
 		UserInfoURL:                       m.UserinfoEndpoint,
+		MTLSUserInfoURL:                   m.MTLSEndpointAliases.UserinfoEndpoint,
 		EndSessionURL:                     m.EndSessionEndpoint,
 		MTLSTokenURL:                      m.MTLSEndpointAliases.TokenEndpoint,
 		MTLSRevocationURL:                 m.MTLSEndpointAliases.RevocationEndpoint,

@@ -40,8 +40,10 @@ type Endpoint struct {
 	// Discovery §3): the keys [Token.VerifyIDToken] checks signatures with.
 	JWKSURL string
 	// UserInfoURL is the OpenID Connect Core §5.3 userinfo_endpoint, for
-	// [UserInfo].
-	UserInfoURL string
+	// [UserInfo]; MTLSUserInfoURL is its RFC 8705 §5 alias, used instead
+	// when Config.Certificate is set, for certificate-bound tokens.
+	UserInfoURL     string
+	MTLSUserInfoURL string
 	// EndSessionURL is the end_session_endpoint of OpenID Connect
 	// RP-Initiated Logout 1.0 §2.1, for [LogoutURL].
 	EndSessionURL string

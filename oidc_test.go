@@ -167,3 +167,27 @@ func TestLogoutURLEndsTheSessionAtTheTestServer(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "Config.Endpoint.EndSessionURL", ce.Field)
 }
+
+func TestUserInfoSendsACertificateBoundTokenToTheMTLSAlias(t *testing.T) {
+	e := newMTLSEnv(t)
+	cfg := e.config(mPKIClient, oauth2flows.AuthAuto, e.pki, e.srv.Client())
+	cfg.Scopes = []string{"openid"}
+	tok, err := oauth2flows.PasswordCredentials(context.Background(), cfg, mUser, mPassword)
+	require.NoError(t, err)
+
+	info, err := oauth2flows.UserInfo(context.Background(), cfg, tok, mUser)
+	require.NoError(t, err)
+	assert.Equal(t, mUser, info.Subject)
+	reqs := e.srv.RequestsTo(oauth2flowstest.EndpointUserInfo)
+	require.Len(t, reqs, 1)
+	assert.True(t, reqs[0].MTLS, "sent to mtls_endpoint_aliases.userinfo_endpoint (RFC 8705 §5)")
+	assert.Equal(t, oauth2flows.CertificateThumbprint(e.pki.Leaf), reqs[0].ClientCertThumbprint)
+
+	// RFC 8705 §3: without the certificate the bound token is refused.
+	bare := *cfg
+	bare.Certificate = nil
+	_, err = oauth2flows.UserInfo(context.Background(), &bare, tok, mUser)
+	var oe *oauth2flows.Error
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, http.StatusUnauthorized, oe.StatusCode)
+}

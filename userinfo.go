@@ -37,8 +37,8 @@ func (u *UserInfoClaims) Claims(v any) error { return json.Unmarshal(u.raw, v) }
 //
 // A DPoP-bound token (Config.DPoPKey) is sent with a fresh proof, and the
 // server's use_dpop_nonce answered once (RFC 9449 §7, §9); with
-// Config.Certificate the request presents it, for certificate-bound tokens
-// (RFC 8705 §3). A refusal is an [*Error] with the challenge's error code
+// Config.Certificate the request presents it, at Endpoint.MTLSUserInfoURL
+// when set, for certificate-bound tokens (RFC 8705 §3, §5). A refusal is an [*Error] with the challenge's error code
 // (RFC 6750 §3.1). Signed or encrypted responses (application/jwt) are
 // refused with an [*InvalidResponseError].
 func UserInfo(ctx context.Context, cfg *Config, tok *Token, subject string) (*UserInfoClaims, error) {
@@ -59,21 +59,24 @@ func userInfo(ctx context.Context, cfg *Config, tok *Token, subject string) (*Us
 	case cfg.Endpoint.UserInfoURL == "":
 		return nil, &ConfigError{Field: "Config.Endpoint.UserInfoURL", Reason: "not set; Discover fills it"}
 	}
-	// A token is sent only over TLS (RFC 6750 §5.3).
-	if err := checkURL("Config.Endpoint.UserInfoURL", cfg.Endpoint.UserInfoURL, cfg.InsecureAllowHTTP); err != nil {
-		return nil, err
-	}
-	method := NoClientAuth
+	target, field, method := cfg.Endpoint.UserInfoURL, "Config.Endpoint.UserInfoURL", NoClientAuth
 	if cfg.Certificate != nil {
-		method = TLSClientAuth // present it: the token may be bound to it
+		method = TLSClientAuth // present it: the token may be bound to it (RFC 8705 §3)
+		if cfg.Endpoint.MTLSUserInfoURL != "" {
+			target, field = cfg.Endpoint.MTLSUserInfoURL, "Config.Endpoint.MTLSUserInfoURL" // §5
+		}
+	}
+	// A token is sent only over TLS (RFC 6750 §5.3).
+	if err := checkURL(field, target, cfg.InsecureAllowHTTP); err != nil {
+		return nil, err
 	}
 	hc, err := cfg.httpClient(method)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.Endpoint.UserInfoURL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return nil, &ConfigError{Field: "Config.Endpoint.UserInfoURL", Reason: "not a valid URL"}
+		return nil, &ConfigError{Field: field, Reason: "not a valid URL"}
 	}
 	req.Header.Set("Accept", "application/json")
 	var resp *http.Response
@@ -83,7 +86,7 @@ func userInfo(ctx context.Context, cfg *Config, tok *Token, subject string) (*Us
 			return nil, err
 		}
 		if resp, err = sendDPoP(clientTransport{hc}, req, auth, d); err != nil {
-			return nil, &NetworkError{URL: cfg.Endpoint.UserInfoURL, Err: redact.UnwrapURLError(err)}
+			return nil, &NetworkError{URL: target, Err: redact.UnwrapURLError(err)}
 		}
 	} else {
 		if !tok.IsBearer() {
@@ -91,13 +94,13 @@ func userInfo(ctx context.Context, cfg *Config, tok *Token, subject string) (*Us
 		}
 		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 		if resp, err = hc.Do(req); err != nil {
-			return nil, &NetworkError{URL: cfg.Endpoint.UserInfoURL, Err: redact.UnwrapURLError(err)}
+			return nil, &NetworkError{URL: target, Err: redact.UnwrapURLError(err)}
 		}
 	}
 	defer resp.Body.Close()
 	body, err := wire.ReadCapped(resp.Body, wire.MaxBodySize+1, resp.ContentLength)
 	if err != nil {
-		return nil, &NetworkError{URL: cfg.Endpoint.UserInfoURL, Err: err}
+		return nil, &NetworkError{URL: target, Err: err}
 	}
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if resp.StatusCode != http.StatusOK {

@@ -92,7 +92,7 @@ func TestOIDCProviderFAPI2HappyPaths(t *testing.T) {
 			if tc.client == "fapi-mtls" {
 				// RFC 8705 §3: without the certificate the bound token is refused.
 				bare := *cfg
-				bare.Certificate, bare.HTTPClient, bare.Endpoint.UserInfoURL = nil, nil, f.Issuer+"/me"
+				bare.Certificate, bare.HTTPClient = nil, nil // to the plain userinfo_endpoint
 				_, err := oauth2flows.UserInfo(t.Context(), &bare, tok, claims.Subject)
 				var oe *oauth2flows.Error
 				require.ErrorAs(t, err, &oe, "the token is certificate-bound")

@@ -106,9 +106,7 @@ func (f *fapiProvider) config(t *testing.T, client string) *oauth2flows.Config {
 		cfg.PrivateKey, cfg.KeyID, cfg.DPoPKey = nil, "", nil
 		cfg.Certificate, cfg.AuthMethod = &f.mtls.clientCert, oauth2flows.TLSClientAuth
 		cfg.HTTPClient = f.mtls.srv.Client() // trusts the front end's certificate
-		// The SDK reads no userinfo alias: the bound token goes to the one
-		// the metadata names for certificate clients.
-		cfg.Endpoint.UserInfoURL = f.mtls.srv.URL + "/me"
+		require.Equal(t, f.mtls.srv.URL+"/me", cfg.Endpoint.MTLSUserInfoURL, "UserInfo goes to the alias")
 	}
 	if client == "fapi-ms" {
 		cfg.RequestObjectKey, cfg.RequestObjectKeyID = f.clientKey, "client" // JAR

@@ -129,6 +129,7 @@ func (s *Server) genericEndpoint() oauth2flows.Endpoint {
 		e.MTLSIntrospectionURL = s.mtls.URL + pathIntrospect
 		e.MTLSDeviceAuthURL = s.mtls.URL + pathDeviceAuthorization
 		e.MTLSPushedAuthURL = s.mtls.URL + pathPAR
+		e.MTLSUserInfoURL = s.mtls.URL + pathUserInfo
 	}
 	return e
 }
