@@ -1,6 +1,7 @@
 package oauth2flows
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"time"
 )
@@ -24,13 +25,17 @@ type IDTokenClaims struct {
 	CodeHash        string    // "c_hash"
 
 	alg     string // the signature's algorithm, for c_hash
-	payload []byte // the verified claims set, for Claims
+	payload string // the verified claims segment, decoded by Claims
 }
 
 // Claims unmarshals the ID token's whole claims set into v, for the
 // claims IDTokenClaims does not name (email, name, a provider's own).
 func (c *IDTokenClaims) Claims(v any) error {
-	return json.Unmarshal(c.payload, v)
+	b, err := base64.RawURLEncoding.DecodeString(c.payload)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
 }
 
 // IDTokenReason is why [Token.VerifyIDToken] refused an ID token: the

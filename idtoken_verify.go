@@ -144,9 +144,6 @@ func parseIDToken(ctx context.Context, raw string, algs []string, keys *KeySet) 
 	if c.IssuedAt == nil {
 		return nil, &IDTokenError{Reason: IDTokenIssuedAt, Detail: "iat is missing"}
 	}
-	// The claims segment, decoded again for Claims: golang-jwt keeps only
-	// the struct it filled.
-	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[1])
 	out := &IDTokenClaims{
 		Issuer:          c.Issuer,
 		Subject:         c.Subject,
@@ -161,12 +158,19 @@ func parseIDToken(ctx context.Context, raw string, algs []string, keys *KeySet) 
 		AccessTokenHash: c.AtHash,
 		CodeHash:        c.CHash,
 		alg:             tok.Method.Alg(),
-		payload:         payload,
+		payload:         claimsSegment(raw), // golang-jwt keeps only the struct it filled
 	}
 	if c.AuthTime != nil {
 		out.AuthTime = c.AuthTime.Time
 	}
 	return out, nil
+}
+
+// claimsSegment is the second of a compact JWS's three segments.
+func claimsSegment(raw string) string {
+	_, rest, _ := strings.Cut(raw, ".")
+	seg, _, _ := strings.Cut(rest, ".")
+	return seg
 }
 
 // idTokenKey is golang-jwt's key function: it refuses an "alg" outside the
