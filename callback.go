@@ -66,7 +66,8 @@ func (e *CallbackError) Unwrap() error { return e.err }
 // its signature is verified with the issuer's keys (Endpoint.JWKSURL,
 // fetched with r's context), its iss must be Endpoint.Issuer, its aud
 // ClientID and its exp in the future; then state, iss, code or error are
-// taken from inside it and checked as above.
+// taken from inside it and checked as above. A key set that cannot be
+// fetched is a [*NetworkError].
 func ParseCallback(cfg *Config, r *http.Request, state string) (code string, err error) {
 	if r == nil || r.URL == nil {
 		return "", &ConfigError{Op: "ParseCallback", Field: "r", Reason: "nil request"}

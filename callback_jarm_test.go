@@ -120,3 +120,18 @@ func TestJARMResponsesRefused(t *testing.T) {
 		assert.Equal(t, "invalid_request", oe.Code)
 	})
 }
+
+// A key set that cannot be fetched is a *NetworkError, never a code.
+func TestJARMKeyFetchFailureIsANetworkError(t *testing.T) {
+	srv := grantServer(t)
+	cfg := jarmConfig(srv)
+	state := oauth2flows.NewState()
+	redirect := authorize(t, srv, oauth2flows.AuthCodeURL(cfg, state, oauth2flows.WithPKCE(oauth2flows.NewVerifier())))
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	cfg.Endpoint.JWKSURL = gone.URL + "/jwks"
+	code, err := oauth2flows.ParseCallbackURL(cfg, redirect, state)
+	assert.Empty(t, code)
+	var ne *oauth2flows.NetworkError
+	require.ErrorAs(t, err, &ne)
+}

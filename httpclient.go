@@ -16,13 +16,8 @@ const defaultTimeout = 30 * time.Second
 // It never follows redirects: a token request that is redirected would
 // repost credentials to wherever the redirect points (RFC 6749 §3.2 has no
 // redirects). Certificate methods get a client presenting the certificate.
-func (c *Config) httpClient(method AuthMethod) (*http.Client, error) {
-	return c.initClient(method, new(posterClient))
-}
-
-// initClient is httpClient building into pc, which the poster allocates
-// with the rest of a call.
-func (c *Config) initClient(method AuthMethod, pc *posterClient) (*http.Client, error) {
+// It is built into pc, which the poster allocates with the rest of a call.
+func (c *Config) httpClient(method AuthMethod, pc *posterClient) (*http.Client, error) {
 	hc := &pc.Client
 	if c.HTTPClient != nil {
 		*hc = *c.HTTPClient

@@ -197,8 +197,9 @@ type Config struct {
 	// issuer gave the workload (workload identity federation: an Entra
 	// federated credential in AZURE_FEDERATED_TOKEN_FILE, a Kubernetes
 	// projected service-account token, a GitHub Actions OIDC token; see
-	// [AssertionFromFile]). It is called afresh for every request, and what
-	// it returns is sent as client_assertion, with client_assertion_type
+	// [AssertionFromFile]). It is called afresh for every attempt (retries
+	// included), and what it returns is sent as client_assertion, with
+	// client_assertion_type
 	// urn:ietf:params:oauth:client-assertion-type:jwt-bearer and client_id
 	// (RFC 7523 §2.2). It goes with AuthAuto or PrivateKeyJWT and no other
 	// credential: beside ClientSecret, PrivateKey or Certificate, AuthAuto

@@ -176,7 +176,7 @@ func post(ctx context.Context, cfg *Config, r *request, o *options) (resp *wire.
 		return nil, nil, &ConfigError{Field: "Config.ClientID", Reason: "not set"}
 	}
 	at := &attempts{ctx: ctx, cfg: cfg, auth: auth, authenticates: authenticates, form: form}
-	client, err := cfg.initClient(method, &at.client)
+	client, err := cfg.httpClient(method, &at.client)
 	if err != nil {
 		return nil, nil, err
 	}

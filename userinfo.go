@@ -70,7 +70,7 @@ func userInfo(ctx context.Context, cfg *Config, tok *Token, subject string) (*Us
 	if err := checkURL(field, target, cfg.InsecureAllowHTTP); err != nil {
 		return nil, err
 	}
-	hc, err := cfg.httpClient(method)
+	hc, err := cfg.httpClient(method, new(posterClient))
 	if err != nil {
 		return nil, err
 	}
