@@ -107,18 +107,7 @@ func TestOIDCProviderFAPI2BadAuthorizationResponses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.module, func(t *testing.T) {
-			cfg := f.config(t, "fapi-pkjwt")
-			callback, s := fapiAuthorize(t, cfg)
-			u, err := url.Parse(callback)
-			require.NoError(t, err)
-			q := u.Query()
-			tc.edit(q)
-			u.RawQuery = q.Encode()
-			code, err := oauth2flows.ParseCallbackURL(cfg, u.String(), s.state)
-			assert.Empty(t, code)
-			var ce *oauth2flows.CallbackError
-			require.ErrorAs(t, err, &ce)
-			assert.Equal(t, tc.param, ce.Param, "%v", err)
+			assert.Equal(t, tc.param, tamperedCallback(t, f.config(t, "fapi-pkjwt"), tc.edit).Param)
 		})
 	}
 }
@@ -148,22 +137,14 @@ func TestOIDCProviderFAPI2BadJARMResponses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.module, func(t *testing.T) {
-			cfg := f.config(t, "fapi-ms")
-			callback, s := fapiAuthorize(t, cfg)
-			u, err := url.Parse(callback)
-			require.NoError(t, err)
-			q := u.Query()
-			c := claimsOf(t, q.Get("response"))
-			if tc.edit != nil {
-				tc.edit(c)
-			}
-			q.Set("response", tc.sign(t, c))
-			u.RawQuery = q.Encode()
-			code, err := oauth2flows.ParseCallbackURL(cfg, u.String(), s.state)
-			assert.Empty(t, code)
-			var ce *oauth2flows.CallbackError
-			require.ErrorAs(t, err, &ce, "%v", err)
-			assert.Equal(t, "response", ce.Param, "%v", err)
+			ce := tamperedCallback(t, f.config(t, "fapi-ms"), func(q url.Values) {
+				c := claimsOf(t, q.Get("response"))
+				if tc.edit != nil {
+					tc.edit(c)
+				}
+				q.Set("response", tc.sign(t, c))
+			})
+			assert.Equal(t, "response", ce.Param)
 		})
 	}
 }
@@ -226,4 +207,22 @@ func signedByOther(t *testing.T) func(*testing.T, jwt.MapClaims) string {
 		require.NoError(t, err)
 		return s
 	}
+}
+
+// tamperedCallback signs in with cfg, changes the authorization response's
+// query with edit on its way to the client, and returns ParseCallbackURL's
+// refusal.
+func tamperedCallback(t *testing.T, cfg *oauth2flows.Config, edit func(url.Values)) *oauth2flows.CallbackError {
+	t.Helper()
+	callback, s := fapiAuthorize(t, cfg)
+	u, err := url.Parse(callback)
+	require.NoError(t, err)
+	q := u.Query()
+	edit(q)
+	u.RawQuery = q.Encode()
+	code, err := oauth2flows.ParseCallbackURL(cfg, u.String(), s.state)
+	assert.Empty(t, code)
+	var ce *oauth2flows.CallbackError
+	require.ErrorAs(t, err, &ce, "%v", err)
+	return ce
 }
