@@ -48,7 +48,7 @@ func WithFAPI2() Option {
 func WithFAPI2MessageSigning() Option {
 	return func(cfg *config) {
 		WithFAPI2()(cfg)
-		cfg.fapi2MessageSigning = true
+		cfg.fapiSigning = true
 	}
 }
 
@@ -100,7 +100,7 @@ func (s *Server) fapiPushed(method string, form url.Values) *oauthError {
 		return errInvalidRequest("FAPI 2.0 requires redirect_uri in the pushed authorization request")
 	case form.Get("code_challenge") == "":
 		return errInvalidRequest("FAPI 2.0 requires PKCE with S256")
-	case s.cfg.fapi2MessageSigning && !isJARM(form.Get("response_mode")):
+	case s.cfg.fapiSigning && !isJARM(form.Get("response_mode")):
 		return errInvalidRequest("FAPI 2.0 Message Signing requires response_mode jwt (JARM)")
 	}
 	return nil
@@ -123,7 +123,7 @@ func (s *Server) fapiMetadata(meta map[string]any) {
 	}
 	meta["response_types_supported"] = []string{"code"}
 	meta["request_object_signing_alg_values_supported"] = fapiAlgs
-	if s.cfg.fapi2MessageSigning {
+	if s.cfg.fapiSigning {
 		meta["require_signed_request_object"] = true
 	}
 	meta["grant_types_supported"] = []string{"authorization_code", "refresh_token", "client_credentials"}

@@ -31,7 +31,7 @@ func errInvalidRequestObject(desc string) *oauthError {
 func (s *Server) unpackRequestObject(c *Client, q url.Values) (url.Values, *oauthError) {
 	raw, ok := q["request"]
 	if !ok {
-		if c.RequireSignedRequestObject || s.cfg.fapi2MessageSigning {
+		if c.RequireSignedRequestObject || s.cfg.fapiSigning {
 			return nil, errInvalidRequest("request object required: this client is registered with require_signed_request_object (RFC 9101 §10.5)")
 		}
 		return q, nil

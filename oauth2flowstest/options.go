@@ -11,24 +11,24 @@ type Option func(*config)
 // config is what a Server's Options collect. It is read-only once the
 // server has started.
 type config struct {
-	clients             []Client
-	users               []User
-	accessLifetime      time.Duration
-	refreshLifetime     time.Duration
-	now                 func() time.Time
-	refreshPolicy       RefreshTokenPolicy // 0: the profile's default
-	entra               *entraProfile      // nil: the generic profile
-	auth0               bool               // WithAuth0
-	entraV1             bool
-	formResponses       bool
-	mtls                bool
-	clientCAs           *x509.CertPool
-	device              deviceConfig    // RFC 8628, device.go
-	dpop                dpopConfig      // RFC 9449, dpop.go
-	par                 parConfig       // RFC 9126, par.go
-	fapi2               bool            // WithFAPI2, fapi.go
-	fapi2MessageSigning bool            // WithFAPI2MessageSigning, fapi.go
-	assertions          assertionConfig // RFC 7523 trusted issuers, federation: jwtbearer.go
+	clients         []Client
+	users           []User
+	accessLifetime  time.Duration
+	refreshLifetime time.Duration
+	now             func() time.Time
+	refreshPolicy   RefreshTokenPolicy // 0: the profile's default
+	entra           *entraProfile      // nil: the generic profile
+	auth0           bool               // WithAuth0
+	entraV1         bool
+	formResponses   bool
+	mtls            bool
+	clientCAs       *x509.CertPool
+	device          deviceConfig    // RFC 8628, device.go
+	dpop            dpopConfig      // RFC 9449, dpop.go
+	par             parConfig       // RFC 9126, par.go
+	fapi2           bool            // WithFAPI2, fapi.go
+	fapiSigning     bool            // WithFAPI2MessageSigning, fapi.go
+	assertions      assertionConfig // RFC 7523 trusted issuers, federation: jwtbearer.go
 }
 
 func newConfig(opts []Option) config {
