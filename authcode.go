@@ -168,6 +168,9 @@ func authorizeParams(op string, cfg *Config, responseType, state string, o *opti
 	if o.set&optClaims != 0 {
 		q.Set("claims", o.claims) // OpenID Connect Core §5.5
 	}
+	if o.set&optNonce != 0 {
+		q.Set("nonce", o.nonce) // OpenID Connect Core §3.1.2.1
+	}
 	if cfg.ResponseMode != "" {
 		q.Set("response_mode", cfg.ResponseMode) // JARM §2.3.4 "jwt"
 	}

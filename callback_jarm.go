@@ -24,8 +24,8 @@ func isJARM(cfg *Config) bool {
 // jarmResponse verifies the "response" JWT of a JARM authorization
 // response (JARM §2.4) and returns the parameters inside it, which then go
 // through the same checks as a plain response (state, iss, error). The
-// signature is checked with the issuer's keys, fetched from
-// Endpoint.JWKSURL with ctx (one fetch per call: a Config holds no cache);
+// signature is checked with the issuer's keys, from Config.KeySet, or else
+// fetched from Endpoint.JWKSURL with ctx;
 // iss must be Endpoint.Issuer, aud must hold ClientID, exp must be present
 // and in the future. Nothing outside the JWT is read.
 func jarmResponse(ctx context.Context, cfg *Config, v url.Values) (url.Values, error) {
@@ -41,25 +41,20 @@ func jarmResponse(ctx context.Context, cfg *Config, v url.Values) (url.Values, e
 	case len(raw) != 1:
 		return nil, bad("repeated (RFC 6749 §3.1)")
 	}
-	if err := checkURL("Config.Endpoint.JWKSURL", cfg.Endpoint.JWKSURL, cfg.InsecureAllowHTTP); err != nil {
-		return nil, err
-	}
-	hc, err := cfg.httpClient(NoClientAuth, new(posterClient))
+	keys, err := cfg.keySet()
 	if err != nil {
 		return nil, err
 	}
-	hc.Timeout = 0 // the cache bounds each fetch (jwks.DefaultFetchTimeout)
-	keys := jwks.New(jwks.Config{URL: cfg.Endpoint.JWKSURL, Client: hc})
 	var fetchErr error
 	claims := jwt.MapClaims{}
 	_, err = jwt.ParseWithClaims(raw[0], claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
-		k, err := keys.Lookup(ctx, kid, t.Method.Alg())
+		k, err := keys.lookup(ctx, kid, t.Method.Alg())
 		if err != nil {
 			fetchErr = err
 			return nil, err
 		}
-		return k.Public, nil
+		return k, nil
 	}, jwt.WithValidMethods(jarmAlgs), jwt.WithIssuer(cfg.Endpoint.Issuer),
 		jwt.WithAudience(cfg.ClientID), jwt.WithExpirationRequired())
 	var fe *jwks.FetchError

@@ -33,6 +33,9 @@ type Metadata struct {
 	RevocationEndpoint                         string   `json:"revocation_endpoint,omitempty"`
 	IntrospectionEndpoint                      string   `json:"introspection_endpoint,omitempty"`
 	JWKSURI                                    string   `json:"jwks_uri,omitempty"`
+	UserinfoEndpoint                           string   `json:"userinfo_endpoint,omitempty"`
+	EndSessionEndpoint                         string   `json:"end_session_endpoint,omitempty"`
+	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported,omitempty"`
 	GrantTypesSupported                        []string `json:"grant_types_supported,omitempty"`
 	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported,omitempty"`
 	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
@@ -68,6 +71,8 @@ type MTLSEndpointAliases struct {
 	// PushedAuthorizationRequestEndpoint is the alias of the RFC 9126 §5
 	// pushed authorization request endpoint.
 	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`
+	// UserinfoEndpoint is the alias of the OpenID Connect userinfo endpoint.
+	UserinfoEndpoint string `json:"userinfo_endpoint,omitempty"`
 }
 
 // Endpoint returns the metadata's endpoints, mTLS aliases (RFC 8705 §5),
@@ -81,6 +86,10 @@ func (m *Metadata) Endpoint() Endpoint {
 		TokenURL:                          m.TokenEndpoint,
 		RevocationURL:                     m.RevocationEndpoint,
 		IntrospectionURL:                  m.IntrospectionEndpoint,
+		JWKSURL:                           m.JWKSURI,
+		UserInfoURL:                       m.UserinfoEndpoint,
+		MTLSUserInfoURL:                   m.MTLSEndpointAliases.UserinfoEndpoint,
+		EndSessionURL:                     m.EndSessionEndpoint,
 		MTLSTokenURL:                      m.MTLSEndpointAliases.TokenEndpoint,
 		MTLSRevocationURL:                 m.MTLSEndpointAliases.RevocationEndpoint,
 		MTLSIntrospectionURL:              m.MTLSEndpointAliases.IntrospectionEndpoint,
@@ -101,6 +110,7 @@ func (m *Metadata) clone() *Metadata {
 	c.TokenEndpointAuthMethodsSupported = cloneStrings(m.TokenEndpointAuthMethodsSupported)
 	c.TokenEndpointAuthSigningAlgValuesSupported = cloneStrings(m.TokenEndpointAuthSigningAlgValuesSupported)
 	c.CodeChallengeMethodsSupported = cloneStrings(m.CodeChallengeMethodsSupported)
+	c.IDTokenSigningAlgValuesSupported = cloneStrings(m.IDTokenSigningAlgValuesSupported)
 	return &c
 }
 

@@ -34,6 +34,9 @@
 //     Endpoint.Issuer set: a FAPI 2.0 server refuses the default audience,
 //     the token URL. FAPI 2.0 Message Signing adds
 //     [Config.RequestObjectKey] (JAR) and [Config.ResponseMode] "jwt" (JARM).
+//   - Knowing who signed in (OpenID Connect): [WithNonce] on the
+//     authorization request, then [Token.VerifyIDToken]; [UserInfo] and
+//     [LogoutURL] after. See "OpenID Connect sign-in and FAPI 2.0" below.
 //   - A CLI, a TV or any device without a browser: [DeviceAuth], show the
 //     user UserCode and VerificationURI, then [DeviceAccessToken] polls;
 //     denial and expiry match [ErrDeviceAccessDenied] and
@@ -134,6 +137,51 @@
 //		return err // ErrStateMismatch, ErrIssuerMismatch, a *CallbackError, or the server's *Error
 //	}
 //	tok, err := oauth2flows.ExchangeCode(r.Context(), cfg, code, oauth2flows.WithPKCE(verifier))
+//
+// # OpenID Connect sign-in and FAPI 2.0
+//
+// A sign-in is the flow above plus a nonce, and a check of the ID token
+// (OpenID Connect Core §3.1.3.7) before trusting anything in it. Discover
+// fills Endpoint.Issuer, JWKSURL, UserInfoURL and EndSessionURL. Make the
+// Config once at start-up; its [KeySet] caches the issuer's keys:
+//
+//	md, err := oauth2flows.Discover(ctx, "https://issuer.example.com")
+//	if err != nil {
+//		return err
+//	}
+//	cfg := &oauth2flows.Config{
+//		ClientID:    "my-app",
+//		Endpoint:    md.Endpoint(),
+//		RedirectURL: "https://app.example.com/callback",
+//		Scopes:      []string{"openid"},
+//		KeySet:      oauth2flows.NewKeySet(md.JWKSURI, nil),
+//		// FAPI 2.0 (open banking, open finance, health) adds:
+//		PrivateKey:        clientKey, // ECDSA P-256 (ES256) or RSA with AssertionAlg "PS256"
+//		AssertionAudience: oauth2flows.AudienceIssuer,
+//		DPoPKey:           dpopKey, // or Certificate, for mTLS-bound tokens
+//		IDTokenAlgs:       oauth2flows.FAPI2Algs(),
+//		// FAPI 2.0 Message Signing adds RequestObjectKey (JAR) and ResponseMode "jwt" (JARM).
+//	}
+//
+// Keep state, verifier and nonce in the user's session:
+//
+//	state, verifier, nonce := oauth2flows.NewState(), oauth2flows.NewVerifier(), oauth2flows.NewNonce()
+//	u, err := oauth2flows.PushAuthCodeURL(ctx, cfg, state, // BuildAuthCodeURL without FAPI
+//		oauth2flows.WithPKCE(verifier), oauth2flows.WithNonce(nonce))
+//
+//	// In the redirect handler:
+//	code, err := oauth2flows.ParseCallback(cfg, r, state) // checks iss, and a JARM response's signature
+//	tok, err := oauth2flows.ExchangeCode(r.Context(), cfg, code, oauth2flows.WithPKCE(verifier))
+//	claims, err := tok.VerifyIDToken(r.Context(), cfg, nonce)
+//	if err != nil {
+//		return err // an *IDTokenError: its Reason says which check failed
+//	}
+//	// claims.Subject is the user, unique within claims.Issuer.
+//
+// [UserInfo] fetches the user's claims and checks they are about
+// claims.Subject. [LogoutURL] ends the session at the server
+// (RP-Initiated Logout). oauth2flowstest.WithFAPI2 plays a FAPI 2.0 server
+// in tests; ExampleToken_VerifyIDToken runs this sign-in against it.
 //
 // # Devices, DPoP and workload identity
 //

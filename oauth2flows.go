@@ -36,6 +36,18 @@ type Endpoint struct {
 	// PushedAuthURL is the RFC 9126 §5 pushed_authorization_request_endpoint.
 	PushedAuthURL string
 
+	// JWKSURL is the issuer's jwks_uri (RFC 8414 §2, OpenID Connect
+	// Discovery §3): the keys [Token.VerifyIDToken] checks signatures with.
+	JWKSURL string
+	// UserInfoURL is the OpenID Connect Core §5.3 userinfo_endpoint, for
+	// [UserInfo]; MTLSUserInfoURL is its RFC 8705 §5 alias, used instead
+	// when Config.Certificate is set, for certificate-bound tokens.
+	UserInfoURL     string
+	MTLSUserInfoURL string
+	// EndSessionURL is the end_session_endpoint of OpenID Connect
+	// RP-Initiated Logout 1.0 §2.1, for [LogoutURL].
+	EndSessionURL string
+
 	// MTLSDeviceAuthURL and MTLSPushedAuthURL are the RFC 8705 §5
 	// mtls_endpoint_aliases of the device authorization endpoint (RFC 8628
 	// §4) and the pushed authorization request endpoint (RFC 9126 §5). As
@@ -53,8 +65,6 @@ type Endpoint struct {
 	// [ParseCallback] refuses an authorization response without "iss"
 	// (RFC 9207 §2.4).
 	AuthResponseIssParameterSupported bool
-
-	JWKSURL string // the issuer's jwks_uri, filled by Discover
 
 	// invalid is why a constructor such as EntraEndpoint refused its
 	// input; every call then fails with a *ConfigError.
@@ -220,6 +230,17 @@ type Config struct {
 	// and RS256 for RSA, as for AssertionAlg.
 	DPoPAlg string
 
+	// KeySet holds the issuer's signing keys for [Token.VerifyIDToken]:
+	// make it once with [NewKeySet] from Endpoint.JWKSURL and keep it. Nil
+	// means the keys are fetched from Endpoint.JWKSURL on every
+	// verification.
+	KeySet *KeySet
+	// IDTokenAlgs are the JWS algorithms an ID token may be signed with
+	// (OpenID Connect Core §3.1.3.7 step 7). Nil means RS256, PS256 and
+	// ES256 (and their 384 and 512 variants) and EdDSA; a FAPI 2.0 client
+	// sets [FAPI2Algs] (FAPI 2.0 Security Profile §5.4.1 refuses RS256).
+	// "none" and the HMAC algorithms are refused whatever this says.
+	IDTokenAlgs []string
 	// RequestObjectKey, when set, signs the authorization request as a
 	// request object (JAR, RFC 9101 §4): [PushAuthCodeURL] pushes it as
 	// "request" (RFC 9126 §3) and [AuthCodeURL] carries it by value. It

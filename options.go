@@ -27,6 +27,7 @@ const (
 	optActorToken
 	optTokenTypeHint
 	optClaims
+	optNonce
 )
 
 // optionNames are the option functions, for error messages.
@@ -44,6 +45,7 @@ var optionNames = [...]struct {
 	{optActorToken, "WithActorToken"},
 	{optTokenTypeHint, "WithTokenTypeHint"},
 	{optClaims, "WithClaims"},
+	{optNonce, "WithNonce"},
 }
 
 // options is what a call's Options collect.
@@ -61,6 +63,7 @@ type options struct {
 	actorTokenType     string
 	tokenTypeHint      string
 	claims             string
+	nonce              string
 
 	dpop *dpopSession // see withSession; not an option users set
 }

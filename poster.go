@@ -62,9 +62,9 @@ type request struct {
 // *ConfigError before anything is sent: an option is never put on the wire
 // where it means nothing, and never dropped. WithParam is always allowed.
 var allowedOptions = map[string]optionSet{
-	"AuthCodeURL":         optScopes | optParam | optPKCE | optAudience | optResource | optClaims,
-	"BuildAuthCodeURL":    optScopes | optParam | optPKCE | optAudience | optResource | optClaims,
-	"ImplicitURL":         optScopes | optParam | optAudience | optResource | optClaims,
+	"AuthCodeURL":         optScopes | optParam | optPKCE | optAudience | optResource | optClaims | optNonce,
+	"BuildAuthCodeURL":    optScopes | optParam | optPKCE | optAudience | optResource | optClaims | optNonce,
+	"ImplicitURL":         optScopes | optParam | optAudience | optResource | optClaims | optNonce,
 	"ExchangeCode":        optParam | optPKCE | optResource,
 	"PasswordCredentials": optScopes | optParam | optAudience | optResource,
 	"ClientCredentials":   optScopes | optParam | optAudience | optResource,
@@ -76,7 +76,7 @@ var allowedOptions = map[string]optionSet{
 	"Introspect":        optParam | optTokenTypeHint,
 	"DeviceAuth":        optScopes | optParam | optAudience | optResource,
 	"DeviceAccessToken": optParam,
-	"PushAuthCodeURL":   optScopes | optParam | optPKCE | optAudience | optResource | optClaims,
+	"PushAuthCodeURL":   optScopes | optParam | optPKCE | optAudience | optResource | optClaims | optNonce,
 	"JWTBearer":         optScopes | optParam | optAudience | optResource,
 }
 
@@ -99,6 +99,8 @@ func checkOptions(op string, o *options) error {
 		return empty("WithTokenTypeHint")
 	case o.set&optClaims != 0 && o.claims == "":
 		return empty("WithClaims")
+	case o.set&optNonce != 0 && o.nonce == "":
+		return empty("WithNonce")
 	case slices.Contains(o.audiences, ""):
 		return empty("WithAudience")
 	case slices.Contains(o.resources, ""):

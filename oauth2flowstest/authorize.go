@@ -136,6 +136,7 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request, c *Client
 		resources:         q["resource"],
 		expires:           s.now().Add(codeLifetime),
 		dpopJKT:           q.Get("dpop_jkt"),
+		authTime:          s.now(),
 	}
 	s.mu.Unlock()
 	p := url.Values{"code": {code}, "iss": {s.issuer()}}

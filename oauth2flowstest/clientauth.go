@@ -209,6 +209,8 @@ func (s *Server) checkJWT(in *authInput) (*Client, *oauthError) {
 	algs := []string{"RS256", "PS256", "ES256"}
 	if method == AuthClientSecretJWT {
 		algs = []string{"HS256"}
+	} else {
+		algs = s.signingAlgs(algs)
 	}
 	var claims jwt.RegisteredClaims
 	_, err = jwt.ParseWithClaims(assertion, &claims, func(*jwt.Token) (any, error) { return key, nil },
@@ -224,6 +226,11 @@ func (s *Server) checkJWT(in *authInput) (*Client, *oauthError) {
 	aud := []string{s.URL() + pathToken, in.endpoint, s.URL()}
 	if !slices.ContainsFunc(claims.Audience, func(a string) bool { return slices.Contains(aud, a) }) {
 		return nil, errInvalidClient("client assertion audience is not this server", false)
+	}
+	if s.cfg.fapi2 && !slices.Equal(claims.Audience, []string{s.issuer()}) {
+		// FAPI 2.0 §5.3.2.1: the issuer identifier alone (golang-jwt reads
+		// a string and a one-element array alike).
+		return nil, errInvalidClient("FAPI 2.0: the client assertion audience must be the issuer identifier", false)
 	}
 	now := s.now()
 	if claims.ExpiresAt.Sub(now) > maxAssertionLifetime {

@@ -48,6 +48,11 @@ type Client struct {
 	// code grant.
 	RedirectURIs []string
 
+	// PostLogoutRedirectURIs are the registered post_logout_redirect_uri
+	// values (OpenID Connect RP-Initiated Logout 1.0 §3.1): the end
+	// session endpoint sends the user back only to one of them.
+	PostLogoutRedirectURIs []string
+
 	// GrantTypes restricts the grants the client may use (RFC 7591 §2), e.g.
 	// "authorization_code", "refresh_token", [GrantImplicit]. Empty allows all.
 	GrantTypes []string

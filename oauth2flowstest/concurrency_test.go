@@ -49,7 +49,7 @@ func TestConcurrentRefreshOfOneTokenLetsOneWin(t *testing.T) {
 
 func TestUnknownPathIsRecordedAs404(t *testing.T) {
 	srv := newServer(t)
-	got := do(t, srv, mustGet(t, srv.URL()+"/userinfo"))
+	got := do(t, srv, mustGet(t, srv.URL()+"/nowhere"))
 	assert.Equal(t, http.StatusNotFound, got.Status)
 	reqs := srv.Requests()
 	require.Len(t, reqs, 1)

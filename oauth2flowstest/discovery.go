@@ -57,6 +57,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 			"introspection_endpoint":                ep.MTLSIntrospectionURL,
 			"device_authorization_endpoint":         ep.MTLSDeviceAuthURL,
 			"pushed_authorization_request_endpoint": ep.MTLSPushedAuthURL,
+			"userinfo_endpoint":                     ep.MTLSUserInfoURL,
 		}
 		meta["tls_client_certificate_bound_access_tokens"] = true
 	}
@@ -65,6 +66,8 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	s.dpopMetadata(meta)
 	s.parMetadata(meta)
 	s.jarMetadata(meta)
+	s.oidcMetadata(meta)
+	s.fapiMetadata(meta)
 	writeJSON(w, http.StatusOK, meta)
 }
 

@@ -36,6 +36,12 @@
 //     /metadata/identity/oauth2/token (reached through [Server.Client] as
 //     http://169.254.169.254) and App Service at /msi/token
 //     ([Server.AppServiceEnv]).
+//   - /userinfo (OpenID Connect Core §5.3) and /session/end
+//     (RP-Initiated Logout 1.0, to [Client.PostLogoutRedirectURIs]). ID
+//     tokens carry nonce, at_hash, c_hash and auth_time.
+//   - FAPI 2.0: [WithFAPI2] requires PAR, PKCE, private_key_jwt or mTLS,
+//     sender-constrained tokens and PS256/ES256; [WithFAPI2MessageSigning]
+//     adds request objects and JARM.
 //
 // Clients authenticate with client_secret_basic, client_secret_post,
 // client_secret_jwt, private_key_jwt, tls_client_auth and

@@ -80,7 +80,7 @@ func (s *Server) verifyProof(r *http.Request, want proofCheck, set nonceSet, req
 	}
 	p := verifiedProof{present: true}
 	var claims proofClaims
-	_, err := jwt.NewParser(jwt.WithValidMethods(dpopAlgs), jwt.WithoutClaimsValidation()).
+	_, err := jwt.NewParser(jwt.WithValidMethods(s.signingAlgs(dpopAlgs)), jwt.WithoutClaimsValidation()).
 		ParseWithClaims(values[0], &claims, func(t *jwt.Token) (any, error) {
 			if typ, _ := t.Header["typ"].(string); typ != dpopTyp {
 				return nil, errProof("typ must be dpop+jwt")

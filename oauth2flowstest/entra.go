@@ -231,7 +231,7 @@ func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request, path string)
 	case pathEntraUserInfo:
 		s.handleUserInfo(w, r)
 	case pathEntraLogout:
-		s.handleLogout(w, r)
+		s.handleEndSession(w, r)
 	case pathEntraUnknownTenant:
 		// Entra: 400 invalid_request, AADSTS90002 "Tenant not found".
 		s.writeError(w, errInvalidRequest(fmt.Sprintf("Tenant '%s' not found.", entraRequestOf(r).tenant)))

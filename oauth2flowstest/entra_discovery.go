@@ -3,7 +3,6 @@ package oauth2flowstest
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 )
 
@@ -98,69 +97,4 @@ func (s *Server) handleInstanceDiscovery(w http.ResponseWriter, r *http.Request)
 func errInvalidInstance() *oauthError {
 	return &oauthError{status: http.StatusBadRequest, code: "invalid_instance",
 		description: "Specified tenant identifier is neither a valid DNS name, nor a valid external domain."}
-}
-
-// handleUserInfo is the OpenID Connect userinfo endpoint (OpenID Connect
-// Core §5.3) that Entra's metadata names: a user's access token of this
-// server, sent as a Bearer token (RFC 6750 §2.1), gets sub and the
-// user's name. App-only tokens have no user and are refused.
-func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		challenge(w, "")
-		return
-	}
-	claims, err := s.VerifyAccessToken(strings.TrimSpace(token))
-	if err != nil {
-		challenge(w, "the access token is invalid, expired or revoked")
-		return
-	}
-	s.mu.Lock()
-	e := s.store.access[claims.ID]
-	appOnly := e != nil && e.appOnly
-	s.mu.Unlock()
-	if appOnly {
-		challenge(w, "an app-only token has no user")
-		return
-	}
-	out := map[string]any{"sub": claims.Subject}
-	if u := s.userBySubject(claims.Subject); u != nil && u.Username != "" {
-		out["name"] = u.Username
-		out["preferred_username"] = u.Username
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, out)
-}
-
-// handleLogout is Entra's end_session_endpoint (OpenID Connect RP-Initiated
-// Logout §2): the server keeps no browser session, so it only sends the
-// browser on to post_logout_redirect_uri when one is given, with state. As
-// the redirect must not open the server to any site, the URI must be one
-// registered for the client that client_id names.
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		authorizePage(w, http.StatusBadRequest, "malformed request")
-		return
-	}
-	to := r.Form.Get("post_logout_redirect_uri")
-	if to == "" {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte("<!doctype html><title>Signed out</title><p>You signed out of your account.</p>\n"))
-		return
-	}
-	c := s.clients[r.Form.Get("client_id")]
-	if c == nil || !slices.Contains(c.RedirectURIs, to) {
-		authorizePage(w, http.StatusBadRequest, "post_logout_redirect_uri is not registered for the client_id sent")
-		return
-	}
-	p := url.Values{}
-	if st := r.Form.Get("state"); st != "" {
-		p.Set("state", st)
-	}
-	http.Redirect(w, r, withParams(to, p, false), http.StatusFound)
 }

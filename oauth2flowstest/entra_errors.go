@@ -142,6 +142,7 @@ var entraCodes = []struct {
 	{"dpop_jkt", entraCode{aadsts: 9002313}},
 	{"the code is bound to dpop_jkt", entraCode{aadsts: 9002313}},
 	{"refresh token is DPoP-bound", entraCode{aadsts: 9002313, suberror: "bad_token"}},
+	{"FAPI 2.0", entraCode{aadsts: 9002313}}, // WithFAPI2 refusals: Entra has no FAPI profile
 }
 
 // entraCodeFor returns Entra's code for a refusal.

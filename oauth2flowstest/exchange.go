@@ -64,7 +64,7 @@ func (s *Server) grantTokenExchange(c *Client, form url.Values) (*tokenResponse,
 		})
 		resp.tokenType, resp.issuedTokenType = accessTokenType(c), rtt
 	case oauth2flows.TokenTypeIDToken:
-		resp.accessToken = s.mintIDToken(subject.Subject, c.ID, "")
+		resp.accessToken = s.mintIDToken(subject.Subject, c.ID, "", nil)
 		resp.expiresIn = s.cfg.accessLifetime
 		resp.tokenType, resp.issuedTokenType = "N_A", rtt
 	default:

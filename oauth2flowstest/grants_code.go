@@ -73,6 +73,8 @@ func (s *Server) grantAuthorizationCode(c *Client, form url.Values) (*tokenRespo
 		refresh:   true,
 		idToken:   hasScope(scope, "openid"),
 		nonce:     e.nonce,
+		code:      code,
+		authTime:  e.authTime,
 		family:    e.family,
 	}
 	s.mu.Unlock()

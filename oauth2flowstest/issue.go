@@ -1,5 +1,7 @@
 package oauth2flowstest
 
+import "time"
+
 // issuance describes the tokens one grant hands out.
 type issuance struct {
 	subject   string
@@ -10,7 +12,9 @@ type issuance struct {
 	refresh   bool     // issue a refresh token
 	idToken   bool     // issue an ID token
 	nonce     string
-	family    string // the refresh-token family to continue; "" starts one
+	code      string    // the authorization code redeemed, for c_hash
+	authTime  time.Time // when the user authenticated; zero: unknown
+	family    string    // the refresh-token family to continue; "" starts one
 	act       *Actor
 	appOnly   bool // client credentials: no user behind the token
 }
@@ -31,6 +35,7 @@ func (s *Server) issue(is issuance) (*tokenResponse, *oauthError) {
 	at, exp := s.mintAccessToken(grant{
 		subject: is.subject, clientID: is.client.ID, audience: aud, scope: scp, act: is.act, family: fam,
 		boundCert: is.client.boundCert, dpopJKT: is.client.dpopJKT, appOnly: is.appOnly, xmsCC: is.client.xmsCC,
+		openid: hasScope(is.scope, "openid"),
 	})
 	resp := &tokenResponse{
 		accessToken: at,
@@ -60,7 +65,7 @@ func (s *Server) issue(is issuance) (*tokenResponse, *oauthError) {
 		s.mu.Unlock()
 	}
 	if is.idToken {
-		resp.idToken = s.mintIDToken(is.subject, is.client.ID, is.nonce)
+		resp.idToken = s.mintIDToken(is.subject, is.client.ID, is.nonce, idTokenExtras(is, at))
 	}
 	return resp, nil
 }

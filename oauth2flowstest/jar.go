@@ -31,7 +31,7 @@ func errInvalidRequestObject(desc string) *oauthError {
 func (s *Server) unpackRequestObject(c *Client, q url.Values) (url.Values, *oauthError) {
 	raw, ok := q["request"]
 	if !ok {
-		if c.RequireSignedRequestObject {
+		if c.RequireSignedRequestObject || s.cfg.fapiSigning {
 			return nil, errInvalidRequest("request object required: this client is registered with require_signed_request_object (RFC 9101 §10.5)")
 		}
 		return q, nil
@@ -44,7 +44,7 @@ func (s *Server) unpackRequestObject(c *Client, q url.Values) (url.Values, *oaut
 	}
 	claims := jwt.MapClaims{}
 	tok, err := jwt.ParseWithClaims(raw[0], claims, func(*jwt.Token) (any, error) { return c.PublicKey, nil },
-		jwt.WithValidMethods([]string{"PS256", "ES256", "RS256"}),
+		jwt.WithValidMethods(s.signingAlgs([]string{"PS256", "ES256", "RS256"})),
 		jwt.WithIssuer(c.ID), jwt.WithAudience(s.URL()),
 		jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.now))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -112,7 +113,8 @@ type grant struct {
 	dpopJKT string
 	appOnly bool // no user: the client acts for itself
 	// xmsCC are the client capabilities the request declared (cae.go).
-	xmsCC []string
+	xmsCC  []string
+	openid bool // granted the openid scope (OpenID Connect Core §5.3)
 }
 
 // audClaim is a JWT "aud": a string when there is one audience (RFC 7519 §4.1.3).
@@ -164,13 +166,13 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 	}
 	s.entraAccessClaims(c, g)
 	s.mu.Lock()
-	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp, appOnly: g.appOnly, issued: now}
+	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp, appOnly: g.appOnly, issued: now, openid: g.openid}
 	s.mu.Unlock()
 	return s.sign("at+jwt", c), s.cfg.accessLifetime
 }
 
 // mintIDToken issues an OpenID Connect ID token (OpenID Connect Core §2).
-func (s *Server) mintIDToken(subject, clientID, nonce string) string {
+func (s *Server) mintIDToken(subject, clientID, nonce string, extra jwt.MapClaims) string {
 	now := s.now()
 	c := jwt.MapClaims{
 		"iss":       s.issuer(),
@@ -187,6 +189,7 @@ func (s *Server) mintIDToken(subject, clientID, nonce string) string {
 	if u := s.userBySubject(subject); u != nil && u.Username != "" {
 		c["preferred_username"] = u.Username
 	}
+	maps.Copy(c, extra)
 	s.entraIDClaims(c, subject)
 	return s.sign("JWT", c)
 }

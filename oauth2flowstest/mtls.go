@@ -91,7 +91,7 @@ func onMTLSListener(r *http.Request) bool {
 // visits.
 func mtlsAliased(path string) bool {
 	switch path {
-	case pathToken, pathRevoke, pathIntrospect, pathDeviceAuthorization, pathPAR:
+	case pathToken, pathRevoke, pathIntrospect, pathDeviceAuthorization, pathPAR, pathUserInfo:
 		return true
 	}
 	return false

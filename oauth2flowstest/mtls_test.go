@@ -57,6 +57,7 @@ func TestMTLSDiscoveryListsAliases(t *testing.T) {
 			}
 			assert.Equal(t, map[string]any{
 				"token_endpoint":                        ep.MTLSTokenURL,
+				"userinfo_endpoint":                     ep.MTLSUserInfoURL,
 				"revocation_endpoint":                   ep.MTLSRevocationURL,
 				"introspection_endpoint":                ep.MTLSIntrospectionURL,
 				"device_authorization_endpoint":         ep.MTLSDeviceAuthURL,

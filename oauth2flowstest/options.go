@@ -26,6 +26,8 @@ type config struct {
 	device          deviceConfig    // RFC 8628, device.go
 	dpop            dpopConfig      // RFC 9449, dpop.go
 	par             parConfig       // RFC 9126, par.go
+	fapi2           bool            // WithFAPI2, fapi.go
+	fapiSigning     bool            // WithFAPI2MessageSigning, fapi.go
 	assertions      assertionConfig // RFC 7523 trusted issuers, federation: jwtbearer.go
 
 	managed []ManagedIdentity // the emulated Azure host's: managedidentity.go
@@ -51,6 +53,7 @@ func WithClient(c Client) Option {
 	return func(cfg *config) {
 		c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
 		c.GrantTypes = append([]string(nil), c.GrantTypes...)
+		c.PostLogoutRedirectURIs = append([]string(nil), c.PostLogoutRedirectURIs...)
 		c.SelfSignedCertificates = append([]*x509.Certificate(nil), c.SelfSignedCertificates...)
 		c.Audiences = append([]string(nil), c.Audiences...)
 		c.Roles = append([]string(nil), c.Roles...)

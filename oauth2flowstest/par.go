@@ -69,6 +69,9 @@ func (s *Server) handlePAR(w http.ResponseWriter, r *http.Request, rec *Request)
 	if e == nil {
 		e = s.checkPushed(c, form)
 	}
+	if e == nil {
+		e = s.fapiPushed(rec.AuthMethod, form)
+	}
 	if e != nil {
 		s.writeError(w, e)
 		return

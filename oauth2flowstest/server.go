@@ -119,6 +119,9 @@ func (s *Server) genericEndpoint() oauth2flows.Endpoint {
 		IntrospectionURL: s.URL() + pathIntrospect,
 		DeviceAuthURL:    s.URL() + pathDeviceAuthorization,
 		PushedAuthURL:    s.URL() + pathPAR,
+		JWKSURL:          s.URL() + pathJWKS,
+		UserInfoURL:      s.URL() + pathUserInfo,
+		EndSessionURL:    s.URL() + pathEndSession,
 		// The server's metadata advertises it and every response carries iss.
 		AuthResponseIssParameterSupported: true,
 		RequirePushedAuthRequests:         s.cfg.par.required,
@@ -132,6 +135,7 @@ func (s *Server) genericEndpoint() oauth2flows.Endpoint {
 		e.MTLSIntrospectionURL = s.mtls.URL + pathIntrospect
 		e.MTLSDeviceAuthURL = s.mtls.URL + pathDeviceAuthorization
 		e.MTLSPushedAuthURL = s.mtls.URL + pathPAR
+		e.MTLSUserInfoURL = s.mtls.URL + pathUserInfo
 	}
 	return e
 }
@@ -174,6 +178,9 @@ func endpointName(path string) string {
 		return EndpointDeviceVerification
 	case pathPAR:
 		return EndpointPAR
+	}
+	if n := oidcEndpointName(path); n != "" {
+		return n
 	}
 	return cmp.Or(entraEndpointName(path), managedIdentityEndpointName(path))
 }
@@ -243,7 +250,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case pathPAR:
 		s.handlePAR(sw, r, rec)
 	default:
-		if !s.serveEntra(sw, r, path) && !s.serveManagedIdentity(sw, r, path) {
+		if !s.serveOIDC(sw, r, path) && !s.serveEntra(sw, r, path) && !s.serveManagedIdentity(sw, r, path) {
 			http.NotFound(sw, r)
 		}
 	}

@@ -54,6 +54,7 @@ type codeEntry struct {
 	used              bool
 	family            string // the family created on redemption
 	dpopJKT           string // RFC 9449 §10 dpop_jkt: the key the code is bound to
+	authTime          time.Time
 }
 
 // refreshEntry is an issued refresh token (RFC 6749 §1.5).
@@ -77,6 +78,7 @@ type accessEntry struct {
 	revoked  bool
 	appOnly  bool // issued to a client for itself (client credentials), no user
 	issued   time.Time
+	openid   bool // granted the openid scope: good at the userinfo endpoint
 }
 
 // family is every token descending from one authorization grant.

@@ -64,6 +64,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, rec *Reques
 		s.writeError(w, e)
 		return
 	}
+	if e := s.fapiToken(c, rec.AuthMethod); e != nil {
+		s.writeError(w, e)
+		return
+	}
 	if c, e = s.claimsRequest(c, form); e != nil { // cae.go
 		s.writeError(w, e)
 		return
