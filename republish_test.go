@@ -74,3 +74,47 @@ func TestStoreRestartedEmptyGetsTheNewestTokenBack(t *testing.T) {
 	_, sent := refreshRequests(srv)
 	assert.Len(t, unique(sent), len(sent), "each refresh token sent once; B waited for A's T2")
 }
+
+// TestExpiredSeedWaitsForARenewalInFlight: a replica starts from an
+// expired token on an empty store, while another replica, whose lease died
+// with the store, has just redeemed that token and stores the result a
+// second later. The seed is not redeemed: it polls the store for its grace
+// and takes the new token. With a store failure seen meanwhile, it waits
+// past the grace too.
+func TestExpiredSeedWaitsForARenewalInFlight(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		outage  bool
+		landsIn time.Duration
+	}{
+		{name: "within the seed's grace", landsIn: time.Second},
+		{name: "after a store failure, past the grace", outage: true, landsIn: 4 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, cfg, seed := signedIn(t)
+			api := protectedAPI(t, srv)
+			next, err := oauth2flows.Refresh(t.Context(), cfg, seed.RefreshToken) // the other replica's renewal
+			require.NoError(t, err)
+			seed.Expiry = time.Now().Add(-time.Minute)
+			store := newFakeStore()
+			store.fail.Store(tc.outage)
+			client := oauth2flows.NewClient(cfg, seed, oauth2flows.WithTokenStore(store, "user:alice"))
+			if tc.outage {
+				time.AfterFunc(200*time.Millisecond, func() { store.fail.Store(false) })
+			}
+			time.AfterFunc(tc.landsIn, func() { store.put("user:alice", next) })
+			require.Eventually(t, func() bool {
+				status, body, err := getBody(t, client, api.URL)
+				if err != nil {
+					var unavailable *oauth2flows.StoreUnavailableError
+					require.ErrorAs(t, err, &unavailable)
+					return false
+				}
+				return status == http.StatusOK && body == "alice"
+			}, 10*time.Second, 200*time.Millisecond)
+			stats := srv.RefreshStats()
+			assert.Zero(t, stats.Reused, "the seed was not redeemed")
+			assert.Equal(t, 1, stats.Redeemed)
+		})
+	}
+}

@@ -56,6 +56,7 @@ func TestRefreshTokenIsNeverRedeemedOutsideTheLease(t *testing.T) {
 				assert.Less(t, time.Since(start), 3*time.Second, "bounded by the lease wait")
 			} else {
 				require.NoError(t, err)
+				assert.Equal(t, http.StatusOK, status)
 				assert.Equal(t, "alice", body)
 			}
 

@@ -162,8 +162,8 @@ func childMain() int {
 
 // TestDeadHolderAnotherReplicaTakesOver: the replica holding the lease is
 // killed mid-renewal (SIGKILL, in a child process); a replica waiting for
-// the lease completes the renewal within the lease TTL plus a little, with
-// one redemption.
+// the lease completes the renewal within the lease TTL and the grace of an
+// expired seed on an empty store, with one redemption.
 func TestDeadHolderAnotherReplicaTakesOver(t *testing.T) {
 	srv, cfg, tok := signedIn(t)
 	api := protectedAPI(t, srv)
@@ -232,7 +232,9 @@ func TestDeadHolderAnotherReplicaTakesOver(t *testing.T) {
 	assert.Equal(t, "alice", r.body)
 	took := r.at.Sub(killed)
 	t.Logf("served %v after the holder was killed (lease TTL %v)", took, ttl)
-	assert.Less(t, took, ttl+time.Second, "within the lease TTL plus a little")
+	// The lease TTL, plus the 3 s an expired seed polls an empty store (a
+	// dead holder may have redeemed it), plus a little.
+	assert.Less(t, took, ttl+4*time.Second, "within the lease TTL, the seed's grace and a little")
 	assert.Equal(t, 1, countGrant(srv, oauth2flows.GrantTypeRefreshToken), "the dead holder's refresh never reached the server")
 }
 
