@@ -1,5 +1,6 @@
 // Package interop runs the oauth2flows SDK against independent authorization
-// servers (ory/fosite and zitadel/oidc's op package), started in-process on
-// loopback, and MSAL Go against oauth2flowstest's Entra profile. It holds
-// only tests; see README.md for the quirks found.
+// servers on loopback (ory/fosite and zitadel/oidc's op package in-process,
+// panva's oidc-provider under node), and MSAL Go and MSAL Python against
+// oauth2flowstest's Entra profile. It holds only tests; see README.md for
+// the quirks found.
 package interop

@@ -2,7 +2,9 @@ package interop
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +24,11 @@ func clearManagedIdentityEnv(t *testing.T) {
 		t.Setenv(k, "")
 	}
 }
+
+// msalMIRuns numbers the runs of the MSAL managed identity test in this
+// process: MSAL Go's token cache is process-wide, so each run asks for
+// resources no earlier run (go test -count=N) has cached.
+var msalMIRuns atomic.Int32
 
 // MSAL Go's managed identity client, unchanged, against oauth2flowstest's
 // emulated IMDS and App Service endpoints, beside ManagedIdentitySource:
@@ -51,8 +58,10 @@ func TestMSALGoManagedIdentityMatchesManagedIdentitySource(t *testing.T) {
 		{"AppServiceByClientIDAfter429", true, managedidentity.UserAssignedClientID(uami.ClientID), oauth2flows.ManagedIdentity{ClientID: uami.ClientID},
 			"https://servicebus.azure.net", oauth2flowstest.EndpointAppService, http.StatusTooManyRequests},
 	}
+	run := msalMIRuns.Add(1)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			resource := fmt.Sprintf("%s/run%d", tt.resource, run)
 			clearManagedIdentityEnv(t)
 			srv := oauth2flowstest.NewServer(oauth2flowstest.WithEntra(entraTID),
 				oauth2flowstest.WithManagedIdentity(oauth2flowstest.ManagedIdentity{}),
@@ -70,9 +79,9 @@ func TestMSALGoManagedIdentityMatchesManagedIdentitySource(t *testing.T) {
 			}
 			msal, err := managedidentity.New(tt.msalID, managedidentity.WithHTTPClient(srv.Client()))
 			require.NoError(t, err)
-			res, err := msal.AcquireToken(ctx, tt.resource)
+			res, err := msal.AcquireToken(ctx, resource)
 			require.NoError(t, err)
-			cached, err := msal.AcquireToken(ctx, tt.resource)
+			cached, err := msal.AcquireToken(ctx, resource)
 			require.NoError(t, err)
 			assert.Equal(t, managedidentity.TokenSourceCache, cached.Metadata.TokenSource)
 			msalReqs := srv.RequestsTo(tt.endpoint)
@@ -81,7 +90,7 @@ func TestMSALGoManagedIdentityMatchesManagedIdentitySource(t *testing.T) {
 				srv.InjectFault(tt.endpoint, 1, oauth2flowstest.Fault{Status: tt.fault})
 			}
 			tt.ours.HTTPClient = srv.Client()
-			src := oauth2flows.ManagedIdentitySource(tt.ours, tt.resource)
+			src := oauth2flows.ManagedIdentitySource(tt.ours, resource)
 			tok, err := src.Token(ctx)
 			require.NoError(t, err)
 			again, err := src.Token(ctx)
