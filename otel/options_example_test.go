@@ -84,7 +84,7 @@ func ExampleWithTracerProvider() {
 	for _, s := range spans.GetSpans() {
 		var attrs []string
 		for _, a := range s.Attributes {
-			attrs = append(attrs, string(a.Key)+"="+a.Value.Emit())
+			attrs = append(attrs, string(a.Key)+"="+a.Value.String())
 		}
 		sort.Strings(attrs)
 		fmt.Println(s.Name, s.SpanKind)
