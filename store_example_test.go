@@ -120,7 +120,7 @@ func ExampleStoreErrorHandler() {
 	}
 	cfg := &oauth2flows.Config{ClientID: "api-a", Endpoint: oauth2flows.Endpoint{TokenURL: "https://login.example.com/token"}}
 	_ = oauth2flows.NewOBOCache(cfg, oauth2flows.WithStoreErrorHandler(onStoreError))
-	_ = oauth2flows.NewClient(cfg, nil, oauth2flows.WithTokenStoreErrorHandler(onStoreError))
+	_ = oauth2flows.NewTransport(oauth2flows.ClientCredentialsSource(cfg), oauth2flows.WithTokenStoreErrorHandler(onStoreError))
 }
 
 // Telling a store's own error apart in the handler, with errors.Is and

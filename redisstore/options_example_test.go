@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -197,11 +198,11 @@ func ExampleWithErrorHandler() {
 	)
 
 	cfg := &oauth2flows.Config{ClientID: "daemon", Endpoint: oauth2flows.Endpoint{TokenURL: "https://login.example.com/token"}}
-	src := oauth2flows.NewClient(cfg, nil,
+	client := &http.Client{Transport: oauth2flows.NewTransport(oauth2flows.ClientCredentialsSource(cfg),
 		oauth2flows.WithTokenStore(store, "daemon-token"),
 		oauth2flows.WithTokenStoreErrorHandler(onStoreError),
-	)
-	_ = src
+	)}
+	_ = client // calls the API
 }
 
 // Tests only: tokens kept unsealed, readable by anyone who reads Redis.
