@@ -147,7 +147,6 @@ func ExampleWithSaveInitialToken() {
 	)
 	defer srv.Close()
 	cfg := &oauth2flows.Config{ClientID: "web", ClientSecret: "s", Endpoint: srv.Endpoint()}
-	//lint:ignore SA1019 a quick way to a user's token for the example
 	first, err := oauth2flows.PasswordCredentials(context.Background(), cfg, "alice", "pw")
 	if err != nil {
 		fmt.Println(err)
