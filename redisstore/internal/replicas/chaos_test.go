@@ -228,10 +228,12 @@ func TestChaos(t *testing.T) {
 		return
 	}
 	// The short run, at the lower rate this machine holds, still loses a
-	// family now and then to a newer token held by a replica that got no
-	// request during the wait (BENCHMARKS.md); without the lease it loses
-	// more than half of them. It guards against that regression.
-	const guard = 2
+	// family now and then (0 to 3 of 100 in the runs of BENCHMARKS.md), to a
+	// newer token held by a replica that got no request during the wait;
+	// without the lease it loses 97 to 100. The guard catches that
+	// regression without failing on the known residual; the full run
+	// asserts the bar of 0.
+	const guard = 5
 	assert.LessOrEqual(t, stats.Reused, guard, "refresh tokens redeemed twice")
 	assert.LessOrEqual(t, stats.RevokedFamilies, guard, "families lost")
 	assert.GreaterOrEqual(t, after.outcomes[outOK], replicas*(users-guard), "users served on every replica after the faults: %v", after.samples)
