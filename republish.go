@@ -74,6 +74,32 @@ func republishedOf(tok *Token) *Token {
 	return &c
 }
 
+// unmarked is a valid token written back, as the replicas use it.
+func unmarked(tok *Token) *Token {
+	c := *tok
+	c.IssuedTokenType = ""
+	return &c
+}
+
+// writeBack is what a renewal of cur, still valid, writes to a store found
+// empty or holding an older token written back: cur's token, marked as
+// written back when the store may have lost a newer one (mayHaveLost), so
+// that the replicas use it but none renews it before the wait is over.
+func (r *renewal) writeBack(pol *renewPolicy, cur *tokenState) *Token {
+	if r.mayHaveLost(pol, cur) {
+		return republishedOf(cur.tok)
+	}
+	return cur.tok
+}
+
+// mayHaveLost reports whether a store found empty or holding a token
+// written back may have lost a newer token than cur's, which another
+// replica holds: cur spends a refresh token and was in the store (not a
+// seed, unless the seed saw the store fail).
+func (r *renewal) mayHaveLost(pol *renewPolicy, cur *tokenState) bool {
+	return r.spends && !pol.outsideLease && cur != nil && !(cur.unchecked && !r.seedSeenStoreFail.Load()) && cur.tok.RefreshToken != ""
+}
+
 // lostPhase is where a renewal is in the recovery from a store that lost
 // its token.
 type lostPhase int
@@ -109,7 +135,7 @@ func (r *renewal) lostWait(lost lostPhase) error {
 // holding one that is not newer and valid; and cur was in the store (not a
 // seed, unless the seed saw the store fail) and spends a refresh token.
 func (r *renewal) awaitRepublish(lost lostPhase, pol *renewPolicy, cur *tokenState, stored *Token) bool {
-	if lost == lostDone || !r.spends || pol.outsideLease || cur == nil || cur.unchecked && !r.seedSeenStoreFail.Load() || cur.tok.RefreshToken == "" {
+	if lost == lostDone || !r.mayHaveLost(pol, cur) {
 		return false
 	}
 	return stored == nil || republished(stored) || lost == lostWaiting &&
