@@ -49,7 +49,7 @@ type renewal struct {
 	refused           atomic.Pointer[refusedToken]          // the refresh token last refused (refreshrefusal.go)
 	saving            atomic.Pointer[saveCall]              // the saver's call that has not returned (saver.go)
 	lostUntil         atomic.Int64                          // UnixNano: the store lost the token; see republish.go
-	seedSeenStoreFail atomic.Bool                           // the seed waited through a store failure (republish.go)
+	seedSeenStoreFail atomic.Bool                           // the seed saw the store fail, or hold a token (republish.go)
 }
 
 // renewPolicy is what the Transport options add to a renewal.
@@ -465,6 +465,9 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		return nil, err
 	}
 	stored = tokenOf(stored) // a refusal a new sign-in replaces
+	if stored != nil && cur != nil && cur.unchecked {
+		r.seedSeenStoreFail.Store(true) // from now on, what replaces the seed may be lost (republish.go)
+	}
 	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 		return st, err
 	}

@@ -14,7 +14,15 @@ import (
 //
 //   - a replica whose token is still valid and finds the store empty, or
 //     holding an older token written back, writes its own back instead of
-//     renewing it; the others use it (renewShared);
+//     renewing it, marked as written back when it had it from the store
+//     (writeBack); the others use it while it is valid, and none renews it
+//     before the wait below is over, for another replica may hold a newer
+//     one (renewed just before the loss, or in flight when its lease was
+//     lost with the store);
+//   - a replica whose write of a token it just got finds its lease lost
+//     while the store is empty or holds a token written back writes it
+//     back under a new lease: it is the newest of them all, the one child
+//     of the refresh token the server just accepted;
 //   - a replica whose token has expired, and which had it from the store or
 //     stored it there, finding the store empty or holding a token written
 //     back, writes its own back unless a newer one is there, marked as
@@ -31,7 +39,9 @@ import (
 // seed is renewed only after seedGrace, during which the store is polled:
 // the lease of a replica that was renewing that very token may have been
 // lost with the store, and its new token is then stored or saved. A seed
-// that saw the store fail meanwhile is treated as a token the store lost.
+// that saw the store fail meanwhile, or saw it hold a token under the
+// lease (and failed to renew it), is treated as a token the store lost:
+// the store was the truth since, and other replicas may have renewed.
 // The wait
 // protects a token that a replica with traffic holds. A newer
 // token held only by a replica that gets no request for the user during

@@ -121,3 +121,40 @@ func TestRenewalWhoseLeaseTheStoreLostWritesBack(t *testing.T) {
 	assert.Equal(t, 1, stats.Redeemed)
 	assert.Zero(t, stats.Reused)
 }
+
+// TestSeedThatSawTheStoreIsNotTrustedAfterALoss: replica B starts from T1,
+// finds T1 expired in the store and fails to renew it (the server answers
+// 400); A then renews T1 into T2, and the store restarts empty. B, still
+// holding its seed T1, must not take it for the newest token, as a seed on
+// a new store is: it saw the store hold T1, so others may have renewed
+// since. It writes T1 back and waits, instead of redeeming T1 after the
+// seed's grace. Failed before the fix: B redeemed T1, a reuse.
+func TestSeedThatSawTheStoreIsNotTrustedAfterALoss(t *testing.T) {
+	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(2*time.Second))
+	api := protectedAPI(t, srv)
+	store := newFakeStore()
+	replica := func() *http.Client {
+		seed := *tok
+		return oauth2flows.NewClient(cfg, &seed, oauth2flows.WithTokenStore(store, "user:alice"))
+	}
+	a, b := replica(), replica()
+	status, _, err := getBody(t, a, api.URL) // the seed T1 becomes the shared token
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status)
+	time.Sleep(2100 * time.Millisecond) // T1 expired
+
+	srv.InjectFault(oauth2flowstest.EndpointToken, 1, oauth2flowstest.Fault{Status: http.StatusBadRequest, Body: `{"error":"invalid_request"}`})
+	_, _, err = getBody(t, b, api.URL)
+	require.Error(t, err, "B's renewal of T1 fails")
+	status, _, err = getBody(t, a, api.URL) // A renews T1 into T2
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status)
+	store.wipe()
+
+	_, _, err = getBody(t, b, api.URL)
+	var unavailable *oauth2flows.StoreUnavailableError
+	assert.ErrorAs(t, err, &unavailable, "B waits for the replicas to write back")
+	stats := srv.RefreshStats()
+	assert.Zero(t, stats.Reused, "T1 not redeemed again")
+	assert.Equal(t, 1, stats.Redeemed)
+}
