@@ -49,7 +49,7 @@ type renewal struct {
 	refused           atomic.Pointer[refusedToken]          // the refresh token last refused (refreshrefusal.go)
 	saving            atomic.Pointer[saveCall]              // the saver's call that has not returned (saver.go)
 	lostUntil         atomic.Int64                          // UnixNano: the store lost the token; see republish.go
-	seedSeenStoreFail atomic.Bool                           // the seed waited through a store failure (republish.go)
+	seedSeenStoreFail atomic.Bool                           // the seed saw the store fail, or hold a token (republish.go)
 }
 
 // renewPolicy is what the Transport options add to a renewal.
@@ -433,13 +433,16 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 			return struct{}{}, lease.Unlock(ctx)
 		}, nil)
 	}
-	lease, err := storeCall(ctx, calls, "Lock", func(ctx context.Context) (TokenLease, error) {
-		return pol.store.Lock(ctx, pol.key)
-	}, func(late TokenLease) {
-		if late != nil {
-			unlock(late)
-		}
-	})
+	lock := func() (TokenLease, error) {
+		return storeCall(ctx, calls, "Lock", func(ctx context.Context) (TokenLease, error) {
+			return pol.store.Lock(ctx, pol.key)
+		}, func(late TokenLease) {
+			if late != nil {
+				unlock(late)
+			}
+		})
+	}
+	lease, err := lock()
 	if err == nil && lease == nil {
 		err = errors.New("a nil lease")
 		calls.report(ctx, &StoreError{Op: "Lock", Err: err})
@@ -462,14 +465,19 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		return nil, err
 	}
 	stored = tokenOf(stored) // a refusal a new sign-in replaces
+	if stored != nil && cur != nil && cur.unchecked {
+		r.seedSeenStoreFail.Store(true) // from now on, what replaces the seed may be lost (republish.go)
+	}
 	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 		return st, err
 	}
 	if cur != nil && !forced && time.Now().Before(cur.expireAt) && (stored == nil || republished(stored) && older(stored, cur.tok)) {
 		// The store has no token: the seed becomes the shared one, or the
 		// store lost it (a restart) and this replica republishes the
-		// token it holds instead of redeeming it (republish.go).
-		r.leaseStore(ctx, pol, lease, cur.tok)
+		// token it holds instead of redeeming it, marked so that no
+		// replica renews it before the others wrote theirs back
+		// (republish.go).
+		r.leaseStore(ctx, pol, lease, r.writeBack(pol, cur))
 		if cur.unchecked {
 			return r.check(cur), nil
 		}
@@ -498,9 +506,21 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	if err := r.leaseStore(ctx, pol, lease, tok); errors.Is(err, ErrLeaseLost) {
 		// This lease lapsed and another replica stored a newer token under
 		// its own: that one is current, and this one is dropped unsaved.
+		// Or the store lost this lease (a restart) and the replicas are
+		// writing back what they hold: tok, the one child of the refresh
+		// token the server just accepted, is the newest of them all; it is
+		// written back under a new lease, for them to use and renew.
 		if stored, err := r.storeLoad(ctx, pol); err == nil {
 			if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 				return st, err
+			}
+			if stored == nil || republished(stored) {
+				if lease, err := lock(); err == nil && lease != nil {
+					defer unlock(lease)
+					if stored, err := r.storeLoad(ctx, pol); err == nil && (stored == nil || republished(stored)) {
+						r.leaseStore(ctx, pol, lease, tok)
+					}
+				}
 			}
 		}
 	}
@@ -523,8 +543,14 @@ func (r *renewal) renewLocal(ctx context.Context, pol *renewPolicy, cur *tokenSt
 // renewing: it is usable and not older than cur, or cur is a seed to check.
 // A token another replica got is not new here: that replica saved it.
 func (r *renewal) adopt(ctx context.Context, pol *renewPolicy, cur *tokenState, stored *Token) (*tokenState, bool, error) {
-	if stored == nil || stored.AccessToken == "" || republished(stored) || !time.Now().Before(adoptedUntil(stored)) {
+	if stored == nil || stored.AccessToken == "" || !time.Now().Before(adoptedUntil(stored)) {
 		return nil, false, nil
+	}
+	if republished(stored) {
+		if cur != nil && (sameToken(stored, cur.tok) || older(stored, cur.tok)) {
+			return nil, false, nil // this replica's own, or older: not renewed before the wait
+		}
+		stored = unmarked(stored) // valid: used, and renewed after the wait
 	}
 	if cur != nil && sameToken(stored, cur.tok) {
 		if cur.unchecked {

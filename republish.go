@@ -14,7 +14,15 @@ import (
 //
 //   - a replica whose token is still valid and finds the store empty, or
 //     holding an older token written back, writes its own back instead of
-//     renewing it; the others use it (renewShared);
+//     renewing it, marked as written back when it had it from the store
+//     (writeBack); the others use it while it is valid, and none renews it
+//     before the wait below is over, for another replica may hold a newer
+//     one (renewed just before the loss, or in flight when its lease was
+//     lost with the store);
+//   - a replica whose write of a token it just got finds its lease lost
+//     while the store is empty or holds a token written back writes it
+//     back under a new lease: it is the newest of them all, the one child
+//     of the refresh token the server just accepted;
 //   - a replica whose token has expired, and which had it from the store or
 //     stored it there, finding the store empty or holding a token written
 //     back, writes its own back unless a newer one is there, marked as
@@ -31,7 +39,9 @@ import (
 // seed is renewed only after seedGrace, during which the store is polled:
 // the lease of a replica that was renewing that very token may have been
 // lost with the store, and its new token is then stored or saved. A seed
-// that saw the store fail meanwhile is treated as a token the store lost.
+// that saw the store fail meanwhile, or saw it hold a token under the
+// lease (and failed to renew it), is treated as a token the store lost:
+// the store was the truth since, and other replicas may have renewed.
 // The wait
 // protects a token that a replica with traffic holds. A newer
 // token held only by a replica that gets no request for the user during
@@ -74,6 +84,32 @@ func republishedOf(tok *Token) *Token {
 	return &c
 }
 
+// unmarked is a valid token written back, as the replicas use it.
+func unmarked(tok *Token) *Token {
+	c := *tok
+	c.IssuedTokenType = ""
+	return &c
+}
+
+// writeBack is what a renewal of cur, still valid, writes to a store found
+// empty or holding an older token written back: cur's token, marked as
+// written back when the store may have lost a newer one (mayHaveLost), so
+// that the replicas use it but none renews it before the wait is over.
+func (r *renewal) writeBack(pol *renewPolicy, cur *tokenState) *Token {
+	if r.mayHaveLost(pol, cur) {
+		return republishedOf(cur.tok)
+	}
+	return cur.tok
+}
+
+// mayHaveLost reports whether a store found empty or holding a token
+// written back may have lost a newer token than cur's, which another
+// replica holds: cur spends a refresh token and was in the store (not a
+// seed, unless the seed saw the store fail).
+func (r *renewal) mayHaveLost(pol *renewPolicy, cur *tokenState) bool {
+	return r.spends && !pol.outsideLease && cur != nil && !(cur.unchecked && !r.seedSeenStoreFail.Load()) && cur.tok.RefreshToken != ""
+}
+
 // lostPhase is where a renewal is in the recovery from a store that lost
 // its token.
 type lostPhase int
@@ -109,7 +145,7 @@ func (r *renewal) lostWait(lost lostPhase) error {
 // holding one that is not newer and valid; and cur was in the store (not a
 // seed, unless the seed saw the store fail) and spends a refresh token.
 func (r *renewal) awaitRepublish(lost lostPhase, pol *renewPolicy, cur *tokenState, stored *Token) bool {
-	if lost == lostDone || !r.spends || pol.outsideLease || cur == nil || cur.unchecked && !r.seedSeenStoreFail.Load() || cur.tok.RefreshToken == "" {
+	if lost == lostDone || !r.mayHaveLost(pol, cur) {
 		return false
 	}
 	return stored == nil || republished(stored) || lost == lostWaiting &&
