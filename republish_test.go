@@ -2,6 +2,7 @@ package oauth2flows_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -19,13 +20,7 @@ import (
 // server would revoke the family): its requests fail with a
 // *StoreUnavailableError until A writes its newer token back, then use it.
 func TestStoreRestartedEmptyGetsTheNewestTokenBack(t *testing.T) {
-	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(3*time.Second))
-	api := protectedAPI(t, srv)
-	store := newFakeStore()
-	replica := func() *http.Client {
-		seed := *tok
-		return oauth2flows.NewClient(cfg, &seed, oauth2flows.WithTokenStore(store, "user:alice"))
-	}
+	srv, api, store, replica := sharedUser(t, 3*time.Second)
 	a, b := replica(), replica()
 	call := func(c *http.Client) {
 		status, body, err := getBody(t, c, api.URL)
@@ -116,5 +111,19 @@ func TestExpiredSeedWaitsForARenewalInFlight(t *testing.T) {
 			assert.Zero(t, stats.Reused, "the seed was not redeemed")
 			assert.Equal(t, 1, stats.Redeemed)
 		})
+	}
+}
+
+// sharedUser is a signed-in user of an oauth2flowstest server issuing
+// tokens for lifetime, a protected API, a fake store, and replica, which
+// makes one more replica's client for the user: a Transport seeded with
+// the user's first token, sharing it through the store under one key.
+func sharedUser(t *testing.T, lifetime time.Duration) (*oauth2flowstest.Server, *httptest.Server, *fakeStore, func() *http.Client) {
+	t.Helper()
+	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(lifetime))
+	store := newFakeStore()
+	return srv, protectedAPI(t, srv), store, func() *http.Client {
+		seed := *tok
+		return oauth2flows.NewClient(cfg, &seed, oauth2flows.WithTokenStore(store, "user:alice"))
 	}
 }

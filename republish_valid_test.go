@@ -21,13 +21,7 @@ import (
 // and C take T2. Failed before the fix: a valid token written back was
 // stored as any other, and C renewed it at once.
 func TestStoreRestartedEmptyValidOlderTokenNotRenewed(t *testing.T) {
-	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(4*time.Second))
-	api := protectedAPI(t, srv)
-	store := newFakeStore()
-	replica := func() *http.Client {
-		seed := *tok
-		return oauth2flows.NewClient(cfg, &seed, oauth2flows.WithTokenStore(store, "user:alice"))
-	}
+	srv, api, store, replica := sharedUser(t, 4*time.Second)
 	a, b, c := replica(), replica(), replica()
 	// A request may fail while the replicas write back; a 401 is a token
 	// sent in the last second of its life, which the JWT's exp truncates.
@@ -82,13 +76,7 @@ func TestStoreRestartedEmptyValidOlderTokenNotRenewed(t *testing.T) {
 // T1 (a reuse once their wait is over). Failed before the fix: the store
 // held B's T1 until A renewed again.
 func TestRenewalWhoseLeaseTheStoreLostWritesBack(t *testing.T) {
-	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(4*time.Second))
-	api := protectedAPI(t, srv)
-	store := newFakeStore()
-	replica := func() *http.Client {
-		seed := *tok
-		return oauth2flows.NewClient(cfg, &seed, oauth2flows.WithTokenStore(store, "user:alice"))
-	}
+	srv, api, store, replica := sharedUser(t, 4*time.Second)
 	a, b := replica(), replica()
 	call := func(cl *http.Client) { // also from A's renewal: no require
 		status, body, err := getBody(t, cl, api.URL)
@@ -130,13 +118,7 @@ func TestRenewalWhoseLeaseTheStoreLostWritesBack(t *testing.T) {
 // since. It writes T1 back and waits, instead of redeeming T1 after the
 // seed's grace. Failed before the fix: B redeemed T1, a reuse.
 func TestSeedThatSawTheStoreIsNotTrustedAfterALoss(t *testing.T) {
-	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(2*time.Second))
-	api := protectedAPI(t, srv)
-	store := newFakeStore()
-	replica := func() *http.Client {
-		seed := *tok
-		return oauth2flows.NewClient(cfg, &seed, oauth2flows.WithTokenStore(store, "user:alice"))
-	}
+	srv, api, store, replica := sharedUser(t, 2*time.Second)
 	a, b := replica(), replica()
 	status, _, err := getBody(t, a, api.URL) // the seed T1 becomes the shared token
 	require.NoError(t, err)
