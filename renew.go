@@ -471,6 +471,10 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
 		return st, err
 	}
+	if stored == nil && r.seedOnRestartedStore(ctx, pol, cur) {
+		r.seedSeenStoreFail.Store(true) // the store may have lost a newer token (republish.go)
+		lost = r.lostPhase()            // not the seed's grace: the wait after a loss
+	}
 	if cur != nil && !forced && time.Now().Before(cur.expireAt) && (stored == nil || republished(stored) && older(stored, cur.tok)) {
 		// The store has no token: the seed becomes the shared one, or the
 		// store lost it (a restart) and this replica republishes the

@@ -1,6 +1,7 @@
 package oauth2flows
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -41,9 +42,13 @@ import (
 // lost with the store, and its new token is then stored or saved. A seed
 // that saw the store fail meanwhile, or saw it hold a token under the
 // lease (and failed to renew it), is treated as a token the store lost:
-// the store was the truth since, and other replicas may have renewed.
-// The wait
-// protects a token that a replica with traffic holds. A newer
+// the store was the truth since, and other replicas may have renewed. So
+// is a seed on a store that restarted less than republishWait ago
+// ([RestartReportingStore]), for a restart during the grace defeats it: a
+// replica redeemed that seed and stored its new token, lost with the
+// store, and holds it to write back.
+//
+// The wait protects a token that a replica with traffic holds. A newer
 // token held only by a replica that gets no request for the user during
 // the wait is not found: a store that must not lose a rotated refresh
 // token needs persistence or replicas acknowledging the write.
@@ -66,6 +71,21 @@ var errSeedWait = errors.New("an expired seed on an empty store")
 func (r *renewal) seedMayBeSpent(pol *renewPolicy, cur *tokenState) bool {
 	return r.spends && !pol.outsideLease && cur != nil && cur.unchecked && !r.seedSeenStoreFail.Load() && cur.tok.RefreshToken != "" &&
 		!time.Now().Before(cur.expireAt)
+}
+
+// seedOnRestartedStore reports whether cur is a seed that the store,
+// found empty, may have lost a newer token than: the store says that it
+// restarted less than republishWait ago (RestartReportingStore), or fails
+// to say.
+func (r *renewal) seedOnRestartedStore(ctx context.Context, pol *renewPolicy, cur *tokenState) bool {
+	rs, ok := pol.store.(RestartReportingStore)
+	if !ok || r.mayHaveLost(pol, cur) || !r.spends || pol.outsideLease || cur == nil || cur.tok.RefreshToken == "" {
+		return false
+	}
+	at, err := storeCall(ctx, r.calls(pol), "RestartedAt", func(ctx context.Context) (time.Time, error) {
+		return rs.RestartedAt(ctx, pol.key)
+	}, nil)
+	return err != nil || !at.IsZero() && time.Since(at) < republishWait
 }
 
 // errStoreLost is how renewShared says that the store lost the token.

@@ -68,7 +68,7 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 		}
 		st, err := r.renewShared(ctx, pol, cur, forced, lost)
 		if err == errStoreLost {
-			return nil, r.lostWait(lost)
+			return nil, r.lostWait(r.lostPhase())
 		}
 		if err == errSeedWait {
 			if seedBy.IsZero() {

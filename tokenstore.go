@@ -42,6 +42,25 @@ type TokenLease interface {
 	Unlock(ctx context.Context) error
 }
 
+// RestartReportingStore is a [TokenStore] that can say when the server
+// holding a key last restarted, and so may have lost what it held (a Redis
+// without persistence restarts empty). A [Transport] given [WithTokenStore]
+// asks only when the token it started with finds the store empty under the
+// lease. After a restart less than the lease wait (30 s) ago, the store
+// may have lost a newer token than that one, renewed by another replica
+// just before the restart or in flight when its lease was lost: the token
+// is then used while it is valid, but not renewed before the replicas have
+// had that wait to write back what they hold, as after any loss the
+// Transport sees itself. With any other store the Transport waits a
+// shorter grace, which a restart during that grace defeats. A
+// RestartedAt that fails counts as a restart just now.
+type RestartReportingStore interface {
+	TokenStore
+	// RestartedAt returns when the server holding key last started, if
+	// that was after this store value was made; the zero time otherwise.
+	RestartedAt(ctx context.Context, key string) (time.Time, error)
+}
+
 // ErrLeaseLost is wrapped by [TokenLease.Store] when a newer lease was taken
 // on the key after this one lapsed.
 var ErrLeaseLost = errors.New("oauth2flows: token store lease lost")

@@ -230,3 +230,30 @@ func (l *fakeLease) Unlock(ctx context.Context) error {
 	}
 	return nil
 }
+
+// restartingStore is a fakeStore that reports its restarts, as
+// oauth2flows.RestartReportingStore asks: restart is a wipe, as a Redis
+// without persistence that restarts empty, and RestartedAt then says when.
+type restartingStore struct {
+	*fakeStore
+	restarted atomic.Pointer[time.Time]
+}
+
+func newRestartingStore() *restartingStore { return &restartingStore{fakeStore: newFakeStore()} }
+
+func (s *restartingStore) RestartedAt(ctx context.Context, key string) (time.Time, error) {
+	if err := s.check(ctx, "RestartedAt", key); err != nil {
+		return time.Time{}, err
+	}
+	if at := s.restarted.Load(); at != nil {
+		return *at, nil
+	}
+	return time.Time{}, nil
+}
+
+// restart forgets every value and lease and remembers when.
+func (s *restartingStore) restart() {
+	s.wipe()
+	now := time.Now()
+	s.restarted.Store(&now)
+}

@@ -27,7 +27,7 @@ func (e *ConfigError) Error() string {
 // RedisError is returned when a call of the store failed at Redis: an error
 // that is not transient (see [WithTimeout]), or transient errors that lasted
 // until the call's time was up. Op is the store operation: "load", "lock",
-// "store", "unlock" or "renew". Err is the last cause, usable with errors.Is
+// "store", "unlock", "renew" or "restartedat". Err is the last cause, usable with errors.Is
 // (e.g. context.DeadlineExceeded) and with go-redis's redis.Is… functions.
 type RedisError struct {
 	Op  string

@@ -28,6 +28,7 @@ type Store struct {
 	honors  bool // the client puts its calls' deadlines on the socket
 	waitN   int  // WithWaitReplicas; 0: no WAIT
 	waitFor time.Duration
+	made    time.Time // by New: RestartedAt reports restarts after it
 }
 
 var _ oauth2flows.ContextHonoringStore = (*Store)(nil)
@@ -46,7 +47,8 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 		o(&c)
 	}
 	s := &Store{client: client, lockTTL: c.lockTTL, timeout: c.timeout, attempt: min(c.attempt, c.timeout),
-		prefix: c.prefix, onError: c.onError, honors: clientHonorsDeadlines(client), waitN: c.waitN, waitFor: c.waitTimeout}
+		prefix: c.prefix, onError: c.onError, honors: clientHonorsDeadlines(client), waitN: c.waitN, waitFor: c.waitTimeout,
+		made: time.Now()}
 	switch {
 	case len(c.errs) > 0:
 		s.err = c.errs[0]

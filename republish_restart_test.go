@@ -1,0 +1,124 @@
+package oauth2flows_test
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oauth2flows/oauth2flows"
+	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
+)
+
+// servedEventually calls api through c until it answers 200 with the
+// user's name; every failure meanwhile must be a *StoreUnavailableError.
+func servedEventually(t *testing.T, c *http.Client, url string, within time.Duration) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		status, body, err := getBody(t, c, url)
+		if err != nil {
+			var unavailable *oauth2flows.StoreUnavailableError
+			require.ErrorAs(t, err, &unavailable)
+			return false
+		}
+		return status == http.StatusOK && body == "alice"
+	}, within, 100*time.Millisecond)
+}
+
+// keepCalling calls api through c every 200 ms until the test ends, as a
+// replica with traffic for the user.
+func keepCalling(t *testing.T, c *http.Client, url string) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+				getBody(t, c, url) //nolint:errcheck // traffic only
+			}
+		}
+	})
+	t.Cleanup(func() { close(stop); wg.Wait() })
+}
+
+// TestExpiredTokenOnAStoreRestartedDuringItsGrace: two replicas start from
+// the same expired token on an empty store. The first redeems it after its
+// grace and stores the new one; the store restarts empty before the
+// second's grace is over. The second must not redeem the token the first
+// already did: the store says it restarted, so the second waits for the
+// replicas to write back what they hold, and takes the first's token.
+func TestExpiredTokenOnAStoreRestartedDuringItsGrace(t *testing.T) {
+	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(3*time.Second))
+	api := protectedAPI(t, srv)
+	tok.Expiry = time.Now().Add(-time.Minute) // as the replicas' database has it
+	store := newRestartingStore()
+	replica := func() *http.Client {
+		seed := *tok
+		return oauth2flows.NewClient(cfg, &seed, oauth2flows.WithTokenStore(store, "user:alice"))
+	}
+	first := replica()
+	go getBody(t, first, api.URL) //nolint:errcheck // waits out its grace, then renews
+	time.Sleep(time.Second)
+	second := replica()
+	go getBody(t, second, api.URL) //nolint:errcheck // its grace ends a second later
+	require.Eventually(t, func() bool { return store.current("user:alice") != nil }, 10*time.Second, 5*time.Millisecond)
+	store.restart() // the first's new token is lost with the store
+	keepCalling(t, first, api.URL)
+
+	servedEventually(t, second, api.URL, 40*time.Second)
+	stats := srv.RefreshStats()
+	assert.Zero(t, stats.Reused, "the expired token was redeemed once")
+	assert.Zero(t, stats.RevokedFamilies)
+}
+
+// TestValidTokenOnARestartedStoreWhileARenewalIsInFlight: replica A renews
+// the shared token, its request held up on the network; the store restarts
+// empty, losing A's lease. Replica B starts from the same token, still
+// valid, finds the store empty and writes it back. Neither B nor any
+// replica may redeem it: A's renewal already did. The store says it
+// restarted, so B's token is written back as one that may be older than
+// another replica's, and A's new token replaces it when it lands.
+func TestValidTokenOnARestartedStoreWhileARenewalIsInFlight(t *testing.T) {
+	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(4*time.Second))
+	api := protectedAPI(t, srv)
+	store := newRestartingStore()
+	gate := &tokenGate{next: srv.Client().Transport, opened: make(chan struct{})}
+	t.Cleanup(gate.open)
+	slow := *cfg
+	slow.HTTPClient = &http.Client{Transport: tokenRequestsTo(gate, srv.Client().Transport, cfg.Endpoint.TokenURL)}
+	seedA, seedB := *tok, *tok
+	a := oauth2flows.NewClient(&slow, &seedA, oauth2flows.WithTokenStore(store, "user:alice"))
+	b := oauth2flows.NewClient(cfg, &seedB, oauth2flows.WithTokenStore(store, "user:alice"))
+
+	servedEventually(t, a, api.URL, 5*time.Second) // the shared token is A's first
+	time.Sleep(time.Until(tok.Expiry.Add(-1900 * time.Millisecond)))
+	servedEventually(t, a, api.URL, 5*time.Second) // in its refresh window: A renews, held up
+	require.Eventually(t, func() bool { return gate.held.Load() == 1 }, 5*time.Second, 5*time.Millisecond)
+	store.restart()
+	servedEventually(t, b, api.URL, 5*time.Second) // B's token, written back; B would renew it now
+	time.Sleep(300 * time.Millisecond)
+	gate.open() // A's renewal lands: its lease is gone with the store
+
+	servedEventually(t, b, api.URL, 40*time.Second)
+	time.Sleep(time.Until(tok.Expiry)) // past the first token's life: B uses A's
+	servedEventually(t, b, api.URL, 40*time.Second)
+	stats := srv.RefreshStats()
+	assert.Zero(t, stats.Reused, "the first refresh token was redeemed once")
+	assert.Zero(t, stats.RevokedFamilies)
+}
+
+// tokenRequestsTo sends the requests to tokenURL through gate and the
+// others (the API's) through next.
+func tokenRequestsTo(gate, next http.RoundTripper, tokenURL string) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		if req.URL.String() == tokenURL {
+			return gate.RoundTrip(req)
+		}
+		return next.RoundTrip(req)
+	})
+}
