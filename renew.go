@@ -50,6 +50,10 @@ type renewal struct {
 	saving            atomic.Pointer[saveCall]              // the saver's call that has not returned (saver.go)
 	lostUntil         atomic.Int64                          // UnixNano: the store lost the token; see republish.go
 	seedSeenStoreFail atomic.Bool                           // the seed saw the store fail, or hold a token (republish.go)
+	// checkInAt is when the next request checks in with a store that
+	// reports its restarts (UnixNano; 0: never), storeSeen when the
+	// renewal last read or wrote its token there (checkin.go).
+	checkInAt, storeSeen atomic.Int64
 }
 
 // renewPolicy is what the Transport options add to a renewal.
@@ -132,8 +136,8 @@ func (r *renewal) current(ctx context.Context) (*tokenState, error) {
 	st := r.state.Load()
 	now := time.Now()
 	if st != nil && st.ready && now.Before(st.expireAt) {
-		if !now.Before(st.refreshAt) {
-			r.renewInBackground(ctx, st)
+		if !now.Before(st.refreshAt) || r.checkInDue(now) {
+			r.startBackground(ctx, st, now)
 		}
 		return st, nil
 	}
@@ -143,6 +147,17 @@ func (r *renewal) current(ctx context.Context) (*tokenState, error) {
 	c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renewObserved(ctx, st, RenewalOnDemand) })
 	next, err := c.wait(ctx)
 	return next, r.waitError(ctx, err)
+}
+
+// startBackground starts st's renewal in its refresh window, or else a
+// check-in with the store (checkin.go). The hot paths call it only when
+// one of them is due: !now.Before(st.refreshAt) || r.checkInDue(now).
+func (r *renewal) startBackground(ctx context.Context, st *tokenState, now time.Time) {
+	if !now.Before(st.refreshAt) {
+		r.renewInBackground(ctx, st)
+	} else {
+		r.checkInBackground(ctx, st)
+	}
 }
 
 // renewInBackground starts one renewal of st, unless one is running.
@@ -313,6 +328,9 @@ func (r *renewal) bind(p *renewPolicy) bool {
 	if !r.policy.CompareAndSwap(nil, p) {
 		return false
 	}
+	if _, ok := p.store.(RestartReportingStore); ok && r.spends && !p.outsideLease {
+		r.checkInAt.Store(time.Now().Add(checkInEvery).UnixNano())
+	}
 	// Recompute the seed's refresh time for the skew, and have it checked
 	// against the store before use.
 	for {
@@ -427,26 +445,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 	// expires if it dies. The wait takes at most half the job's time
 	// (lockTimeout), so that a lease never given up still leaves time to go
 	// on without it. A lease obtained after that is given up at once.
-	calls := r.calls(pol)
-	unlock := func(lease TokenLease) {
-		storeCall(context.WithoutCancel(ctx), calls, "Unlock", func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, lease.Unlock(ctx)
-		}, nil)
-	}
-	lock := func() (TokenLease, error) {
-		return storeCall(ctx, calls, "Lock", func(ctx context.Context) (TokenLease, error) {
-			return pol.store.Lock(ctx, pol.key)
-		}, func(late TokenLease) {
-			if late != nil {
-				unlock(late)
-			}
-		})
-	}
-	lease, err := lock()
-	if err == nil && lease == nil {
-		err = errors.New("a nil lease")
-		calls.report(ctx, &StoreError{Op: "Lock", Err: err})
-	}
+	lease, err := r.lock(ctx, pol)
 	if err != nil {
 		if stored, err := r.storeLoad(ctx, pol); err == nil { // the holder may have finished
 			if st, ok, err := r.adopt(ctx, pol, cur, stored); ok {
@@ -455,7 +454,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		}
 		return nil, storeDown(err)
 	}
-	defer unlock(lease)
+	defer r.unlock(ctx, pol, lease)
 	// Under the lease, what is stored is the newest token of every replica;
 	// unread, it may be newer than this replica's.
 	if stored, err = r.storeLoad(ctx, pol); err != nil {
@@ -519,8 +518,8 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 				return st, err
 			}
 			if stored == nil || republished(stored) {
-				if lease, err := lock(); err == nil && lease != nil {
-					defer unlock(lease)
+				if lease, err := r.lock(ctx, pol); err == nil {
+					defer r.unlock(ctx, pol, lease)
 					if stored, err := r.storeLoad(ctx, pol); err == nil && (stored == nil || republished(stored)) {
 						r.leaseStore(ctx, pol, lease, tok)
 					}
@@ -529,6 +528,31 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		}
 	}
 	return r.install(ctx, pol, cur, tok, forced, true)
+}
+
+// lock takes pol.key's lease, bounded in time; a lease obtained too late
+// is given up at once.
+func (r *renewal) lock(ctx context.Context, pol *renewPolicy) (TokenLease, error) {
+	calls := r.calls(pol)
+	lease, err := storeCall(ctx, calls, "Lock", func(ctx context.Context) (TokenLease, error) {
+		return pol.store.Lock(ctx, pol.key)
+	}, func(late TokenLease) {
+		if late != nil {
+			r.unlock(ctx, pol, late)
+		}
+	})
+	if err == nil && lease == nil {
+		err = errors.New("a nil lease")
+		calls.report(ctx, &StoreError{Op: "Lock", Err: err})
+	}
+	return lease, err
+}
+
+// unlock gives lease up, bounded in time, even once ctx has ended.
+func (r *renewal) unlock(ctx context.Context, pol *renewPolicy, lease TokenLease) {
+	storeCall(context.WithoutCancel(ctx), r.calls(pol), "Unlock", func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, lease.Unlock(ctx)
+	}, nil)
 }
 
 // renewLocal renews without the store, after it failed.

@@ -122,3 +122,38 @@ func tokenRequestsTo(gate, next http.RoundTripper, tokenURL string) http.RoundTr
 		return next.RoundTrip(req)
 	})
 }
+
+// TestReplicaHoldingTheNewestTokenChecksInAfterARestart: with tokens that
+// live long, replica A renews the shared token and serves the new one from
+// memory for minutes, never reading the store; the store restarts empty
+// before replica B took the new token. When B's old token expires, B must
+// not redeem its refresh token, which A already did: B waits for the
+// replicas to write back what they hold, and A, asking the store on a
+// request whether it restarted (checkin.go), writes its token back within
+// that wait.
+func TestReplicaHoldingTheNewestTokenChecksInAfterARestart(t *testing.T) {
+	srv, cfg, tok := signedIn(t, oauth2flowstest.WithAccessTokenLifetime(2*time.Minute))
+	api := protectedAPI(t, srv)
+	tok.Expiry, tok.ExpiresIn = time.Now().Add(3*time.Second), 3 // the shared token, near its end
+	store := newRestartingStore()
+	replica := func() *http.Client {
+		seed := *tok
+		return oauth2flows.NewClient(cfg, &seed, oauth2flows.WithTokenStore(store, "user:alice"))
+	}
+	a, b := replica(), replica()
+	servedEventually(t, a, api.URL, 5*time.Second)
+	servedEventually(t, b, api.URL, 5*time.Second)
+	time.Sleep(time.Until(tok.Expiry.Add(-1400 * time.Millisecond)))
+	servedEventually(t, a, api.URL, 5*time.Second) // in its refresh window: A renews
+	require.Eventually(t, func() bool { return store.current("user:alice").AccessToken != tok.AccessToken }, 5*time.Second, 5*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	store.restart()
+	keepCalling(t, a, api.URL) // A's new token lives two minutes: A renews nothing
+
+	time.Sleep(time.Until(tok.Expiry))
+	servedEventually(t, b, api.URL, 40*time.Second)
+	stats := srv.RefreshStats()
+	assert.Zero(t, stats.Reused, "the old refresh token was redeemed once")
+	assert.Zero(t, stats.RevokedFamilies)
+	assert.Equal(t, 1, stats.Redeemed)
+}

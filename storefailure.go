@@ -82,6 +82,7 @@ func (r *renewal) renewSharedRetrying(ctx context.Context, pol *renewPolicy, cur
 		if err == nil {
 			r.lostUntil.Store(0)
 			r.seedSeenStoreFail.Store(false)
+			r.sawStore()
 		}
 		var down *storeDownError
 		if !errors.As(err, &down) {

@@ -249,8 +249,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			closeBody(req)
 			return nil, err
 		}
-	} else if !now.Before(st.refreshAt) {
-		t.r.renewInBackground(req.Context(), st)
+	} else if !now.Before(st.refreshAt) || t.r.checkInDue(now) {
+		t.r.startBackground(req.Context(), st, now)
 	}
 	if st.dpop != nil {
 		return t.roundTripDPoP(req, st) // RFC 9449: a proof per request

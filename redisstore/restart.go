@@ -22,11 +22,12 @@ return tonumber(up)
 // RestartedAt returns when the Redis master holding key started, if that
 // was after [New] made this store: a restart this process lived through,
 // which for a Redis without persistence lost every token it held; the zero
-// time otherwise (see [oauth2flows.RestartReportingStore]). The time is the
-// earliest the master may have started: Redis counts its uptime in whole
-// seconds. A master that took over in a failover reports when its own
-// process started, usually long before: [WithWaitReplicas] is what keeps a
-// failover from losing a token.
+// time otherwise (see [oauth2flows.RestartReportingStore]). Redis counts
+// its uptime in whole seconds: the time is the latest the master may have
+// started, and a restart within a second of New is not reported. A master
+// that took over in a failover reports when its own process started,
+// usually long before: [WithWaitReplicas] is what keeps a failover from
+// losing a token.
 func (s *Store) RestartedAt(ctx context.Context, key string) (time.Time, error) {
 	if s.err != nil {
 		return time.Time{}, s.err
@@ -39,9 +40,9 @@ func (s *Store) RestartedAt(ctx context.Context, key string) (time.Time, error) 
 	if !ok {
 		return time.Time{}, &RedisError{Op: "restartedat", Err: fmt.Errorf("unexpected reply %T", res)}
 	}
-	started := time.Now().Add(-time.Duration(up+1) * time.Second)
-	if !started.After(s.made) {
+	latest := time.Now().Add(-time.Duration(up) * time.Second)
+	if !latest.Add(-time.Second).After(s.made) {
 		return time.Time{}, nil
 	}
-	return started, nil
+	return latest, nil
 }
