@@ -63,7 +63,14 @@
 //
 //   - Single: a restart without persistence empties the store. Renewals go
 //     on from the replicas' memory; a holder whose lease Redis forgot still
-//     stores its token (its fence is gone, not taken).
+//     stores its token (its fence is gone, not taken). The replicas write
+//     back the tokens they hold, the newest wins, and none is renewed for
+//     30 s while they do. [Store.RestartedAt] tells a Transport of the
+//     restart: a token it starts with is not trusted as the newest, and a
+//     replica holding a newer token than Redis has writes it back on its
+//     next request, within 10 s. A replica that holds the newest token and
+//     gets no request for the user in those 30 s is not heard from; where
+//     that matters, use persistence (appendonly) or a replicated set-up.
 //   - Sentinel and Cluster: replication is asynchronous, so a failover can
 //     lose the writes a master answered just before it died or froze, a
 //     stored token or a lease among them. A lost token leaves the one
