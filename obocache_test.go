@@ -517,7 +517,8 @@ func TestOBOCacheAssertionsAlikeButForTheirStartShareNothing(t *testing.T) {
 }
 
 // expiringUser returns a middle tier whose user's token (assertion)
-// expires 3 s from now (room for a loaded machine), and a downstream API
+// expires 3 s from now, rounded up to the second (room for a loaded
+// machine), and a downstream API
 // that counts the calls it served.
 func expiringUser(t *testing.T) (srv *oauth2flowstest.Server, cfg *oauth2flows.Config, assertion string,
 	downstream *httptest.Server, served *atomic.Int32) {
@@ -555,7 +556,7 @@ func TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 	require.NoError(t, err)
 	assert.WithinDuration(t, time.Now().Add(3*time.Second), tok.Expiry, 2*time.Second, "the token handed out expires with the assertion")
 
-	time.Sleep(3100 * time.Millisecond)
+	time.Sleep(time.Until(jwtExpiry(t, assertion)) + 100*time.Millisecond)
 	resp, err = client.Get(downstream.URL)
 	if err == nil {
 		resp.Body.Close()
@@ -576,7 +577,7 @@ func TestOBOMiddlewareClientNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 		if before = err; err == nil {
 			resp.Body.Close()
 		}
-		time.Sleep(3100 * time.Millisecond) // a slow handler outlives the user's token
+		time.Sleep(time.Until(jwtExpiry(t, assertion)) + 100*time.Millisecond) // a slow handler outlives the user's token
 		resp, err = client.Get(downstream.URL)
 		if after = err; err == nil {
 			resp.Body.Close()
