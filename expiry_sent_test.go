@@ -53,6 +53,13 @@ func (e *slowEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the answer's arrival ended the token slowAnswer after the server did.
 func TestExpiryCountsFromWhenTheRequestWasSent(t *testing.T) {
 	const lifetime = 2 * time.Second
+	clientCredentials := func(ctx context.Context, cfg *oauth2flows.Config) (time.Time, error) {
+		tok, err := oauth2flows.ClientCredentials(ctx, cfg)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return tok.Expiry, nil
+	}
 	tests := []struct {
 		name string
 		fail int // 503s before the answer: Expiry counts from the answered attempt
@@ -60,21 +67,9 @@ func TestExpiryCountsFromWhenTheRequestWasSent(t *testing.T) {
 		call func(ctx context.Context, cfg *oauth2flows.Config) (time.Time, error)
 	}{
 		{"ClientCredentials", 0, `{"access_token":"at","token_type":"Bearer","expires_in":2}`,
-			func(ctx context.Context, cfg *oauth2flows.Config) (time.Time, error) {
-				tok, err := oauth2flows.ClientCredentials(ctx, cfg)
-				if err != nil {
-					return time.Time{}, err
-				}
-				return tok.Expiry, nil
-			}},
+			clientCredentials},
 		{"ClientCredentialsRetriedAfter503", 1, `{"access_token":"at","token_type":"Bearer","expires_in":2}`,
-			func(ctx context.Context, cfg *oauth2flows.Config) (time.Time, error) {
-				tok, err := oauth2flows.ClientCredentials(ctx, cfg)
-				if err != nil {
-					return time.Time{}, err
-				}
-				return tok.Expiry, nil
-			}},
+			clientCredentials},
 		{"DeviceAuth", 0, `{"device_code":"dc","user_code":"UC","verification_uri":"https://as.example/device","expires_in":2}`,
 			func(ctx context.Context, cfg *oauth2flows.Config) (time.Time, error) {
 				da, err := oauth2flows.DeviceAuth(ctx, cfg)
