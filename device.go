@@ -40,8 +40,8 @@ type DeviceAuthResponse struct {
 	// verification_uri_complete), e.g. for a QR code. Empty when the server
 	// sent none.
 	VerificationURIComplete string
-	// Expiry is when the device code expires (§3.2 expires_in); zero when
-	// the server sent none.
+	// Expiry is when the device code expires (§3.2 expires_in, counted
+	// from when the request was sent); zero when the server sent none.
 	Expiry time.Time
 	// Interval is the minimum number of seconds between polls (§3.2
 	// interval); 0 means the default, 5 seconds.
@@ -79,7 +79,7 @@ func DeviceAuth(ctx context.Context, cfg *Config, opts ...Option) (*DeviceAuthRe
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, decodeError(resp, secrets)
 	}
-	return decodeDeviceAuth(resp.Status, resp.Header.Get("Content-Type"), resp.Body, resp.TooLarge, secrets, time.Now())
+	return decodeDeviceAuth(resp.Status, resp.Header.Get("Content-Type"), resp.Body, resp.TooLarge, secrets, resp.Sent)
 }
 
 // decodeDeviceAuth reads a device authorization response (RFC 8628 §3.2).

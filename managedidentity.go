@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 
@@ -168,7 +167,7 @@ func (m *miClient) fetch(ctx context.Context, resource string) (*Token, error) {
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, decodeError(resp, req.Secrets)
 	}
-	mt, err := msi.Decode(resp, time.Now())
+	mt, err := msi.Decode(resp, resp.Sent)
 	if err != nil {
 		return nil, responseError(wire.InvalidResponseOf(resp, req.Secrets, err.Error()))
 	}

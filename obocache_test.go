@@ -100,7 +100,7 @@ func TestOBOCacheNeverServesPastTheAssertionsExpiry(t *testing.T) {
 		return time.Now().Add(time.Duration(offset.Load()))
 	}))
 	cfg.Scopes = []string{"api://b/.default"}
-	// The user's token expires 3s from now (room for a loaded machine); the downstream token would last an hour.
+	// The user's token expires 3s from now, rounded up to the second (room for a loaded machine); the downstream token would last an hour.
 	offset.Store(int64(-(time.Hour - 3*time.Second)))
 	assertion := srv.IssueAccessToken("alice", "api://"+middleID, "access_as_user")
 	offset.Store(0)
@@ -114,7 +114,7 @@ func TestOBOCacheNeverServesPastTheAssertionsExpiry(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, oboPosts(srv))
 
-	time.Sleep(3100 * time.Millisecond)
+	time.Sleep(time.Until(jwtExpiry(t, assertion)) + 100*time.Millisecond)
 	_, err = cache.Token(ctx, assertion)
 	assert.True(t, errors.Is(err, oauth2flows.ErrReauthRequired), "the assertion has expired: %v", err)
 	assert.Equal(t, 1, oboPosts(srv), "the expired assertion is not sent")
@@ -192,7 +192,7 @@ func TestOBOCacheSharedStoreSeesHashesOnlyAndServesOtherReplicas(t *testing.T) {
 	b, err := replica2.Token(context.Background(), assertion)
 	require.NoError(t, err)
 	assert.Equal(t, a.AccessToken, b.AccessToken)
-	assert.Equal(t, a.Expiry, b.Expiry)
+	assert.True(t, a.Expiry.Equal(b.Expiry), "%v, %v", a.Expiry, b.Expiry)
 	assert.Equal(t, 1, oboPosts(srv), "the second replica is served by the shared store")
 	keys, values := store.snapshot()
 	require.NotEmpty(t, keys)
@@ -517,7 +517,8 @@ func TestOBOCacheAssertionsAlikeButForTheirStartShareNothing(t *testing.T) {
 }
 
 // expiringUser returns a middle tier whose user's token (assertion)
-// expires 3 s from now (room for a loaded machine), and a downstream API
+// expires 3 s from now, rounded up to the second (room for a loaded
+// machine), and a downstream API
 // that counts the calls it served.
 func expiringUser(t *testing.T) (srv *oauth2flowstest.Server, cfg *oauth2flows.Config, assertion string,
 	downstream *httptest.Server, served *atomic.Int32) {
@@ -555,7 +556,7 @@ func TestOBOCacheSourceNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 	require.NoError(t, err)
 	assert.WithinDuration(t, time.Now().Add(3*time.Second), tok.Expiry, 2*time.Second, "the token handed out expires with the assertion")
 
-	time.Sleep(3100 * time.Millisecond)
+	time.Sleep(time.Until(jwtExpiry(t, assertion)) + 100*time.Millisecond)
 	resp, err = client.Get(downstream.URL)
 	if err == nil {
 		resp.Body.Close()
@@ -576,7 +577,7 @@ func TestOBOMiddlewareClientNeverSendsPastTheAssertionsExpiry(t *testing.T) {
 		if before = err; err == nil {
 			resp.Body.Close()
 		}
-		time.Sleep(3100 * time.Millisecond) // a slow handler outlives the user's token
+		time.Sleep(time.Until(jwtExpiry(t, assertion)) + 100*time.Millisecond) // a slow handler outlives the user's token
 		resp, err = client.Get(downstream.URL)
 		if after = err; err == nil {
 			resp.Body.Close()

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/oauth2flows/oauth2flows/internal/wire"
 )
@@ -131,7 +130,7 @@ func exchangeToken(ctx context.Context, cfg *Config, r *request, o *options) (*T
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, decodeError(resp, secrets)
 	}
-	tok, err := decodeToken(resp, secrets, time.Now())
+	tok, err := decodeToken(resp, secrets, resp.Sent)
 	// RFC 8693 §2.2.1: N_A is a token exchange result that is no access
 	// token, so nothing to bind.
 	if err == nil && cfg.DPoPKey != nil && !isDPoPToken(tok) && !strings.EqualFold(tok.TokenType, "N_A") {

@@ -12,6 +12,12 @@ import (
 // It embeds golang.org/x/oauth2's Token, so &tok.Token plugs into x/oauth2,
 // and every response member is reachable through Token.Extra.
 // It marshals to JSON for storage in a token saver.
+//
+// Expiry is expires_in counted from when the request was sent, not from
+// when the answer arrived: the server counts from when it issued the
+// token, which is later, so however long the answer took (a busy server,
+// a slow proxy or network), the token is not used past the end the server
+// gave it.
 type Token struct {
 	oauth2.Token           // AccessToken, TokenType, RefreshToken, Expiry, ExpiresIn
 	IDToken         string `json:"id_token,omitempty"`

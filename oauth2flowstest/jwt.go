@@ -125,11 +125,23 @@ func audClaim(aud []string) any {
 	return aud
 }
 
+// tokenExpiry is when a token issued at now for lifetime expires: now +
+// lifetime rounded up to the whole second a JWT NumericDate holds (RFC 7519
+// §2). Rounding down would end the token before the expires_in announced
+// with it (RFC 6749 §5.1), counted by a client from any time up to now.
+func tokenExpiry(now time.Time, lifetime time.Duration) time.Time {
+	exp := now.Add(lifetime).Round(0)
+	if t := exp.Truncate(time.Second); t.Before(exp) {
+		return t.Add(time.Second)
+	}
+	return exp
+}
+
 // mintAccessToken issues a JWT access token (RFC 9068) and records it.
 func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration) {
 	now := s.now()
 	jti := randomString()
-	exp := now.Add(s.cfg.accessLifetime)
+	exp := tokenExpiry(now, s.cfg.accessLifetime)
 	c := jwt.MapClaims{
 		"iss": s.issuer(),
 		"sub": g.subject,
@@ -180,7 +192,7 @@ func (s *Server) mintIDToken(subject, clientID, nonce string, extra jwt.MapClaim
 		"aud":       clientID,
 		"azp":       clientID,
 		"iat":       now.Unix(),
-		"exp":       now.Add(s.cfg.accessLifetime).Unix(),
+		"exp":       tokenExpiry(now, s.cfg.accessLifetime).Unix(),
 		"auth_time": now.Unix(),
 	}
 	if nonce != "" {

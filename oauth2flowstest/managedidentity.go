@@ -150,10 +150,11 @@ func (s *Server) serveManagedIdentity(w http.ResponseWriter, r *http.Request, pa
 		"access_token": tok, "token_type": "Bearer", "resource": q.Get("resource"), "client_id": mi.ClientID,
 	}
 	if imds {
-		now := s.now().Unix()
-		in := strconv.FormatInt(exp.Unix()-now, 10)
+		// expires_in is the whole seconds left: never past exp.
+		now := s.now()
+		in := strconv.FormatInt(int64(exp.Sub(now)/time.Second), 10)
 		body["expires_in"], body["ext_expires_in"] = in, in
-		body["expires_on"], body["not_before"] = strconv.FormatInt(exp.Unix(), 10), strconv.FormatInt(now, 10)
+		body["expires_on"], body["not_before"] = strconv.FormatInt(exp.Unix(), 10), strconv.FormatInt(now.Unix(), 10)
 	} else {
 		body["expires_on"] = exp.Unix()
 	}
@@ -214,7 +215,7 @@ func (s *Server) managedIdentityToken(mi *ManagedIdentity, resource string) (str
 	}
 	s.mu.Unlock()
 	jti := randomString()
-	exp := now.Add(s.cfg.accessLifetime)
+	exp := tokenExpiry(now, s.cfg.accessLifetime)
 	c := jwt.MapClaims{
 		"iss": s.issuer(), "sub": mi.ObjectID, "oid": mi.ObjectID, "aud": resource,
 		"azp": mi.ClientID, "appid": mi.ClientID, "idtyp": "app", "xms_mirid": mi.ResourceID,

@@ -71,7 +71,10 @@ func WithUser(u User) Option {
 }
 
 // WithAccessTokenLifetime sets the lifetime of access tokens (RFC 6749 §5.1
-// expires_in). The default is one hour.
+// expires_in). The default is one hour. A token's exp (and an ID token's)
+// is its issue time plus d rounded up to the whole second, so a client
+// counting expires_in from when it sent the request never holds the token
+// past its exp.
 func WithAccessTokenLifetime(d time.Duration) Option {
 	return func(cfg *config) { cfg.accessLifetime = d }
 }

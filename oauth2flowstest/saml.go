@@ -21,7 +21,7 @@ func (s *Server) samlAssertion(v2 bool, subject, audience string) string {
 	}
 	id, iss := "_"+randomString(), esc(s.URL())
 	sub, aud := esc(subject), esc(audience)
-	notAfter := now.Add(s.cfg.accessLifetime)
+	notAfter := tokenExpiry(now, s.cfg.accessLifetime)
 	if v2 {
 		return fmt.Sprintf(`<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="%s" Version="2.0" IssueInstant="%s">`+
 			`<saml:Issuer>%s</saml:Issuer>`+

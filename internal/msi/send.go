@@ -80,6 +80,7 @@ func once(ctx context.Context, client *http.Client, r *Request) (*wire.Response,
 	if err != nil {
 		return nil, &wire.BuildError{Err: redact.Error(redact.UnwrapURLError(err), r.Secrets)}
 	}
+	sent := time.Now()
 	hr, err := client.Do(req)
 	if err != nil {
 		return nil, &wire.NetworkError{URL: redact.URL(r.URL), Err: redact.Error(redact.UnwrapURLError(err), r.Secrets)}
@@ -89,7 +90,7 @@ func once(ctx context.Context, client *http.Client, r *Request) (*wire.Response,
 	if err != nil {
 		return nil, &wire.NetworkError{URL: redact.URL(r.URL), Err: redact.Error(err, r.Secrets)}
 	}
-	resp := &wire.Response{Status: hr.StatusCode, Header: hr.Header, Body: raw}
+	resp := &wire.Response{Status: hr.StatusCode, Header: hr.Header, Body: raw, Sent: sent}
 	if len(raw) > wire.MaxBodySize {
 		resp.Body, resp.TooLarge = raw[:wire.MaxBodySize], true
 	}

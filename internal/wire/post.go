@@ -59,6 +59,11 @@ type Response struct {
 	Header   http.Header
 	Body     []byte
 	TooLarge bool
+	// Sent is when the request that got this answer was sent: a server
+	// counts expires_in (RFC 6749 §5.1) from a moment after it, so an
+	// expiry counted from Sent is never later than the server's, however
+	// long the answer took to arrive.
+	Sent time.Time
 
 	errResp *ErrorResponse // DecodeError's result: the body is decoded once
 }
@@ -134,6 +139,7 @@ func doOnce(ctx context.Context, client *http.Client, r *Request) attempt {
 	req.Body, req.ContentLength = b, int64(len(r.Body))
 	req.GetBody = b.again
 	req.Header = r.Header
+	sent := time.Now()
 	hr, err := client.Do(req)
 	if err != nil {
 		err = redact.UnwrapURLError(err)
@@ -146,7 +152,7 @@ func doOnce(ctx context.Context, client *http.Client, r *Request) attempt {
 		return attempt{wrote: true,
 			err: &NetworkError{URL: redact.URL(r.URL), Err: redact.Error(err, r.Secrets)}}
 	}
-	resp := &Response{Status: hr.StatusCode, Header: hr.Header, Body: raw}
+	resp := &Response{Status: hr.StatusCode, Header: hr.Header, Body: raw, Sent: sent}
 	if len(raw) > MaxBodySize {
 		resp.Body, resp.TooLarge = raw[:MaxBodySize], true
 	}
