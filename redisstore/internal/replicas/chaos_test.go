@@ -28,9 +28,14 @@ import (
 // requests/s). OAUTH2FLOWS_CHAOS_MODE=insecure runs the Transports with
 // WithInsecureRenewalOutsideLease and =nostore without the store, to show
 // the run can fail: the bar is then reported, not asserted.
+// OAUTH2FLOWS_CHAOS_TOKEN_LIFE (e.g. 40s) sets the access tokens' lifetime
+// (4 s by default): tokens that outlive the replicas' republish wait (30 s)
+// are served from memory across a restart, where a replica holding the
+// newest one must check in with the store to be heard.
 const (
-	chaosEnv     = "OAUTH2FLOWS_CHAOS"
-	chaosModeEnv = "OAUTH2FLOWS_CHAOS_MODE"
+	chaosEnv          = "OAUTH2FLOWS_CHAOS"
+	chaosModeEnv      = "OAUTH2FLOWS_CHAOS_MODE"
+	chaosTokenLifeEnv = "OAUTH2FLOWS_CHAOS_TOKEN_LIFE"
 )
 
 // TestChaos: replicas sharing rotating refresh tokens through Redis, under
@@ -47,7 +52,13 @@ const (
 func TestChaos(t *testing.T) {
 	full := os.Getenv(chaosEnv) == "full"
 	mode := os.Getenv(chaosModeEnv)
-	const replicas, users, tokenLife, faultRate = 4, 100, 4 * time.Second, 0.15
+	const replicas, users, faultRate = 4, 100, 0.15
+	tokenLife := 4 * time.Second
+	if v := os.Getenv(chaosTokenLifeEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		require.NoError(t, err, chaosTokenLifeEnv)
+		tokenLife = d
+	}
 	duration, rate := 20*time.Second, 100
 	if full {
 		duration, rate = 60*time.Second, 400
