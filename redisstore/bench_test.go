@@ -132,3 +132,33 @@ func BenchmarkRenewalWait(b *testing.B) {
 	b.ReportMetric(float64(tp.Nanoseconds())/float64(b.N), "ns/plain")
 	b.ReportMetric(float64(tw.Nanoseconds())/float64(b.N), "ns/wait")
 }
+
+// BenchmarkCheckIn is what a Transport's check-in (oauth2flows' checkin.go)
+// costs Redis and the replica, once per user and replica with traffic per
+// 10 s: a RestartedAt, against a Load of an Entra-sized token, the call a
+// replica makes for every token another replica renewed. Alternated in one
+// loop on one client; reports restartedat/load.
+func BenchmarkCheckIn(b *testing.B) {
+	c := freshDB(b, 12)
+	ctx := context.Background()
+	s := New(c, WithEncryptionKey(newKey(b)))
+	tok := testToken(jwtLike(1200), jwtLike(800), time.Now().Add(time.Hour))
+	tok.IDToken = jwtLike(1000)
+	put(b, s, "user", tok, tok.Expiry)
+	b.ReportAllocs()
+	var load, check time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if t, err := s.Load(ctx, "user"); err != nil || t == nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := s.RestartedAt(ctx, "user"); err != nil {
+			b.Fatal(err)
+		}
+		load += t1.Sub(t0)
+		check += time.Since(t1)
+	}
+	b.ReportMetric(float64(check)/float64(load), "restartedat/load")
+	b.ReportMetric(float64(check.Nanoseconds())/float64(b.N), "ns/restartedat")
+}

@@ -66,6 +66,8 @@ const (
 //     every call returns promptly once its ctx has ended.
 //   - Refusals: Store refuses a nil token and one without an access token,
 //     which no caller could serve, and stores nothing.
+//   - NoRestart: a store that is an [oauth2flows.RestartReportingStore]
+//     reports no restart (the zero time) while it has not restarted.
 //
 // Each subtest calls newStore with its own t for an empty store, and uses
 // keys of its own.
@@ -83,6 +85,7 @@ func TestTokenStore(t *testing.T, newStore func(t *testing.T) oauth2flows.TokenS
 		{"Expiry", testExpiry},
 		{"ContextDeadlines", testContextDeadlines},
 		{"Refusals", testRefusals},
+		{"NoRestart", testNoRestart},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
 	}
@@ -421,5 +424,19 @@ func testRefusals(t *testing.T, s oauth2flows.TokenStore) {
 		if tok := load(t, s, "refused"); tok != nil {
 			t.Errorf("Store of a %s stored something", v.name)
 		}
+	}
+}
+
+func testNoRestart(t *testing.T, s oauth2flows.TokenStore) {
+	rs, ok := s.(oauth2flows.RestartReportingStore)
+	if !ok {
+		t.Skip("not a RestartReportingStore")
+	}
+	at, err := rs.RestartedAt(ctxFor(t, 5*time.Second), "storetest:norestart")
+	if err != nil {
+		t.Fatalf("RestartedAt: %v", err)
+	}
+	if !at.IsZero() {
+		t.Errorf("RestartedAt = %v, want the zero time: the store has not restarted", at)
 	}
 }
