@@ -189,8 +189,16 @@ func (r *renewal) forceRenew(ctx context.Context, used *tokenState) (*tokenState
 	var err error
 	switch {
 	case used.guard.CompareAndSwap(mayForce, forced):
-		c, _ := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renewObserved(ctx, used, RenewalForced) })
-		st, err = c.wait(ctx)
+		// A job already running is waited for: a renewal in the background
+		// replaces used; a check-in (checkin.go) keeps it, and the forced
+		// renewal runs after it.
+		for range 2 {
+			c, started := r.flight.start(ctx, func(ctx context.Context) (*tokenState, error) { return r.renewObserved(ctx, used, RenewalForced) })
+			st, err = c.wait(ctx)
+			if started || err != nil || !sameToken(st.tok, used.tok) {
+				break
+			}
+		}
 		err = r.waitError(ctx, err)
 	case used.guard.Load() == forced: // another request forced it: use its result
 		if c := r.flight.running(); c != nil {

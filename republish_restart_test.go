@@ -1,8 +1,12 @@
 package oauth2flows_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,4 +160,47 @@ func TestReplicaHoldingTheNewestTokenChecksInAfterARestart(t *testing.T) {
 	assert.Zero(t, stats.Reused, "the old refresh token was redeemed once")
 	assert.Zero(t, stats.RevokedFamilies)
 	assert.Equal(t, 1, stats.Redeemed)
+}
+
+// TestForcedRenewalAfterACheckIn: a resource server rejects the token with
+// 401 invalid_token while a check-in is running. The check-in keeps the
+// token; the forced renewal then runs after it, and the request is retried
+// with the new token instead of failing with the 401 (and every later 401
+// of that token going unanswered).
+func TestForcedRenewalAfterACheckIn(t *testing.T) {
+	srv, cfg, tok := signedIn(t)
+	var refuse atomic.Bool
+	protected := srv.Protect("app", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "alice") }))
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuse.CompareAndSwap(true, false) {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		protected.ServeHTTP(w, r)
+	}))
+	t.Cleanup(api.Close)
+	store := newRestartingStore()
+	var hold atomic.Pointer[chan struct{}]
+	store.failOp = func(ctx context.Context, op string) error {
+		if c := hold.Load(); c != nil && op == "RestartedAt" {
+			<-*c
+		}
+		return nil
+	}
+	tr := oauth2flows.NewTransport(oauth2flows.RefreshTokenSource(cfg, tok), oauth2flows.WithTokenStore(store, "user:alice"))
+	client := &http.Client{Transport: tr}
+	servedEventually(t, client, api.URL, 5*time.Second)
+
+	held := make(chan struct{})
+	hold.Store(&held)
+	time.AfterFunc(300*time.Millisecond, func() { close(held) })
+	oauth2flows.DueCheckIn(tr)
+	refuse.Store(true)
+	status, body, err := getBody(t, client, api.URL) // starts the check-in, then gets the 401
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, status, "retried with a renewed token")
+	assert.Equal(t, "alice", body)
+	n, _ := refreshRequests(srv)
+	assert.Equal(t, 1, n, "one forced renewal")
 }

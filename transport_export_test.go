@@ -62,3 +62,7 @@ func updateState(tr *Transport, change func(st *tokenState)) {
 		}
 	}
 }
+
+// DueCheckIn makes tr's next request check in with its store, as it does
+// every 10 s, so that tests need not wait for it.
+func DueCheckIn(tr *Transport) { tr.r.checkInAt.Store(1) }
