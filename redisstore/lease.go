@@ -144,6 +144,7 @@ func (s *Store) Lock(ctx context.Context, key string) (oauth2flows.TokenLease, e
 		return nil, err
 	}
 	l.fence = fence
+	s.restarts.leaseTaken()
 	if s.waitN > 0 {
 		s.confirmLease(ctx, l, strconv.FormatInt(s.lockTTL.Milliseconds(), 10))
 	}

@@ -15,20 +15,21 @@ import (
 // service: the tokens of RFC 6749 §5.1 and RFC 8693 §2.2 that they obtain,
 // sealed. It is safe for concurrent use. Make it with [New].
 type Store struct {
-	client  redis.UniversalClient
-	err     error                       // set when New could not configure the store
-	cur     *sealKey                    // seals new values; nil with WithInsecurePlaintext
-	namer   *sealKey                    // names Redis keys; nil with WithInsecurePlaintext
-	byID    map[[keyIDLen]byte]*sealKey // every key that opens values
-	lockTTL time.Duration
-	timeout time.Duration // of one call, retries included
-	attempt time.Duration // of one round trip
-	prefix  string
-	onError oauth2flows.StoreErrorHandler
-	honors  bool // the client puts its calls' deadlines on the socket
-	waitN   int  // WithWaitReplicas; 0: no WAIT
-	waitFor time.Duration
-	made    time.Time // by New: RestartedAt reports restarts after it
+	client   redis.UniversalClient
+	err      error                       // set when New could not configure the store
+	cur      *sealKey                    // seals new values; nil with WithInsecurePlaintext
+	namer    *sealKey                    // names Redis keys; nil with WithInsecurePlaintext
+	byID     map[[keyIDLen]byte]*sealKey // every key that opens values
+	lockTTL  time.Duration
+	timeout  time.Duration // of one call, retries included
+	attempt  time.Duration // of one round trip
+	prefix   string
+	onError  oauth2flows.StoreErrorHandler
+	honors   bool // the client puts its calls' deadlines on the socket
+	waitN    int  // WithWaitReplicas; 0: no WAIT
+	waitFor  time.Duration
+	made     time.Time // by New: RestartedAt reports restarts after it
+	restarts restartCache
 }
 
 var _ oauth2flows.ContextHonoringStore = (*Store)(nil)
