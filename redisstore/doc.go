@@ -82,11 +82,8 @@
 //     for one more round trip per lease and per write (BENCHMARKS.md).
 //     Use it with rotating refresh tokens. A failover that finds no
 //     replica in sync still loses what was not replicated.
-//   - Reads under a lease the store holds go to masters only, even through
-//     a connection to a master a failover demoted: the holder decides what
-//     to redeem on what the store wrote. Other reads cost a GET and may, in
-//     a failover's first seconds, return the token a newer one replaced,
-//     which the root package uses only while it is valid.
+//   - Reads go to masters only, even through a connection to a master a
+//     failover demoted: the store reads what it wrote.
 //
 // A Ring ([redis.NewRing]) works as independent single servers: a shard
 // that is lost takes its users' tokens with it.

@@ -145,7 +145,6 @@ func (s *Store) Lock(ctx context.Context, key string) (oauth2flows.TokenLease, e
 	}
 	l.fence = fence
 	s.restarts.leaseTaken()
-	s.held.add(l.keys.token, 1)
 	if s.waitN > 0 {
 		s.confirmLease(ctx, l, strconv.FormatInt(s.lockTTL.Milliseconds(), 10))
 	}
@@ -341,7 +340,6 @@ func (l *lease) Store(ctx context.Context, tok *oauth2flows.Token, expires time.
 func (l *lease) Unlock(ctx context.Context) error {
 	var err error
 	l.once.Do(func() {
-		defer l.s.held.add(l.keys.token, -1)
 		l.stop()
 		<-l.done
 		if e := l.release(ctx, l.s.timeout); e != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/oauth2flows/oauth2flows"
@@ -31,7 +30,6 @@ type Store struct {
 	waitFor  time.Duration
 	made     time.Time // by New: RestartedAt reports restarts after it
 	restarts restartCache
-	held     heldKeys // the keys this store holds a lease on: Load reads them from a master
 }
 
 var _ oauth2flows.ContextHonoringStore = (*Store)(nil)
@@ -138,23 +136,13 @@ func (s *Store) keys(key string) redisKeys {
 // [*ValueError] wrapping [ErrValueTooLarge]. A value it cannot open or
 // parse is a [*ValueError]; a Redis that failed for the whole call (see
 // [WithTimeout]) a [*RedisError].
-//
-// While this store holds key's lease, Load reads from a master only (see
-// get): what the holder reads decides which refresh token it redeems.
-// Other reads may, in a failover's first seconds, return the token a newer
-// one replaced; the root package uses such a token while it is valid and
-// redeems nothing without reading again under the lease.
 func (s *Store) Load(ctx context.Context, key string) (*oauth2flows.Token, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
 	keys := s.keys(key)
 	rk := keys.token
-	guard := ""
-	if s.held.has(rk) {
-		guard = keys.guard
-	}
-	v, err := s.get(ctx, rk, guard)
+	v, err := s.get(ctx, rk, keys.guard)
 	if err != nil {
 		return nil, &RedisError{Op: "load", Err: err}
 	}
@@ -173,22 +161,18 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2flows.Token, error
 	return open(k, rk, v)
 }
 
-// get reads at most MaxValueSize+1 bytes of the value at rk (GETRANGE); a
-// missing key reads as empty. With a guard key, the read is pipelined after
-// a PERSIST of guard, a key that never exists: a no-op, but a write
+// get reads at most MaxValueSize+1 bytes of the value at rk (GETRANGE), at
+// a master; a missing key reads as empty. The read is pipelined after a
+// PERSIST of a key that never exists (guard): a no-op, but a write
 // command, which a replica refuses (READONLY, retried) rather than answer.
 // After a failover, a client's connection to the demoted master would
 // otherwise read what the new master has long replaced, or nothing while
-// it resyncs, and a stale refresh token is one already redeemed. The guard
-// costs about 1.2 GETs (BENCHMARKS.md), so only reads under a lease pay it.
+// it resyncs, and a stale refresh token is one already redeemed. It costs
+// about 1.0 GET where a script doing the same cost 1.36 (BENCHMARKS.md).
 func (s *Store) get(ctx context.Context, rk, guard string) (v []byte, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	err = s.retry(ctx, "Load", func(ctx context.Context) error {
-		if guard == "" {
-			v, err = s.client.GetRange(ctx, rk, 0, MaxValueSize).Bytes()
-			return err
-		}
 		p := s.client.Pipeline()
 		p.Persist(ctx, guard)
 		r := p.GetRange(ctx, rk, 0, MaxValueSize)
@@ -199,29 +183,6 @@ func (s *Store) get(ctx context.Context, rk, guard string) (v []byte, err error)
 		return err
 	})
 	return v, err
-}
-
-// heldKeys counts the leases a store holds, by token key.
-type heldKeys struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (h *heldKeys) has(rk string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.n[rk] > 0
-}
-
-func (h *heldKeys) add(rk string, d int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.n == nil {
-		h.n = make(map[string]int)
-	}
-	if h.n[rk] += d; h.n[rk] <= 0 {
-		delete(h.n, rk)
-	}
 }
 
 // deadline makes the error of a call whose context ended (the caller's, or
