@@ -48,14 +48,16 @@ import (
 // replica redeemed that seed and stored its new token, lost with the
 // store, and holds it to write back.
 //
-// The wait protects a token that a replica with traffic holds. A newer
-// token held only by a replica that gets no request for the user during
-// the wait is not found: a store that must not lose a rotated refresh
-// token needs persistence or replicas acknowledging the write.
+// The wait protects a token that a replica with traffic holds: it writes
+// it back when it renews, or, with a store that reports its restarts, when
+// it checks in (checkin.go). A newer token held only by a replica that
+// gets no request for the user during the wait is not found: a store that
+// must not lose a rotated refresh token needs persistence or replicas
+// acknowledging the write.
 
 // republishWait is how long after finding the store empty a replica lets
 // the others write back what they hold: the lease wait, long enough for a
-// replica that gets one request a minute for the user to check in.
+// replica that gets a request for the user every 20 s to check in.
 const republishWait = lockTimeout
 
 // seedGrace is how long an expired seed waits on an empty store: about as
@@ -79,7 +81,7 @@ func (r *renewal) seedMayBeSpent(pol *renewPolicy, cur *tokenState) bool {
 // to say.
 func (r *renewal) seedOnRestartedStore(ctx context.Context, pol *renewPolicy, cur *tokenState) bool {
 	rs, ok := pol.store.(RestartReportingStore)
-	if !ok || r.mayHaveLost(pol, cur) || !r.spends || pol.outsideLease || cur == nil || cur.tok.RefreshToken == "" {
+	if !ok || !r.spends || pol.outsideLease || cur == nil || !cur.unchecked || r.seedSeenStoreFail.Load() || cur.tok.RefreshToken == "" {
 		return false
 	}
 	at, err := storeCall(ctx, r.calls(pol), "RestartedAt", func(ctx context.Context) (time.Time, error) {
