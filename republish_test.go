@@ -50,16 +50,7 @@ func TestStoreRestartedEmptyGetsTheNewestTokenBack(t *testing.T) {
 		}
 	})
 	time.Sleep(1200 * time.Millisecond) // T1 has expired, T2 not yet
-	// B fails fast while the replicas write back, then uses A's token.
-	require.Eventually(t, func() bool {
-		status, body, err := getBody(t, b, api.URL)
-		if err != nil {
-			var unavailable *oauth2flows.StoreUnavailableError
-			require.ErrorAs(t, err, &unavailable)
-			return false
-		}
-		return status == http.StatusOK && body == "alice"
-	}, 8*time.Second, 100*time.Millisecond)
+	servedEventually(t, b, api.URL, 8*time.Second) // B fails fast while the replicas write back, then uses A's token
 	close(stop)
 	wg.Wait()
 
@@ -98,15 +89,7 @@ func TestExpiredSeedWaitsForARenewalInFlight(t *testing.T) {
 				time.AfterFunc(200*time.Millisecond, func() { store.fail.Store(false) })
 			}
 			time.AfterFunc(tc.landsIn, func() { store.put("user:alice", next) })
-			require.Eventually(t, func() bool {
-				status, body, err := getBody(t, client, api.URL)
-				if err != nil {
-					var unavailable *oauth2flows.StoreUnavailableError
-					require.ErrorAs(t, err, &unavailable)
-					return false
-				}
-				return status == http.StatusOK && body == "alice"
-			}, 10*time.Second, 200*time.Millisecond)
+			servedEventually(t, client, api.URL, 10*time.Second)
 			stats := srv.RefreshStats()
 			assert.Zero(t, stats.Reused, "the seed was not redeemed")
 			assert.Equal(t, 1, stats.Redeemed)
