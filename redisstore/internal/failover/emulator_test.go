@@ -113,6 +113,13 @@ func (r *replica) serve(ctx context.Context, user string) error {
 		return err // no lease: no redemption
 	}
 	defer l.Unlock(context.WithoutCancel(ctx))
+	// Under the lease the renewal runs to its end whatever the request's
+	// deadline, as the root package's renewal job does (renewTimeout): a
+	// refresh whose answer a request's deadline threw away, or whose new
+	// token it kept from being stored, would leave the redeemed refresh
+	// token in the store for the next holder to redeem again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	if tok, err = r.store.Load(ctx, user); err != nil {
 		return err
 	}
