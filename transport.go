@@ -144,6 +144,14 @@ func WithSaveInitialToken() TransportOption {
 // ignores its context, and a panic in one is a failure: the wait for the
 // lease at 30 s, every other call at 2 s. A [ContextHonoringStore] is called on the
 // renewal's own goroutine, any other store on a goroutine of its own.
+//
+// A store that restarts empty (Redis without persistence) has lost the
+// newest token, which the replicas still hold: they write back what they
+// hold, and none renews before the others could (30 s). A
+// [RestartReportingStore] says when it restarted: the Transport then does
+// not trust the token it started with as the newest, and asks the store on
+// a request, at most every 10 s, whether it restarted, to write its token
+// back if it holds the newest.
 func WithTokenStore(store TokenStore, key string) TransportOption {
 	return func(o *transportOptions) {
 		if store != nil {
