@@ -49,7 +49,7 @@ func TestStoreRestartedEmptyGetsTheNewestTokenBack(t *testing.T) {
 			}
 		}
 	})
-	time.Sleep(1200 * time.Millisecond) // T1 has expired, T2 not yet
+	time.Sleep(1200 * time.Millisecond)            // T1 has expired, T2 not yet
 	servedEventually(t, b, api.URL, 8*time.Second) // B fails fast while the replicas write back, then uses A's token
 	close(stop)
 	wg.Wait()
