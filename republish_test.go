@@ -49,8 +49,9 @@ func TestStoreRestartedEmptyGetsTheNewestTokenBack(t *testing.T) {
 			}
 		}
 	})
-	time.Sleep(1200 * time.Millisecond)            // T1 has expired, T2 not yet
-	servedEventually(t, b, api.URL, 8*time.Second) // B fails fast while the replicas write back, then uses A's token
+	time.Sleep(1200 * time.Millisecond) // T1 has expired, T2 not yet
+	// B fails fast while the replicas write back, then uses A's token.
+	servedEventually(t, b, api.URL, 8*time.Second)
 	close(stop)
 	wg.Wait()
 
