@@ -18,10 +18,12 @@ func FuzzMergeCapabilities(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var out struct {
-			AccessToken map[string]json.RawMessage `json:"access_token"`
-		}
-		if json.Unmarshal([]byte(merged), &out) != nil || out.AccessToken["xms_cc"] == nil {
+		// Claim names are case-sensitive: decoded through maps, not a
+		// struct, whose field tag encoding/json matches in any case (it
+		// took "ACCess_Token" for "access_token").
+		var out map[string]json.RawMessage
+		var access map[string]json.RawMessage
+		if json.Unmarshal([]byte(merged), &out) != nil || json.Unmarshal(out["access_token"], &access) != nil || access["xms_cc"] == nil {
 			t.Fatalf("%q merged into %q", claims, merged)
 		}
 	})
