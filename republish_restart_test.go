@@ -17,19 +17,23 @@ import (
 	"github.com/oauth2flows/oauth2flows/oauth2flowstest"
 )
 
-// servedEventually calls api through c until it answers 200 with the
-// user's name; every failure meanwhile must be a *StoreUnavailableError.
+// servedNow calls api through c once and reports whether it answered 200
+// with the user's name; a failure must be a *StoreUnavailableError (the
+// replicas writing back what they hold).
+func servedNow(t *testing.T, c *http.Client, url string) bool {
+	status, body, err := getBody(t, c, url)
+	if err != nil {
+		var unavailable *oauth2flows.StoreUnavailableError
+		require.ErrorAs(t, err, &unavailable)
+		return false
+	}
+	return status == http.StatusOK && body == "alice"
+}
+
+// servedEventually calls api through c until servedNow.
 func servedEventually(t *testing.T, c *http.Client, url string, within time.Duration) {
 	t.Helper()
-	require.Eventually(t, func() bool {
-		status, body, err := getBody(t, c, url)
-		if err != nil {
-			var unavailable *oauth2flows.StoreUnavailableError
-			require.ErrorAs(t, err, &unavailable)
-			return false
-		}
-		return status == http.StatusOK && body == "alice"
-	}, within, 100*time.Millisecond)
+	require.Eventually(t, func() bool { return servedNow(t, c, url) }, within, 100*time.Millisecond)
 }
 
 // keepCalling calls api through c every 200 ms until the test ends, as a
