@@ -79,6 +79,9 @@ func userInfo(ctx context.Context, cfg *Config, tok *Token, subject string) (*Us
 		return nil, &ConfigError{Field: field, Reason: "not a valid URL"}
 	}
 	req.Header.Set("Accept", "application/json")
+	// net/http quotes what it cannot parse, and a server may echo what it
+	// was sent: the token never reaches an error string.
+	secrets := []string{tok.AccessToken}
 	var resp *http.Response
 	if strings.EqualFold(tok.TokenType, "DPoP") {
 		auth, d, err := dpopAuthorization(tok, newDPoPSession(cfg))
@@ -86,7 +89,7 @@ func userInfo(ctx context.Context, cfg *Config, tok *Token, subject string) (*Us
 			return nil, err
 		}
 		if resp, err = sendDPoP(clientTransport{hc}, req, auth, d); err != nil {
-			return nil, &NetworkError{URL: target, Err: redact.UnwrapURLError(err)}
+			return nil, &NetworkError{URL: target, Err: redact.Error(redact.UnwrapURLError(err), secrets)}
 		}
 	} else {
 		if !tok.IsBearer() {
@@ -94,7 +97,7 @@ func userInfo(ctx context.Context, cfg *Config, tok *Token, subject string) (*Us
 		}
 		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 		if resp, err = hc.Do(req); err != nil {
-			return nil, &NetworkError{URL: target, Err: redact.UnwrapURLError(err)}
+			return nil, &NetworkError{URL: target, Err: redact.Error(redact.UnwrapURLError(err), secrets)}
 		}
 	}
 	defer resp.Body.Close()
@@ -107,7 +110,7 @@ func userInfo(ctx context.Context, cfg *Config, tok *Token, subject string) (*Us
 		e := &Error{StatusCode: resp.StatusCode}
 		for _, h := range resp.Header.Values("WWW-Authenticate") {
 			if p, ok := challenge.ParseBearer(h); ok && p["error"] != "" {
-				e.Code, e.Description = p["error"], p["error_description"]
+				e.Code, e.Description = redact.SafeText(p["error"], secrets, 64), redact.SafeText(p["error_description"], secrets, 512)
 			}
 		}
 		return nil, e
