@@ -49,7 +49,7 @@ func dpopSessionOf(src TokenSource) *dpopSession {
 func (t *Transport) roundTripDPoP(req *http.Request, st *tokenState) (*http.Response, error) {
 	resp, err := sendDPoP(t.base, req, st.header, st.dpop)
 	if err != nil {
-		return nil, err
+		return nil, sendError(err, st)
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		return t.retryUnauthorized(req, st, resp)

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/oauth2flows/oauth2flows/internal/redact"
 )
 
 // Transport is an http.RoundTripper that sends each request with
@@ -264,15 +266,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.roundTripDPoP(req, st) // RFC 9449: a proof per request
 	}
 	resp, err := t.base.RoundTrip(withAuth(req, st.header))
-	if err == nil {
-		if resp.StatusCode == http.StatusUnauthorized {
-			return t.retryUnauthorized(req, st, resp)
-		}
-		if st.guard.Load() == unproven {
-			st.guard.CompareAndSwap(unproven, mayForce) // accepted: it may force a renewal again
-		}
+	if err != nil {
+		return nil, sendError(err, st)
 	}
-	return resp, err
+	if resp.StatusCode == http.StatusUnauthorized {
+		return t.retryUnauthorized(req, st, resp)
+	}
+	if st.guard.Load() == unproven {
+		st.guard.CompareAndSwap(unproven, mayForce) // accepted: it may force a renewal again
+	}
+	return resp, nil
 }
 
 // slow returns a token that may be sent, renewing it first.
@@ -371,10 +374,20 @@ func (t *Transport) retryUnauthorized(req *http.Request, used *tokenState, resp 
 	}
 	drain(resp)
 	resp, err = t.base.RoundTrip(retry)
-	if err == nil && resp.StatusCode != http.StatusUnauthorized {
+	if err != nil {
+		return nil, sendError(err, st)
+	}
+	if resp.StatusCode != http.StatusUnauthorized {
 		st.guard.CompareAndSwap(unproven, mayForce)
 	}
-	return resp, err
+	return resp, nil
+}
+
+// sendError is err, the base RoundTripper's, scrubbed of st's token:
+// net/http quotes what it cannot parse, and a server may echo the
+// Authorization it was sent.
+func sendError(err error, st *tokenState) error {
+	return redact.Error(err, []string{st.tok.AccessToken})
 }
 
 // invalidTokenChallenge reports whether a WWW-Authenticate header holds a

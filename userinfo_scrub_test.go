@@ -50,3 +50,26 @@ func TestUserInfoNeverRepeatsTheToken(t *testing.T) {
 		})
 	}
 }
+
+// TestTransportNeverRepeatsTheTokenInAnError: the resource server answers
+// with a status line that echoes the token, which net/http quotes in its
+// error; the Transport's error does not hold it, and stays an error
+// about the request.
+func TestTransportNeverRepeatsTheTokenInAnError(t *testing.T) {
+	const token = "at-transport-secret-0123456789"
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "Bearer "+token, r.Header.Get("Authorization"), "the token went out")
+		conn, rw, err := w.(http.Hijacker).Hijack()
+		require.NoError(t, err)
+		defer conn.Close()
+		rw.WriteString("HTTP/1.1 " + token + " OK\r\n\r\n")
+		rw.Flush()
+	}))
+	t.Cleanup(api.Close)
+	src := oauth2flows.FromOAuth2(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token, TokenType: "Bearer"}))
+	client := &http.Client{Transport: oauth2flows.NewTransport(src)}
+	_, err := client.Get(api.URL)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), token)
+	assert.Contains(t, err.Error(), "malformed HTTP status code", "what went wrong is still said")
+}
