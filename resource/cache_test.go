@@ -208,14 +208,14 @@ func TestVerificationCacheLifetimeAndBounds(t *testing.T) {
 		}
 	})
 	t.Run("memory", func(t *testing.T) {
-		v := newTestValidator(t, iss, resource.Config{VerificationCacheSize: 16}) // 64 KiB
+		v := newTestValidator(t, iss, resource.Config{VerificationCacheSize: 16}) // 128 KiB
 		for i := range 20 {
 			claims := vClaims(iss.URL())
 			claims["sub"] = fmt.Sprint("user-", i)
 			claims["pad"] = strings.Repeat("x", 10<<10)
 			_, err := v.Validate(ctx, mintRS256(t, claims))
 			require.NoError(t, err)
-			require.LessOrEqual(t, resource.CachedTokens(v), 3, "about 20 KiB each")
+			require.LessOrEqual(t, resource.CachedTokens(v), 4, "about 28 KiB each")
 		}
 	})
 	t.Run("disabled", func(t *testing.T) {
@@ -272,4 +272,33 @@ func TestVerificationCacheConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 	assert.LessOrEqual(t, resource.CachedTokens(v), 8)
+}
+
+// TestVerificationCacheHoldsWhatItIsSizedFor: a cache sized for n tokens
+// keeps n tokens of the sizes real issuers send (Entra's access tokens
+// run from about 1.2 KB to past 2.5 KB with group claims), so that a
+// second pass over them verifies no signature again.
+func TestVerificationCacheHoldsWhatItIsSizedFor(t *testing.T) {
+	iss := newVIssuer(t)
+	ctx := context.Background()
+	const n = 300
+	for _, size := range []int{1200, 2000, 2600, 3200} {
+		t.Run(fmt.Sprint(size, " bytes"), func(t *testing.T) {
+			v := newTestValidator(t, iss, resource.Config{VerificationCacheSize: n})
+			toks := make([]string, n)
+			for i := range toks {
+				claims := vClaims(iss.URL())
+				claims["sub"] = fmt.Sprint("user-", i)
+				toks[i] = mintRS256(t, claims)
+				if pad := size - len(toks[i]); pad > 0 {
+					claims["pad"] = strings.Repeat("x", pad*3/4)
+					toks[i] = mintRS256(t, claims)
+				}
+				_, err := v.Validate(ctx, toks[i])
+				require.NoError(t, err)
+			}
+			t.Logf("tokens of %d bytes: %d of %d cached", len(toks[0]), resource.CachedTokens(v), n)
+			assert.Equal(t, n, resource.CachedTokens(v))
+		})
+	}
 }

@@ -142,7 +142,7 @@ type Config struct {
 	// VerificationCacheSize bounds the tokens remembered; zero means
 	// [DefaultVerificationCacheSize]. Their memory is bounded too: each
 	// entry is counted as twice its token plus 256 bytes, and all of them
-	// at most VerificationCacheSize × 4 KiB (40 MB by default).
+	// at most VerificationCacheSize × 8 KiB (80 MB by default).
 	VerificationCacheSize int
 }
 
