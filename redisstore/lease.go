@@ -110,7 +110,9 @@ const (
 // timeout without a break, or when ctx ends. Each poll is safe to repeat:
 // an attempt whose reply was lost and its retry take the lease once, for
 // this caller. A Lock that fails releases in the background any lease an
-// unanswered attempt may have taken.
+// unanswered attempt may have taken. With [WithWaitReplicas], Lock returns
+// once the replicas have the lease (fewer in time are reported), and fails
+// if Redis fails for the store's timeout while it waits for them.
 func (s *Store) Lock(ctx context.Context, key string) (oauth2flows.TokenLease, error) {
 	if s.err != nil {
 		return nil, s.err
@@ -127,7 +129,7 @@ func (s *Store) Lock(ctx context.Context, key string) (oauth2flows.TokenLease, e
 		ctx:   context.WithoutCancel(ctx),
 	}
 	l.renewing, l.stop = context.WithCancel(l.ctx)
-	fence, err := s.acquire(ctx, l)
+	fence, err := s.take(ctx, l)
 	if err != nil {
 		l.stop()
 		if _, ok := err.(*RedisError); ok {
@@ -145,11 +147,26 @@ func (s *Store) Lock(ctx context.Context, key string) (oauth2flows.TokenLease, e
 	}
 	l.fence = fence
 	s.restarts.leaseTaken()
-	if s.waitN > 0 {
-		s.confirmLease(ctx, l, strconv.FormatInt(s.lockTTL.Milliseconds(), 10))
-	}
 	go l.renew()
 	return l, nil
+}
+
+// take acquires l's lease and, with [WithWaitReplicas], waits until the
+// replicas have it. A lease that the master serving the key no longer
+// holds by then was lost in a failover (the master answered it and
+// stopped before its replicas had it): it is taken again, on the new
+// master, else another replica could take it there too.
+func (s *Store) take(ctx context.Context, l *lease) (string, error) {
+	for {
+		fence, err := s.acquire(ctx, l)
+		if err != nil || s.waitN == 0 {
+			return fence, err
+		}
+		if err = s.confirmLease(ctx, l); err != errLeaseGone {
+			return fence, err
+		}
+		s.report(ctx, "Lock", fmt.Errorf("%slock: %w before a replica had it: taking it again", prefix, oauth2flows.ErrLeaseLost))
+	}
 }
 
 // acquire polls for l's lease until it is taken (its fence), ctx ends, or

@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -48,22 +50,41 @@ func (s *Store) waitReplicas(ctx context.Context, conn *redis.Conn, op string) e
 	return nil
 }
 
+// errLeaseGone is confirmLease's finding that the master serving the key
+// does not hold the lease just taken.
+var errLeaseGone = errors.New("the lease just taken is not on the master")
+
 // confirmLease makes the replicas acknowledge a lease just taken: it
 // extends the lease on one connection (a write, if the lease is still
 // ours) and waits after it; WAIT covers every earlier write, the lease's
-// among them. Failures are reported: the lease stands on the master.
-func (s *Store) confirmLease(ctx context.Context, l *lease, ttl string) {
+// among them. Too few acknowledgements are reported: the lease stands on
+// the master. It returns errLeaseGone when the master no longer holds the
+// lease: a master that answered the lease and then stopped before its
+// replicas had it was failed over, and the new one never had it, so that
+// another replica could take it there. It returns a [*RedisError] when
+// Redis failed for the store's whole timeout.
+func (s *Store) confirmLease(ctx context.Context, l *lease) error {
+	ttl := strconv.FormatInt(s.lockTTL.Milliseconds(), 10)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	gone := false
 	err := s.retry(ctx, "Lock", func(ctx context.Context) error {
 		return s.onMaster(ctx, l.keys.lock, func(c *redis.Conn) error {
-			if err := renewScript.Run(ctx, c, []string{l.keys.lock, l.keys.fence}, l.owner, ttl, s.fenceTTL()).Err(); err != nil {
+			n, err := renewScript.Run(ctx, c, []string{l.keys.lock, l.keys.fence}, l.owner, ttl, s.fenceTTL()).Int64()
+			if err != nil {
 				return err
+			}
+			if gone = n != 1; gone {
+				return nil
 			}
 			return s.waitReplicas(ctx, c, "Lock")
 		})
 	})
-	if err != nil {
-		s.report(ctx, "Lock", &RedisError{Op: "lock", Err: err})
+	switch {
+	case err != nil:
+		return &RedisError{Op: "lock", Err: err}
+	case gone:
+		return errLeaseGone
 	}
+	return nil
 }

@@ -2,12 +2,15 @@ package redisstore
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/oauth2flows/oauth2flows"
 	"github.com/oauth2flows/oauth2flows/redisstore/redistest"
 )
 
@@ -57,4 +60,68 @@ func TestWaitReplicas(t *testing.T) {
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, "WithWaitReplicas", ce.Field)
 	})
+}
+
+// TestWaitReplicasLeaseLostBeforeAReplicaHadIt: a master that answers a
+// lease and stops before its replicas have it is failed over, and the new
+// master never had the lease. Lock must not return it: another replica
+// would take the same lease there and redeem the same refresh token. Here
+// the lease vanishes from the master right after it was taken, as it would
+// from the master's view after such a failover; Lock takes it again.
+func TestWaitReplicasLeaseLostBeforeAReplicaHadIt(t *testing.T) {
+	master := startTestRedis(t)
+	replica, err := redistest.RunReplica(master)
+	require.NoError(t, err)
+	t.Cleanup(replica.Stop)
+	ctx := context.Background()
+	c, admin := newClient(t, master.Addr(), 0), newClient(t, master.Addr(), 0)
+	require.NoError(t, lockScript.Load(ctx, c).Err())
+	var log errorLog
+	key := newKey(t)
+	s := New(c, WithEncryptionKey(key), WithWaitReplicas(1, 200*time.Millisecond), WithErrorHandler(log.handle))
+	keys := s.keys("k")
+	var lost atomic.Bool
+	c.AddHook(afterHook(func(cmd redis.Cmder) {
+		a := cmd.Args()
+		if len(a) > 3 && a[0] == "evalsha" && a[1] == lockScript.Hash() && a[3] == keys.lock && lost.CompareAndSwap(false, true) {
+			require.NoError(t, admin.Del(ctx, keys.lock).Err()) // the failover
+		}
+	}))
+
+	l, err := s.Lock(ctx, "k")
+	require.NoError(t, err)
+	require.True(t, lost.Load())
+	owner, err := admin.Get(ctx, keys.lock).Result()
+	require.NoError(t, err, "the lease is on the master when Lock returns")
+	assert.Equal(t, l.(*lease).owner, owner)
+	ops, errs := log.get()
+	require.Equal(t, []string{"Lock"}, ops)
+	assert.ErrorIs(t, errs[0], oauth2flows.ErrLeaseLost)
+
+	other := New(newClient(t, master.Addr(), 0), WithEncryptionKey(key), WithWaitReplicas(1, 200*time.Millisecond))
+	octx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	_, err = other.Lock(octx, "k")
+	require.Error(t, err, "one lease, one holder")
+	require.NoError(t, l.Unlock(ctx))
+}
+
+// afterHook is a go-redis hook that calls f after each command that
+// succeeded.
+type afterHook func(cmd redis.Cmder)
+
+func (h afterHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h afterHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if err == nil {
+			h(cmd)
+		}
+		return err
+	}
+}
+
+func (h afterHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
 }
