@@ -329,17 +329,15 @@ func (l *lease) Store(ctx context.Context, tok *oauth2flows.Token, expires time.
 		res, err = s.run(ctx, s.timeout, "Store", storeScript, keys, args)
 	} else {
 		rctx, cancel := context.WithTimeout(ctx, s.timeout)
-		err = s.retry(rctx, "Store", func(ctx context.Context) error {
-			return s.onMaster(ctx, l.keys.token, func(c *redis.Conn) error {
-				var err error
-				if res, err = storeScript.Run(ctx, c, keys, args()...).Result(); err != nil {
-					return err
-				}
-				if n, _ := res.(int64); n == 1 {
-					return s.waitReplicas(ctx, c, "Store")
-				}
-				return nil
-			})
+		err = s.replicated(rctx, "Store", l.keys.token, func(ctx context.Context, c *redis.Conn) error {
+			var err error
+			if res, err = storeScript.Run(ctx, c, keys, args()...).Result(); err != nil {
+				return err
+			}
+			if n, _ := res.(int64); n == 1 {
+				return s.waitReplicas(ctx, c, "Store")
+			}
+			return nil
 		})
 		cancel()
 	}

@@ -194,9 +194,15 @@ func WithErrorHandler(f oauth2flows.StoreErrorHandler) Option {
 // replication is otherwise asynchronous. The wait runs on the connection
 // of the write, at the master that serves the key; it needs a
 // [redis.Client] (single or Sentinel's FailoverClient) or a
-// [redis.ClusterClient]. Fewer acknowledgements in time do not fail the
-// call, as the write stands on the master: the store reports a
-// [*ReplicaError] to [WithErrorHandler]. timeout must be below
+// [redis.ClusterClient]. Fewer acknowledgements in time make the store
+// write again and wait again, for up to 10 timeouts: a replica that lags
+// catches up, and a master that is being failed over (frozen, or demoted
+// and not yet told) fails a later attempt, which then runs on the new
+// master. Still fewer do not fail the call, as the write stands on the
+// master: the store reports a [*ReplicaError] to [WithErrorHandler] (with
+// a replica down, each lease and write then takes the 10 timeouts). A
+// lease that the master no longer holds when its replicas are asked (a
+// failover lost it) is taken again. timeout must be below
 // [WithAttemptTimeout]. BENCHMARKS.md gives the cost: one more round trip
 // and the replica's acknowledgement per lease and per write.
 func WithWaitReplicas(n int, timeout time.Duration) Option {

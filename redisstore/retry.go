@@ -67,7 +67,9 @@ func (s *Store) retry(ctx context.Context, op string, attempt func(ctx context.C
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 			return deadline(ctx, err) // no time for another attempt
 		}
-		s.report(ctx, op, &RedisError{Op: strings.ToLower(op), Err: err})
+		if !errors.As(err, new(*ReplicaError)) { // replicated reports a shortfall once
+			s.report(ctx, op, &RedisError{Op: strings.ToLower(op), Err: err})
+		}
 		s.topologyChanged()
 		if !sleep(ctx, d) {
 			return deadline(ctx, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -38,16 +39,51 @@ func (s *Store) onMaster(ctx context.Context, rk string, f func(c *redis.Conn) e
 }
 
 // waitReplicas waits on conn, after a write, for the replicas of
-// [WithWaitReplicas]; fewer in time are reported, not returned.
+// [WithWaitReplicas]: fewer in time are a [*ReplicaError].
 func (s *Store) waitReplicas(ctx context.Context, conn *redis.Conn, op string) error {
 	n, err := conn.Wait(ctx, s.waitN, s.waitFor).Result()
 	if err != nil {
 		return err
 	}
 	if int(n) < s.waitN {
-		s.report(ctx, op, &ReplicaError{Op: strings.ToLower(op), Want: s.waitN, Acks: int(n)})
+		return &ReplicaError{Op: strings.ToLower(op), Want: s.waitN, Acks: int(n)}
 	}
 	return nil
+}
+
+// shortfallWaits is how many of [WithWaitReplicas]'s timeouts a write
+// that too few replicas acknowledged is tried again for.
+const shortfallWaits = 10
+
+// replicated runs write (a write on the master that serves rk, then
+// waitReplicas on its connection) until the replicas acknowledge it. It
+// retries transient failures within ctx, as retry does, and a shortfall
+// for up to shortfallWaits WAIT timeouts: a replica that lags catches up,
+// and a master that answered the write but is being failed over (frozen,
+// or demoted and not yet told) fails a later attempt, which then runs on
+// the new master; the write is safe to repeat. A write still short after
+// that stands on the master: the shortfall is reported, not returned.
+func (s *Store) replicated(ctx context.Context, op, rk string, write func(ctx context.Context, c *redis.Conn) error) error {
+	var short *ReplicaError
+	var first time.Time // of the first shortfall
+	err := s.retry(ctx, op, func(ctx context.Context) error {
+		short = nil
+		err := s.onMaster(ctx, rk, func(c *redis.Conn) error { return write(ctx, c) })
+		if errors.As(err, &short) {
+			if first.IsZero() {
+				first = time.Now()
+			}
+			if time.Since(first) >= shortfallWaits*s.waitFor {
+				return nil // waited enough: the write stands
+			}
+		}
+		return err
+	})
+	if short != nil && (err == nil || errors.As(err, new(*ReplicaError))) {
+		s.report(ctx, op, short)
+		return nil
+	}
+	return err
 }
 
 // errLeaseGone is confirmLease's finding that the master serving the key
@@ -68,17 +104,15 @@ func (s *Store) confirmLease(ctx context.Context, l *lease) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	gone := false
-	err := s.retry(ctx, "Lock", func(ctx context.Context) error {
-		return s.onMaster(ctx, l.keys.lock, func(c *redis.Conn) error {
-			n, err := renewScript.Run(ctx, c, []string{l.keys.lock, l.keys.fence}, l.owner, ttl, s.fenceTTL()).Int64()
-			if err != nil {
-				return err
-			}
-			if gone = n != 1; gone {
-				return nil
-			}
-			return s.waitReplicas(ctx, c, "Lock")
-		})
+	err := s.replicated(ctx, "Lock", l.keys.lock, func(ctx context.Context, c *redis.Conn) error {
+		n, err := renewScript.Run(ctx, c, []string{l.keys.lock, l.keys.fence}, l.owner, ttl, s.fenceTTL()).Int64()
+		if err != nil {
+			return err
+		}
+		if gone = n != 1; gone {
+			return nil
+		}
+		return s.waitReplicas(ctx, c, "Lock")
 	})
 	switch {
 	case err != nil:

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -60,6 +61,42 @@ func TestWaitReplicas(t *testing.T) {
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, "WithWaitReplicas", ce.Field)
 	})
+}
+
+// TestWaitReplicasWaitsOutALaggingReplica: a replica that acknowledges
+// late (frozen here for 4 WAIT timeouts) is waited for: Lock and Store
+// return once it has the write, and report nothing. Before, each returned
+// after one WAIT timeout with the write on the master only, where a
+// failover then could lose it.
+func TestWaitReplicasWaitsOutALaggingReplica(t *testing.T) {
+	master := startTestRedis(t)
+	replica, err := redistest.RunReplica(master)
+	require.NoError(t, err)
+	t.Cleanup(replica.Stop)
+	c, rc := newClient(t, master.Addr(), 0), newClient(t, replica.Addr(), 0)
+	ctx := context.Background()
+	var log errorLog
+	s := New(c, WithEncryptionKey(newKey(t)), WithWaitReplicas(1, 100*time.Millisecond), WithErrorHandler(log.handle))
+	lag := func() {
+		require.NoError(t, replica.Process().Signal(syscall.SIGSTOP))
+		time.AfterFunc(400*time.Millisecond, func() { _ = replica.Process().Signal(syscall.SIGCONT) })
+	}
+
+	lag()
+	start := time.Now()
+	l, err := s.Lock(ctx, "k")
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond, "Lock waited for the replica")
+	lag()
+	start = time.Now()
+	require.NoError(t, l.Store(ctx, testToken("at", "rt-2", time.Time{}), time.Time{}))
+	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond, "Store waited for the replica")
+	n, err := rc.Exists(ctx, s.keys("k").token).Result()
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n, "the token is on the replica")
+	require.NoError(t, l.Unlock(ctx))
+	ops, _ := log.get()
+	assert.Empty(t, ops, "nothing unconfirmed to report")
 }
 
 // TestWaitReplicasLeaseLostBeforeAReplicaHadIt: a master that answers a
