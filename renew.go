@@ -514,7 +514,7 @@ func (r *renewal) renewShared(ctx context.Context, pol *renewPolicy, cur *tokenS
 		}
 		return nil, err
 	}
-	if err := r.leaseStore(ctx, pol, lease, tok); errors.Is(err, ErrLeaseLost) {
+	if err := r.publish(ctx, pol, lease, tok); errors.Is(err, ErrLeaseLost) {
 		// This lease lapsed and another replica stored a newer token under
 		// its own: that one is current, and this one is dropped unsaved.
 		// Or the store lost this lease (a restart) and the replicas are
@@ -631,6 +631,23 @@ func (r *renewal) storeLoad(ctx context.Context, pol *renewPolicy) (*Token, erro
 	return storeCall(ctx, r.calls(pol), "Load", func(ctx context.Context) (*Token, error) {
 		return pol.store.Load(ctx, pol.key)
 	}, nil)
+}
+
+// publish stores tok, just got by redeeming the stored refresh token,
+// under lease. Until it is stored, the store holds the redeemed refresh
+// token, which the next holder of the lease would redeem again: with
+// rotation, a reuse that revokes the family (RFC 9700 §4.14.2). So a
+// failed write is tried again, with backoff, while this replica holds the
+// lease, for up to the lease wait (a Redis failover takes seconds, one
+// call's bound less), rather than given up after one call.
+func (r *renewal) publish(ctx context.Context, pol *renewPolicy, lease TokenLease, tok *Token) error {
+	end := time.Now().Add(pol.calls.timeoutOf("Lock"))
+	for wait := storeRetryFirst; ; {
+		err := r.leaseStore(ctx, pol, lease, tok)
+		if err == nil || !r.spends || errors.Is(err, ErrLeaseLost) || !time.Now().Add(wait).Before(end) || !sleep(ctx, &wait) {
+			return err
+		}
+	}
 }
 
 // leaseStore writes tok under the lease, bounded in time, kept until

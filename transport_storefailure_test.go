@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,4 +166,56 @@ func TestGrantsThatSpendNothingGoOnWithoutTheStore(t *testing.T) {
 	assert.NotEmpty(t, tok.AccessToken)
 	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 1)
 	assert.False(t, errors.Is(err, errStoreDown))
+}
+
+// TestRenewalPublishesItsTokenThroughAStoreOutage: a replica that redeemed
+// the refresh token and cannot store the new one (Redis failing over for
+// longer than one call's bound) tries again while it holds the lease,
+// rather than give the lease up with the redeemed refresh token still in
+// the store for the next holder to redeem again. Here the store refuses
+// writes for 6 of its call bounds after the redemption: one refresh in
+// all, no reuse, and the other replica gets the new token.
+func TestRenewalPublishesItsTokenThroughAStoreOutage(t *testing.T) {
+	srv, cfg, tok := signedIn(t) // rotation; reuse revokes the family
+	api := protectedAPI(t, srv)
+	tok.Expiry = time.Now().Add(-time.Minute)
+	store := newFakeStore()
+	store.put("user:alice", tok) // the replicas' shared token, which has expired
+	var outage sync.Once
+	var writable atomic.Bool
+	store.failOp = func(_ context.Context, op string) error {
+		if op != "Store" {
+			return nil
+		}
+		outage.Do(func() { time.AfterFunc(300*time.Millisecond, func() { writable.Store(true) }) })
+		if !writable.Load() {
+			return errStoreDown
+		}
+		return nil
+	}
+	var clients [2]*http.Client
+	for i := range clients {
+		seed := *tok
+		clients[i] = oauth2flows.NewClient(cfg, &seed, oauth2flows.WithTokenStore(store, "user:alice"),
+			oauth2flows.WithTokenStoreTimeouts(50*time.Millisecond, 2*time.Second))
+	}
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			time.Sleep(time.Duration(i) * 100 * time.Millisecond) // the second asks during the outage
+			status, body, err := getBody(t, c, api.URL)
+			if assert.NoError(t, err) {
+				assert.Equal(t, http.StatusOK, status)
+				assert.Equal(t, "alice", body)
+			}
+		})
+	}
+	wg.Wait()
+	stats := srv.RefreshStats()
+	assert.Equal(t, 1, stats.Redeemed, "one refresh for both replicas")
+	assert.Zero(t, stats.Reused)
+	assert.Zero(t, stats.RevokedFamilies)
+	stored := store.current("user:alice")
+	require.NotNil(t, stored)
+	assert.NotEqual(t, tok.RefreshToken, stored.RefreshToken, "the new token is in the store")
 }
