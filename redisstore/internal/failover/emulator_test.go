@@ -18,9 +18,13 @@ import (
 	"github.com/oauth2flows/oauth2flows/redisstore"
 )
 
-// renewEvery is how long a stored token is served before it is renewed:
-// short, so that a fault of a few seconds meets many renewals.
+// renewEvery is how long the emulator serves a stored token before it
+// renews it: short, so that a fault of a few seconds meets many renewals.
 const renewEvery = 200 * time.Millisecond
+
+// tokenLife is how long the server's access tokens live. The root package
+// renews one this short halfway through its life: every second.
+const tokenLife = 2 * time.Second
 
 const (
 	clientID     = "app"
@@ -37,7 +41,8 @@ type world struct {
 }
 
 func newWorld(t *testing.T, users int) *world {
-	opts := []oauth2flowstest.Option{oauth2flowstest.WithClient(oauth2flowstest.Client{ID: clientID, Secret: clientSecret})}
+	opts := []oauth2flowstest.Option{oauth2flowstest.WithClient(oauth2flowstest.Client{ID: clientID, Secret: clientSecret}),
+		oauth2flowstest.WithAccessTokenLifetime(tokenLife)}
 	for i := range users {
 		opts = append(opts, oauth2flowstest.WithUser(oauth2flowstest.User{Username: fmt.Sprintf("user%d", i), Password: "pw"}))
 	}
@@ -156,13 +161,13 @@ type outcome struct {
 }
 
 // storm runs callers goroutines per replica and user, each sending requests
-// back to back (each bounded at 10 s) until stop is closed, and returns
-// every outcome.
-func storm(replicas []*replica, users []string, callers int, stop <-chan struct{}) []outcome {
+// (serve) back to back, each bounded at 10 s, until stop is closed, and
+// returns every outcome.
+func storm(replicas int, users []string, callers int, serve func(ctx context.Context, r int, user string) error, stop <-chan struct{}) []outcome {
 	var mu sync.Mutex
 	var out []outcome
 	var wg sync.WaitGroup
-	for _, r := range replicas {
+	for r := range replicas {
 		for _, u := range users {
 			for range callers {
 				wg.Go(func() {
@@ -174,7 +179,7 @@ func storm(replicas []*replica, users []string, callers int, stop <-chan struct{
 						}
 						ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 						o := outcome{start: time.Now()}
-						o.err = r.serve(ctx, u)
+						o.err = serve(ctx, r, u)
 						o.end = time.Now()
 						cancel()
 						mu.Lock()

@@ -104,12 +104,22 @@ var faults = []fault{
 func TestFailoverMidStorm(t *testing.T) {
 	for _, tp := range topologies() {
 		for _, f := range faults {
-			t.Run(tp.name+"/"+f.name, func(t *testing.T) { runFailover(t, tp, f) })
+			t.Run(tp.name+"/"+f.name, func(t *testing.T) { runFailover(t, tp, f, emulated) })
 		}
 	}
 }
 
-func runFailover(t *testing.T, tp topology, f fault) {
+// driver makes what serves the storm's requests: serve(ctx, r, user) is
+// one request of user to replica r, which reads and renews the user's
+// token through replicas[r].store.
+type driver func(t *testing.T, w *world, replicas []*replica, users []string) (serve func(ctx context.Context, r int, user string) error)
+
+// emulated serves through the replica emulator (emulator_test.go).
+func emulated(_ *testing.T, _ *world, replicas []*replica, _ []string) func(ctx context.Context, r int, user string) error {
+	return func(ctx context.Context, r int, user string) error { return replicas[r].serve(ctx, user) }
+}
+
+func runFailover(t *testing.T, tp topology, f fault, drive driver) {
 	ctx := context.Background()
 	w := newWorld(t, 8)
 	key := make([]byte, 32)
@@ -154,7 +164,8 @@ func runFailover(t *testing.T, tp topology, f fault) {
 	stop := make(chan struct{})
 	var outcomes []outcome
 	done := make(chan struct{})
-	go func() { outcomes = storm(replicas, users, 2, stop); close(done) }()
+	serve := drive(t, w, replicas, users)
+	go func() { outcomes = storm(len(replicas), users, 2, serve, stop); close(done) }()
 
 	time.Sleep(time.Second)
 	faultAt := time.Now()
