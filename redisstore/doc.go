@@ -79,9 +79,11 @@
 //     one run in six of the Sentinel test that freezes the master past its
 //     failover did. [WithWaitReplicas](1, 100*time.Millisecond) closes
 //     that window: Lock and Store return once a replica has the write,
-//     for one more round trip per lease and per write (BENCHMARKS.md).
-//     Use it with rotating refresh tokens. A failover that finds no
-//     replica in sync still loses what was not replicated.
+//     for one more round trip per lease and per write (BENCHMARKS.md); a
+//     replica that lags is waited for, up to 10 timeouts, and a lease the
+//     new master never had is taken again there. Use it with rotating
+//     refresh tokens. A failover that finds no replica in sync still
+//     loses what was not replicated.
 //   - Reads go to masters only, even through a connection to a master a
 //     failover demoted: the store reads what it wrote.
 //
