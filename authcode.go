@@ -165,8 +165,12 @@ func authorizeParams(op string, cfg *Config, responseType, state string, o *opti
 	for _, r := range o.resources {
 		q.Add("resource", r) // RFC 8707 §2
 	}
-	if o.set&optClaims != 0 {
-		q.Set("claims", o.claims) // OpenID Connect Core §5.5
+	if o.set&optClaims != 0 || len(cfg.ClientCapabilities) > 0 {
+		claims, err := authorizeClaims(cfg, o)
+		if err != nil {
+			return nil, nil, err
+		}
+		q.Set("claims", claims) // OpenID Connect Core §5.5
 	}
 	if o.set&optNonce != 0 {
 		q.Set("nonce", o.nonce) // OpenID Connect Core §3.1.2.1

@@ -21,6 +21,21 @@ func withCapabilities(cfg *Config, kind endpointKind, form url.Values) error {
 	return nil
 }
 
+// authorizeClaims is the claims parameter of an authorization request
+// (OpenID Connect Core §5.5): WithClaims's, with Config.ClientCapabilities
+// merged in, as MSAL sends them there too, so that the code, and the
+// tokens redeemed for it, are issued to a client that declared them.
+func authorizeClaims(cfg *Config, o *options) (string, error) {
+	claims := ""
+	if o.set&optClaims != 0 {
+		claims = o.claims
+	}
+	if len(cfg.ClientCapabilities) == 0 {
+		return claims, nil
+	}
+	return mergeCapabilities(claims, cfg.ClientCapabilities)
+}
+
 // mergeCapabilities returns claims (a claims request, OpenID Connect Core
 // §5.5; "" for none) with caps as access_token.xms_cc. A challenge that
 // names xms_cc itself keeps its own.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -170,5 +171,41 @@ func TestOBOCacheOneExchangeForConcurrentIdenticalChallenges(t *testing.T) {
 	assert.Len(t, srv.RequestsTo(oauth2flowstest.EndpointToken), 1)
 	for _, tok := range toks {
 		assert.Equal(t, toks[0], tok)
+	}
+}
+
+// TestClientCapabilitiesInTheAuthorizationRequest: the capabilities go in
+// the claims of the authorization request too, in the URL and in a pushed
+// request, merged with WithClaims's. Before, only token requests had them.
+func TestClientCapabilitiesInTheAuthorizationRequest(t *testing.T) {
+	const cp1 = `{"access_token":{"xms_cc":{"values":["cp1"]}}}`
+	srv := oauth2flowstest.NewServer(oauth2flowstest.WithClient(oauth2flowstest.Client{ID: "web", Secret: "s3cret-web-value",
+		RedirectURIs: []string{"https://app.example/cb"}}))
+	defer srv.Close()
+	cfg := &oauth2flows.Config{ClientID: "web", ClientSecret: "s3cret-web-value", Endpoint: srv.Endpoint(),
+		RedirectURL: "https://app.example/cb", ClientCapabilities: []string{"cp1"}}
+	acr := oauth2flows.WithClaims(`{"id_token":{"acrs":{"essential":true,"value":"c1"}}}`)
+	for _, tc := range []struct {
+		name string
+		opts []oauth2flows.Option
+		want string
+	}{
+		{"CapabilitiesAlone", nil, cp1},
+		{"WithClaims", []oauth2flows.Option{acr}, `{"access_token":{"xms_cc":{"values":["cp1"]}},"id_token":{"acrs":{"essential":true,"value":"c1"}}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, err := oauth2flows.BuildAuthCodeURL(cfg, oauth2flows.NewState(), tc.opts...)
+			require.NoError(t, err)
+			parsed, err := url.Parse(u)
+			require.NoError(t, err)
+			assert.JSONEq(t, tc.want, parsed.Query().Get("claims"))
+
+			srv.ResetRequests()
+			_, err = oauth2flows.PushAuthCodeURL(context.Background(), cfg, oauth2flows.NewState(), tc.opts...)
+			require.NoError(t, err)
+			reqs := srv.RequestsTo(oauth2flowstest.EndpointPAR)
+			require.Len(t, reqs, 1)
+			assert.JSONEq(t, tc.want, reqs[0].Form.Get("claims"))
+		})
 	}
 }

@@ -212,9 +212,9 @@ type Config struct {
 	// "cp1": it answers claims challenges, so Entra's continuous access
 	// evaluation (CAE) may give it long-lived tokens that resources revoke
 	// at once with a challenge. They go in access_token.xms_cc of the
-	// "claims" parameter (OpenID Connect Core §5.5) of every token request,
-	// merged with the claims challenge of [WithClaims]; the challenge's own
-	// members are kept. See [ClaimsFromError] and [ParseClaimsChallenge].
+	// "claims" parameter (OpenID Connect Core §5.5) of every token request
+	// and authorization request ([AuthCodeURL], [PushAuthCodeURL]), merged
+	// with the claims of [WithClaims]; their own members are kept. See [ClaimsFromError] and [ParseClaimsChallenge].
 	ClientCapabilities []string
 
 	// DPoPKey, when set, sender-constrains tokens with DPoP (RFC 9449):
