@@ -56,7 +56,7 @@ func transient(call context.Context, err error) bool {
 func (s *Store) retry(ctx context.Context, op string, attempt func(ctx context.Context) error) error {
 	wait := retryMin
 	for {
-		actx, cancel := context.WithTimeout(ctx, s.attempt)
+		actx, cancel := bounded(ctx, s.attempt)
 		err := deadline(actx, attempt(actx))
 		cancel()
 		if !transient(ctx, err) {

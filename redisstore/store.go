@@ -170,7 +170,7 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2flows.Token, error
 // it resyncs, and a stale refresh token is one already redeemed. It costs
 // about 1.0 GET where a script doing the same cost 1.36 (BENCHMARKS.md).
 func (s *Store) get(ctx context.Context, rk, guard string) (v []byte, err error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := bounded(ctx, s.timeout)
 	defer cancel()
 	err = s.retry(ctx, "Load", func(ctx context.Context) error {
 		p := s.client.Pipeline()
@@ -183,6 +183,16 @@ func (s *Store) get(ctx context.Context, rk, guard string) (v []byte, err error)
 		return err
 	})
 	return v, err
+}
+
+// bounded is context.WithTimeout(ctx, d), without a new context when ctx
+// ends sooner anyway, as it does when the root package calls the store
+// (each call under its own bound): the hot read saves a timer.
+func bounded(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // deadline makes the error of a call whose context ended (the caller's, or
