@@ -180,7 +180,7 @@ func (s *Server) authorizeImplicit(w http.ResponseWriter, r *http.Request, c *Cl
 		s.redirectError(w, r, redirect, true, q.Get("state"), e.code, e.description)
 		return
 	}
-	at, exp := s.mintAccessToken(grant{subject: u.subject(), clientID: c.ID, audience: aud, scope: scp})
+	at, exp, _ := s.mintAccessToken(grant{subject: u.subject(), clientID: c.ID, audience: aud, scope: scp})
 	p := url.Values{
 		"access_token": {at},
 		"token_type":   {"Bearer"},

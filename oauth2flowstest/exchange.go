@@ -58,7 +58,7 @@ func (s *Server) grantTokenExchange(c *Client, form url.Values) (*tokenResponse,
 		if rtt == "" {
 			rtt = oauth2flows.TokenTypeAccessToken
 		}
-		resp.accessToken, resp.expiresIn = s.mintAccessToken(grant{
+		resp.accessToken, resp.expiresIn, resp.expiresAt = s.mintAccessToken(grant{
 			subject: subject.Subject, clientID: c.ID, audience: aud, scope: scp, act: act,
 			boundCert: c.boundCert, dpopJKT: c.dpopJKT,
 		})

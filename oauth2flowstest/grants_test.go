@@ -3,6 +3,7 @@ package oauth2flowstest_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -283,6 +284,16 @@ func TestEntraV1ResponsesUseStrings(t *testing.T) {
 	assert.Equal(t, "1700003600", got.Body["expires_on"])
 	assert.Equal(t, "1700000000", got.Body["not_before"])
 	assert.Equal(t, "https://graph.microsoft.com", got.Body["resource"])
+
+	// expires_on is the token's exp, as Entra sends it, at a clock between
+	// seconds too (it was the answer's second plus expires_in, a second
+	// before exp).
+	now = time.Unix(1_700_000_000, 400_000_000)
+	got = token(t, srv, url.Values{"grant_type": {"client_credentials"}, "resource": {"https://graph.microsoft.com"}}, confAuth)
+	require.Equal(t, http.StatusOK, got.Status, got.Raw)
+	claims, err := srv.VerifyAccessToken(got.str("access_token"))
+	require.NoError(t, err)
+	assert.Equal(t, strconv.FormatInt(claims.ExpiresAt.Unix(), 10), got.Body["expires_on"])
 }
 
 func TestFormResponses(t *testing.T) {

@@ -32,7 +32,7 @@ func (s *Server) issue(is issuance) (*tokenResponse, *oauthError) {
 		fam = s.store.newFamily()
 		s.mu.Unlock()
 	}
-	at, exp := s.mintAccessToken(grant{
+	at, lifetime, exp := s.mintAccessToken(grant{
 		subject: is.subject, clientID: is.client.ID, audience: aud, scope: scp, act: is.act, family: fam,
 		boundCert: is.client.boundCert, dpopJKT: is.client.dpopJKT, appOnly: is.appOnly, xmsCC: is.client.xmsCC,
 		openid: hasScope(is.scope, "openid"),
@@ -40,7 +40,8 @@ func (s *Server) issue(is issuance) (*tokenResponse, *oauthError) {
 	resp := &tokenResponse{
 		accessToken: at,
 		tokenType:   accessTokenType(is.client),
-		expiresIn:   exp,
+		expiresIn:   lifetime,
+		expiresAt:   exp,
 		scope:       s.grantedScope(is.scope),
 		resource:    aud[0],
 		subject:     is.subject,

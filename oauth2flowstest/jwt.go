@@ -137,8 +137,9 @@ func tokenExpiry(now time.Time, lifetime time.Duration) time.Time {
 	return exp
 }
 
-// mintAccessToken issues a JWT access token (RFC 9068) and records it.
-func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration) {
+// mintAccessToken issues a JWT access token (RFC 9068) and records it:
+// the token, its lifetime as announced, and its exp.
+func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration, expiresAt time.Time) {
 	now := s.now()
 	jti := randomString()
 	exp := tokenExpiry(now, s.cfg.accessLifetime)
@@ -180,7 +181,7 @@ func (s *Server) mintAccessToken(g grant) (token string, expiresIn time.Duration
 	s.mu.Lock()
 	s.store.access[jti] = &accessEntry{clientID: g.clientID, family: g.family, expires: exp, appOnly: g.appOnly, issued: now, openid: g.openid}
 	s.mu.Unlock()
-	return s.sign("at+jwt", c), s.cfg.accessLifetime
+	return s.sign("at+jwt", c), s.cfg.accessLifetime, exp
 }
 
 // mintIDToken issues an OpenID Connect ID token (OpenID Connect Core §2).
@@ -217,7 +218,7 @@ func (s *Server) IssueAccessToken(subject, audience string, scopes ...string) st
 	if audience != "" {
 		g.audience = []string{audience}
 	}
-	tok, _ := s.mintAccessToken(g)
+	tok, _, _ := s.mintAccessToken(g)
 	return tok
 }
 

@@ -137,6 +137,7 @@ type tokenResponse struct {
 	accessToken     string
 	tokenType       string
 	expiresIn       time.Duration
+	expiresAt       time.Time // the access token's exp, when it has one
 	refreshToken    string
 	scope           string
 	idToken         string
@@ -159,9 +160,13 @@ func (s *Server) writeToken(w http.ResponseWriter, t *tokenResponse) {
 	if s.cfg.entraV1 || t.v1 {
 		// Entra v1 sends its numbers as strings.
 		now := s.now().Unix()
+		on := now + secs
+		if !t.expiresAt.IsZero() {
+			on = t.expiresAt.Unix() // Entra's expires_on is the token's exp
+		}
 		body["expires_in"] = strconv.FormatInt(secs, 10)
 		body["ext_expires_in"] = strconv.FormatInt(secs, 10)
-		body["expires_on"] = strconv.FormatInt(now+secs, 10)
+		body["expires_on"] = strconv.FormatInt(on, 10)
 		body["not_before"] = strconv.FormatInt(now, 10)
 		body["resource"] = t.resource
 	} else if t.expiresIn > 0 {
