@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/oauth2flows/oauth2flows/redisstore/redistest"
 )
 
 // BenchmarkL2Hit compares a Load that finds a token (GET, AES-256-GCM open,
@@ -95,10 +93,7 @@ func jwtLike(n int) string {
 // started by the test: "ratio" alternates a renewal without WAIT and one
 // with it, and reports wait/plain.
 func BenchmarkRenewalWait(b *testing.B) {
-	master := redistest.Start(b)
-	replica, err := redistest.RunReplica(master)
-	require.NoError(b, err)
-	b.Cleanup(replica.Stop)
+	master, _ := startReplicated(b)
 	c := newClient(b, master.Addr(), 0)
 	ctx := context.Background()
 	key := newKey(b)

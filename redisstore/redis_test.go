@@ -30,6 +30,16 @@ func TestMain(m *testing.M) {
 // end: for tests that stop or restart it.
 func startTestRedis(t *testing.T) *redistest.Server { return redistest.Start(t) }
 
+// startReplicated starts a redis-server and a replica of it for one test
+// or benchmark.
+func startReplicated(tb testing.TB) (master, replica *redistest.Server) {
+	master = redistest.Start(tb)
+	replica, err := redistest.RunReplica(master)
+	require.NoError(tb, err)
+	tb.Cleanup(replica.Stop)
+	return master, replica
+}
+
 // newClient returns a client of the server at addr, database db, failing
 // fast (see redistest.NewClient).
 func newClient(t testing.TB, addr string, db int) *redis.Client {

@@ -222,10 +222,7 @@ func TestHolderPublishesAfterRedisLostItsLease(t *testing.T) {
 // tests: tokens "lost" and redeemed twice after a SIGSTOP past the
 // failover).
 func TestLoadNeverReadsAReplica(t *testing.T) {
-	master := startTestRedis(t)
-	replica, err := redistest.RunReplica(master)
-	require.NoError(t, err)
-	t.Cleanup(replica.Stop)
+	master, replica := startReplicated(t)
 	ctx := context.Background()
 	key := newKey(t)
 	put(t, New(newClient(t, master.Addr(), 0), WithEncryptionKey(key)), "k", testToken("at", "rt", time.Time{}), time.Time{})

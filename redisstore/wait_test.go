@@ -12,17 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oauth2flows/oauth2flows"
-	"github.com/oauth2flows/oauth2flows/redisstore/redistest"
 )
 
 // TestWaitReplicas: with WithWaitReplicas a lease and a token are on the
 // replica when Lock and Store return; with the replica gone they still
 // work, and the handler is told that no replica acknowledged them.
 func TestWaitReplicas(t *testing.T) {
-	master := startTestRedis(t)
-	replica, err := redistest.RunReplica(master)
-	require.NoError(t, err)
-	t.Cleanup(replica.Stop)
+	master, replica := startReplicated(t)
 	c := newClient(t, master.Addr(), 0)
 	rc := newClient(t, replica.Addr(), 0)
 	ctx := context.Background()
@@ -69,10 +65,7 @@ func TestWaitReplicas(t *testing.T) {
 // after one WAIT timeout with the write on the master only, where a
 // failover then could lose it.
 func TestWaitReplicasWaitsOutALaggingReplica(t *testing.T) {
-	master := startTestRedis(t)
-	replica, err := redistest.RunReplica(master)
-	require.NoError(t, err)
-	t.Cleanup(replica.Stop)
+	master, replica := startReplicated(t)
 	c, rc := newClient(t, master.Addr(), 0), newClient(t, replica.Addr(), 0)
 	ctx := context.Background()
 	var log errorLog
@@ -106,10 +99,7 @@ func TestWaitReplicasWaitsOutALaggingReplica(t *testing.T) {
 // the lease vanishes from the master right after it was taken, as it would
 // from the master's view after such a failover; Lock takes it again.
 func TestWaitReplicasLeaseLostBeforeAReplicaHadIt(t *testing.T) {
-	master := startTestRedis(t)
-	replica, err := redistest.RunReplica(master)
-	require.NoError(t, err)
-	t.Cleanup(replica.Stop)
+	master, _ := startReplicated(t)
 	ctx := context.Background()
 	c, admin := newClient(t, master.Addr(), 0), newClient(t, master.Addr(), 0)
 	require.NoError(t, lockScript.Load(ctx, c).Err())
