@@ -83,7 +83,14 @@
 //     replica that lags is waited for, up to 10 timeouts, and a lease the
 //     new master never had is taken again there. Use it with rotating
 //     refresh tokens. A failover that finds no replica in sync still
-//     loses what was not replicated.
+//     loses what was not replicated. Nor can WAIT help in a split brain: a
+//     master failed over while alive (it missed the sentinels' or nodes'
+//     pings for down-after-milliseconds or cluster-node-timeout, on a
+//     machine too loaded to answer) keeps taking writes, which a replica
+//     on its side acknowledges, until it is demoted, and Redis then drops
+//     them. Keep those timeouts well above the pauses your machines see;
+//     the tests here use 2 s, and at 1 s a loaded CI machine did this in
+//     2 of 8 runs.
 //   - Reads go to masters only, even through a connection to a master a
 //     failover demoted: the store reads what it wrote.
 //

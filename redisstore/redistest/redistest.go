@@ -14,18 +14,23 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// Server is one redis-server process.
+// Server is one redis-server process. Its methods are safe for concurrent
+// use: a test may watch a server from one goroutine while it kills it from
+// another.
 type Server struct {
 	port int
 	dir  string
 	args []string // the command's arguments
-	cmd  *exec.Cmd
+
+	mu  sync.Mutex
+	cmd *exec.Cmd // the running process, or the last one, exited
 }
 
 // Run starts redis-server on 127.0.0.1:port (0: a free port) with no
@@ -86,8 +91,12 @@ func freePort(bus bool) (int, error) {
 
 // start starts the server's process and waits until it answers PING.
 func (s *Server) start() error {
-	s.cmd = exec.Command("redis-server", s.args...)
-	if err := s.cmd.Start(); err != nil {
+	cmd := exec.Command("redis-server", s.args...)
+	s.mu.Lock()
+	s.cmd = cmd
+	err := cmd.Start()
+	s.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("redistest: start redis-server: %w", err)
 	}
 	c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
@@ -113,6 +122,8 @@ func (s *Server) start() error {
 func (s *Server) Kill() { s.kill() }
 
 func (s *Server) kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.cmd.ProcessState == nil {
 		_ = s.cmd.Process.Kill()
 		_ = s.cmd.Wait()
@@ -120,13 +131,17 @@ func (s *Server) kill() {
 }
 
 // Running reports whether the server's process has not exited.
-func (s *Server) Running() bool { return s.cmd.ProcessState == nil }
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd.ProcessState == nil
+}
 
 // Revive starts a killed server again, on its port, with its arguments and
 // directory: empty, as after a crash without persistence, but a Cluster
 // node keeps its nodes.conf and so its place in the cluster.
 func (s *Server) Revive() error {
-	if s.cmd.ProcessState == nil {
+	if s.Running() {
 		return fmt.Errorf("redistest: redis-server on port %d is running", s.port)
 	}
 	return s.start()
@@ -212,7 +227,11 @@ func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 func (s *Server) Port() int { return s.port }
 
 // Process is the redis-server process, e.g. to stop it with SIGSTOP.
-func (s *Server) Process() *os.Process { return s.cmd.Process }
+func (s *Server) Process() *os.Process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd.Process
+}
 
 // Stop kills the server, waits for it to exit and removes its directory.
 // Calling it again does nothing.

@@ -12,6 +12,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// failoverTimeout is the sentinels' failover-timeout: a failover that
+// has not ended by then is started over, and a sentinel that took part in
+// one (as leader or voter) starts none of the same master for twice as
+// long, so that failovers come no closer than that.
+const failoverTimeout = 3 * time.Second
+
 // SentinelMaster is the name under which a [Sentinel] set-up's sentinels
 // monitor its master.
 const SentinelMaster = "redistest"
@@ -61,7 +67,7 @@ func RunSentinel(replicas, sentinels int) (*Sentinel, error) {
 			"sentinel failover-timeout %[3]s %[7]d\n"+
 			"sentinel parallel-syncs %[3]s %[8]d\n",
 			port, dir, SentinelMaster, master.port, sentinels/2+1,
-			NodeTimeout.Milliseconds(), (3 * NodeTimeout).Milliseconds(), replicas)
+			NodeTimeout.Milliseconds(), failoverTimeout.Milliseconds(), replicas)
 		if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 			st.Stop()
 			return nil, err
@@ -105,6 +111,59 @@ func (st *Sentinel) NewFailoverClient() *redis.Client {
 		DialerRetries:         1,
 		DialTimeout:           time.Second,
 	})
+}
+
+// Switches sends, until ctx ends, the address of each master the
+// sentinels switch to (their +switch-master event), once per switch,
+// however many sentinels report it. Subscribe before the failover.
+func (st *Sentinel) Switches(ctx context.Context) (<-chan string, error) {
+	out := make(chan string, 16)
+	var subs []*redis.PubSub
+	for _, s := range st.Sentinels {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+		ps := sc.Subscribe(ctx, "+switch-master")
+		if _, err := ps.Receive(ctx); err != nil {
+			ps.Close()
+			sc.Close()
+			for _, p := range subs {
+				p.Close()
+			}
+			return nil, err
+		}
+		subs = append(subs, ps)
+		context.AfterFunc(ctx, func() { ps.Close(); sc.Close() })
+	}
+	events := make(chan string)
+	for _, ps := range subs {
+		go func() {
+			for m := range ps.Channel() {
+				// "<name> <old ip> <old port> <new ip> <new port>"
+				if f := strings.Fields(m.Payload); len(f) == 5 && f[0] == SentinelMaster {
+					select {
+					case events <- f[3] + ":" + f[4]:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(out)
+		last := ""
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case addr := <-events:
+				if addr != last { // the same switch, from another sentinel
+					last = addr
+					out <- addr
+				}
+			}
+		}
+	}()
+	return out, nil
 }
 
 // Master returns the server the sentinels now name as master.
@@ -162,7 +221,7 @@ func (st *Sentinel) WaitHealthy(ctx context.Context) error {
 
 func (st *Sentinel) healthy(ctx context.Context) error {
 	for _, s := range append(append([]*Server(nil), st.Servers...), st.Sentinels...) {
-		if s.cmd.ProcessState != nil {
+		if !s.Running() {
 			return fmt.Errorf("%s is not running", s.Addr())
 		}
 	}
