@@ -24,8 +24,9 @@ return tonumber(up)
 // was after [New] made this store: a restart this process lived through,
 // which for a Redis without persistence lost every token it held; the zero
 // time otherwise (see [oauth2flows.RestartReportingStore]). Redis counts
-// its uptime in whole seconds: the time is the latest the master may have
-// started, and a restart within a second of New is not reported. A master
+// its uptime in whole seconds, from a start time it keeps in whole seconds:
+// the time is within a second of the master's start, and a restart less
+// than 2 s after New may not be reported. A master
 // that took over in a failover reports when its own process started,
 // usually long before: [WithWaitReplicas] is what keeps a failover from
 // losing a token.
