@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,11 +32,7 @@ func TestRefreshTokenIsNeverRedeemedOutsideTheLease(t *testing.T) {
 		{name: "insecure opt-out: renew without the lease", opts: []oauth2flows.TransportOption{oauth2flows.WithInsecureRenewalOutsideLease()}, wantRefresh: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, cfg, tok := signedIn(t)
-			api := protectedAPI(t, srv)
-			tok.Expiry = time.Now().Add(-time.Minute)
-			store := newFakeStore()
-			store.put("user:alice", tok) // the replicas' shared token, which has expired
+			srv, cfg, tok, api, store := sharedExpired(t)
 			store.fail.Store(true)
 			client := oauth2flows.NewClient(cfg, tok, append([]oauth2flows.TransportOption{
 				oauth2flows.WithTokenStore(store, "user:alice"),
@@ -103,11 +100,7 @@ func TestValidTokenServesWhileTheStoreFails(t *testing.T) {
 // store is down wait for it, within the lease wait, and then renew once
 // under the lease: one refresh, no reuse, every request served.
 func TestRenewalRidesOutAStoreOutage(t *testing.T) {
-	srv, cfg, tok := signedIn(t) // rotation; reuse revokes the family
-	api := protectedAPI(t, srv)
-	tok.Expiry = time.Now().Add(-time.Minute)
-	store := newFakeStore()
-	store.put("user:alice", tok) // the replicas' shared token, which has expired
+	srv, cfg, tok, api, store := sharedExpired(t)
 	store.fail.Store(true)
 	const replicas, callers = 4, 10
 	clients := make([]*http.Client, replicas)
@@ -124,6 +117,18 @@ func TestRenewalRidesOutAStoreOutage(t *testing.T) {
 	}
 	wg.Wait()
 	assertOneRefresh(t, srv)
+}
+
+// sharedExpired signs alice in on a server whose refresh tokens rotate
+// and whose reuse of one revokes the family, and puts her token in a new
+// fakeStore, expired, as the replicas' shared token.
+func sharedExpired(t *testing.T) (*oauth2flowstest.Server, *oauth2flows.Config, *oauth2flows.Token, *httptest.Server, *fakeStore) {
+	srv, cfg, tok := signedIn(t)
+	api := protectedAPI(t, srv)
+	tok.Expiry = time.Now().Add(-time.Minute)
+	store := newFakeStore()
+	store.put("user:alice", tok)
+	return srv, cfg, tok, api, store
 }
 
 // assertServesAlice asserts that a request through c to url gets alice's
@@ -186,11 +191,7 @@ func TestGrantsThatSpendNothingGoOnWithoutTheStore(t *testing.T) {
 // writes for 6 of its call bounds after the redemption: one refresh in
 // all, no reuse, and the other replica gets the new token.
 func TestRenewalPublishesItsTokenThroughAStoreOutage(t *testing.T) {
-	srv, cfg, tok := signedIn(t) // rotation; reuse revokes the family
-	api := protectedAPI(t, srv)
-	tok.Expiry = time.Now().Add(-time.Minute)
-	store := newFakeStore()
-	store.put("user:alice", tok) // the replicas' shared token, which has expired
+	srv, cfg, tok, api, store := sharedExpired(t)
 	var outage sync.Once
 	var writable atomic.Bool
 	store.failOp = func(_ context.Context, op string) error {
@@ -221,4 +222,6 @@ func TestRenewalPublishesItsTokenThroughAStoreOutage(t *testing.T) {
 	stored := store.current("user:alice")
 	require.NotNil(t, stored)
 	assert.NotEqual(t, tok.RefreshToken, stored.RefreshToken, "the new token is in the store")
+	_, err := oauth2flows.Refresh(t.Context(), cfg, stored.RefreshToken)
+	require.NoError(t, err, "and its refresh token is the family's live one")
 }
